@@ -1,0 +1,92 @@
+"""The `vadbot` command: the one place that parses arguments, prints, and exits.
+
+Each area registers its subcommands (`bot/cli_*.py`); a handler returns the exit code.
+A UserError is printed as is (exit 1 or 2); anything else is logged with its traceback (exit 70).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.errors import CatalogError, ConfigError, UserError
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+DEFAULT_CONFIG = Path("config/vadbot.yaml")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, with every area's subcommands."""
+    from bot import cli_catalog
+
+    parser = argparse.ArgumentParser(
+        prog="vadbot",
+        description="Keep a lab's awesome list of LLM-for-VAD papers alive in Discord and Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"vadbot {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (default: $VADBOT_CONFIG, else config/vadbot.yaml if present)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in (cli_catalog.register,):
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `vadbot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(_config_path(args), os.environ)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in the catalog", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"vadbot: config: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"vadbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.exception("vadbot %s failed", args.command)
+        return 70
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    chosen = args.config or os.environ.get("VADBOT_CONFIG")
+    if chosen:
+        return Path(chosen)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts: UTF-8, no ASCII escapes, one document."""
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def catalog_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    """The catalog folder: `--catalog DIR` if given, else `catalog.repo`/`catalog.path`."""
+    if getattr(args, "catalog", None):
+        return Path(args.catalog)
+    return settings.resolve(settings.catalog.repo) / settings.catalog.path

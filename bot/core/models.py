@@ -1,0 +1,249 @@
+"""Neutral data of vadbot: catalog entries, arXiv papers, candidates, chat cards and events.
+
+Every model is a frozen, slotted dataclass. Text in them is plain text as it came (titles,
+abstracts, summaries, user queries): renderers escape it for their platform, nothing here does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+# ---------------------------------------------------------------------------- catalog
+
+KINDS = ("paper", "dataset", "resource", "background")
+"""Entry kinds: a paper of the list, a dataset or benchmark, a tool or page, background reading."""
+
+LINK_NAMES = ("paper", "arxiv", "pdf", "code", "project", "data", "video", "openreview", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of the list, identified by its stable `id`, never by its place in a file."""
+
+    id: str
+    kind: str
+    title: str
+    venue: str = ""
+    year: int | None = None
+    links: Mapping[str, str] = field(default_factory=dict)
+    summary: str = ""
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    preview: str | None = None
+    short_name: str | None = None
+    section: str | None = None
+    note: str = ""
+    order: int = 0
+    path: str = ""
+    """Where the entry was loaded from, relative to the catalog root ("" when built in memory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProseBlock:
+    """A piece of the list that is not an entry: overview, notes, related lists."""
+
+    id: str
+    title: str
+    body: str
+    level: int = 2
+    order: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The whole list: its title and intro, prose blocks and entries."""
+
+    title: str
+    intro: str
+    entries: tuple[Entry, ...]
+    prose: tuple[ProseBlock, ...] = ()
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+    def papers(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind == "paper")
+
+
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?", re.IGNORECASE)
+
+
+def normalise_title(title: str) -> str:
+    """A title reduced to lowercase letters and digits, for "is this the same paper?"."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """The version-less arXiv id and the version in an id or URL, or None."""
+    match = _ARXIV_ID.search(text)
+    if match is None:
+        return None
+    version = int(match.group(2)[1:]) if match.group(2) else None
+    return match.group(1), version
+
+
+def slugify(text: str, max_words: int = 6) -> str:
+    """A kebab-case id fragment from free text ("Holmes-VAU: Towards…" → "holmes-vau-towards…")."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", text)
+    return "-".join(words[:max_words]) or "entry"
+
+
+# ---------------------------------------------------------------------------- arXiv
+
+AnnounceType = Literal["new", "cross", "replace", "replace-cross", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """An arXiv paper as vadbot understands it, whatever feed or API it came from."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    version: int = 1
+    announce_type: AnnounceType = "new"
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    abs_url: str = ""
+    pdf_url: str = ""
+    code_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why a paper passed the rules, and how relevant it looks."""
+
+    score: float
+    terms: tuple[str, ...]
+
+
+CandidateStatus = Literal["pending", "approved", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper proposed for the list, waiting for (or past) a maintainer's decision."""
+
+    id: int
+    paper: Paper
+    match: Match
+    status: CandidateStatus = "pending"
+    source: str = "watch"
+    created_at: datetime | None = None
+    decided_by: str | None = None
+    decided_platform: str | None = None
+    decided_at: datetime | None = None
+    entry_id: str | None = None
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Votes on one candidate, summed over platforms."""
+
+    up: int = 0
+    down: int = 0
+    by_platform: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def net(self) -> int:
+        return self.up - self.down
+
+
+# ---------------------------------------------------------------------------- chat
+
+Platform = Literal["discord", "slack", "console"]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link a card shows: label and target, both rendered safely by each platform."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardField:
+    """A short name/value pair under a card's body."""
+
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A platform-neutral message; Discord, Slack and console renderers turn it into payloads.
+
+    All text is plain and untrusted; `links` are the only links a renderer may produce.
+    """
+
+    title: str
+    url: str | None = None
+    body: str = ""
+    fields: tuple[CardField, ...] = ()
+    links: tuple[Link, ...] = ()
+    footer: str = ""
+    image: str | None = None
+    reactions: tuple[str, ...] = ()
+    kind: str = "info"
+    """What the card shows: candidate, entry, search, digest, alert, help, info."""
+    items: tuple[Card, ...] = ()
+    """Sub-cards shown as a list (search results, digest sections)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where a posted message lives on a platform."""
+
+    platform: str
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A `/vad` command from any platform, parsed by its adapter."""
+
+    platform: str
+    user_id: str
+    channel: str
+    command: str
+    """The subcommand: search, candidates, suggest, digest, help."""
+    text: str = ""
+    user_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The core's answer to a Request."""
+
+    cards: tuple[Card, ...] = ()
+    text: str = ""
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionEvent:
+    """A reaction added to or removed from a message, from any platform."""
+
+    platform: str
+    channel: str
+    message_id: str
+    user_id: str
+    emoji: str
+    added: bool
+    event_id: str = ""
+    """The platform's delivery id when it has one, so a retried delivery changes nothing."""
+    roles: tuple[str, ...] = ()
+    """The reacting member's role or user-group ids, for maintainer checks."""

@@ -1,0 +1,72 @@
+"""The one error tree of vadbot.
+
+    VadbotError
+    ├── UserError            shown to the user as is (bad input, bad query, bad file)
+    │   ├── ConfigError      a setting is missing or malformed; names the key
+    │   ├── CatalogError     the catalog cannot be read or is invalid; carries Problems
+    │   └── QueryError       a search query or command argument is malformed
+    └── ServiceError         the outside failed (git, arXiv, a chat platform); logged, retried
+        ├── GitError
+        ├── FeedError
+        └── ChatError
+
+Anything that is not a UserError is caught at the boundary (one command, one job), logged with
+its traceback, and answered with a short generic message: exception text never reaches chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class VadbotError(Exception):
+    """Base of every error vadbot raises on purpose."""
+
+
+class UserError(VadbotError):
+    """An error whose message is written for the person who caused it."""
+
+
+class ConfigError(UserError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a file, as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class CatalogError(UserError):
+    """The catalog cannot be loaded or does not validate."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class QueryError(UserError):
+    """A query or a command argument is malformed."""
+
+
+class ServiceError(VadbotError):
+    """Something outside vadbot failed; the job that met it reports it and retries later."""
+
+
+class GitError(ServiceError):
+    """A git command failed."""
+
+
+class FeedError(ServiceError):
+    """arXiv answered with an error, nothing, or something unparseable."""
+
+
+class ChatError(ServiceError):
+    """A chat platform refused or failed a call."""

@@ -1,0 +1,196 @@
+"""The state store: one SQLite file (WAL), versioned migrations, and the schema of every table.
+
+This module owns the schema. Stores for each domain (`*_store.py` beside it) run their queries
+through `Database`; a new table or column is a new entry at the end of MIGRATIONS, never an edit
+of an old one. A file written by a newer vadbot (higher `user_version`) is refused, not
+silently downgraded.
+
+Tables
+    kv            small named facts: cursors, feed validators, last digest (key → JSON text)
+    announced     catalog entries already announced (id, arXiv id, normalised title)
+    papers_seen   arXiv papers met in any feed, by version-less id
+    candidates    papers proposed for the list and their decision
+    reactions     reactions on posts, one row per (platform, message, user, emoji)
+    posts         the outbox: every post, recorded before sending, confirmed with its id after
+    events_seen   delivery ids already handled (Slack retries, gateway replays)
+    jobs          each scheduled job's last run, result and failure streak
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: everything the first release needs
+    """
+    CREATE TABLE kv (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE announced (
+        entry_id     TEXT PRIMARY KEY,
+        arxiv_id     TEXT,
+        title_key    TEXT NOT NULL,
+        commit_sha   TEXT,
+        announced_at TEXT NOT NULL
+    );
+    CREATE INDEX announced_arxiv ON announced(arxiv_id);
+    CREATE INDEX announced_title ON announced(title_key);
+    CREATE TABLE papers_seen (
+        arxiv_id      TEXT PRIMARY KEY,
+        version       INTEGER NOT NULL,
+        title_key     TEXT NOT NULL,
+        announce_type TEXT NOT NULL,
+        first_seen    TEXT NOT NULL,
+        last_seen     TEXT NOT NULL
+    );
+    CREATE TABLE candidates (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        arxiv_id         TEXT NOT NULL UNIQUE,
+        title_key        TEXT NOT NULL,
+        paper            TEXT NOT NULL,
+        score            REAL NOT NULL,
+        terms            TEXT NOT NULL,
+        source           TEXT NOT NULL,
+        suggested_by     TEXT,
+        status           TEXT NOT NULL DEFAULT 'pending',
+        created_at       TEXT NOT NULL,
+        decided_at       TEXT,
+        decided_by       TEXT,
+        decided_platform TEXT,
+        entry_id         TEXT,
+        commit_sha       TEXT
+    );
+    CREATE INDEX candidates_status ON candidates(status);
+    CREATE TABLE reactions (
+        platform   TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        emoji      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, message_id, user_id, emoji)
+    );
+    CREATE TABLE posts (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        key        TEXT NOT NULL,
+        purpose    TEXT NOT NULL,
+        platform   TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        card       TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending',
+        message_id TEXT,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        UNIQUE (key, platform, channel)
+    );
+    CREATE INDEX posts_status ON posts(status);
+    CREATE INDEX posts_message ON posts(platform, message_id);
+    CREATE TABLE events_seen (
+        key     TEXT PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE jobs (
+        name          TEXT PRIMARY KEY,
+        last_run      TEXT,
+        last_result   TEXT,
+        last_error    TEXT,
+        next_run      TEXT,
+        failing_since TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+
+class Database:
+    """One SQLite connection shared by the stores; safe to use from worker threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self.migrate()
+
+    @property
+    def version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; refuse a file from a newer vadbot."""
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise ConfigError(
+                f"{self.path}: state schema {current} is newer than this vadbot knows "
+                f"({len(MIGRATIONS)}); upgrade vadbot instead of downgrading the state"
+            )
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._lock:
+                self._conn.executescript(
+                    f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Run one statement in its own transaction (autocommit)."""
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """All rows of a query."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -------------------------------------------------------------------- kv
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A small named fact (JSON), or `default`."""
+        rows = self.query("SELECT value FROM kv WHERE key = ?", (key,))
+        return json.loads(rows[0]["value"]) if rows else default
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a small named fact as JSON."""
+        self.execute(
+            "INSERT INTO kv(key, value) VALUES(?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    def first_time(self, key: str, now: str) -> bool:
+        """True the first time a delivery key is seen, False on every repeat."""
+        cursor = self.execute(
+            "INSERT OR IGNORE INTO events_seen(key, seen_at) VALUES(?, ?)", (key, now)
+        )
+        return cursor.rowcount == 1
