@@ -247,3 +247,22 @@ class ReactionEvent:
     """The platform's delivery id when it has one, so a retried delivery changes nothing."""
     roles: tuple[str, ...] = ()
     """The reacting member's role or user-group ids, for maintainer checks."""
+
+
+# ---------------------------------------------------------------------------- service
+
+
+@dataclass(frozen=True, slots=True)
+class JobHealth:
+    """What a scheduled job did last, and whether it is failing."""
+
+    name: str
+    last_run: datetime | None = None
+    last_result: str = ""
+    last_error: str = ""
+    next_run: datetime | None = None
+    failing_since: datetime | None = None
+    failures: int = 0
+    """Failed runs in a row; 0 when the last run succeeded."""
+    alerted: bool = False
+    """Whether maintainers were told of the current streak of failures."""

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.models import Card, MessageRef
+from bot.core.models import Card, JobHealth, MessageRef
 
 # ---------------------------------------------------------------------------- time
 
@@ -57,4 +57,19 @@ class Poster(Protocol):
 
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`, on every platform."""
+        ...
+
+
+# ---------------------------------------------------------------------------- service
+
+
+class JobLog(Protocol):
+    """Remembers each scheduled job's health across restarts (the `jobs` table)."""
+
+    def get(self, name: str) -> JobHealth:
+        """The job's last recorded health (a blank one if it never ran)."""
+        ...
+
+    def save(self, health: JobHealth) -> None:
+        """Record the job's health after a run, or its next run time."""
         ...
