@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.models import Card, JobHealth, MessageRef
 
@@ -72,4 +72,16 @@ class JobLog(Protocol):
 
     def save(self, health: JobHealth) -> None:
         """Record the job's health after a run, or its next run time."""
+        ...
+
+
+class KeyValue(Protocol):
+    """Small named facts kept across restarts (the state's kv table)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value, or `default`."""
+        ...
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a JSON-able value."""
         ...
