@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 
 from bot.core.models import Card, CardField, JobHealth
 from bot.core.ports import Clock, JobLog, Poster
@@ -125,3 +125,33 @@ def _recovered_card(before: JobHealth, result: str) -> Card:
         fields=(CardField("result", result or "ok"),),
         kind="alert",
     )
+
+
+# ---------------------------------------------------------------------------- assessment
+
+HEARTBEAT_KEY = "service:heartbeat"
+STALE_HEARTBEAT = timedelta(minutes=5)
+OVERDUE = timedelta(minutes=30)
+FAILURES_UNHEALTHY = 3
+
+
+def find_problems(
+    jobs: Sequence[JobHealth], heartbeat: datetime | None, now: datetime
+) -> list[str]:
+    """Why the service is unhealthy; empty when it is healthy.
+
+    Unhealthy means: `vadbot run` wrote no heartbeat for 5 minutes (not running, or its loop is
+    stuck), a job failed 3 times in a row, or a job is more than 30 minutes past its next run
+    (hung, or the scheduler stopped firing).
+    """
+    problems = []
+    if heartbeat is None:
+        problems.append("vadbot run has never run with this state file")
+    elif now - heartbeat > STALE_HEARTBEAT:
+        problems.append(f"no heartbeat since {heartbeat:%Y-%m-%d %H:%M} UTC: vadbot run is down")
+    for job in jobs:
+        if job.failures >= FAILURES_UNHEALTHY:
+            problems.append(f"job {job.name} failed {job.failures} times in a row")
+        if job.next_run is not None and now - job.next_run > OVERDUE:
+            problems.append(f"job {job.name} is overdue since {job.next_run:%Y-%m-%d %H:%M}")
+    return problems

@@ -64,3 +64,14 @@ def _parse(row: sqlite3.Row) -> JobHealth:
         failures=row["failures"],
         alerted=bool(row["alerted"]),
     )
+
+
+def count_pending_candidates(db: Database) -> int:
+    """Candidates waiting for a decision."""
+    return int(db.query("SELECT count(*) AS n FROM candidates WHERE status = 'pending'")[0]["n"])
+
+
+def count_unsent_posts(db: Database) -> int:
+    """Posts recorded in the outbox but not confirmed by their platform."""
+    rows = db.query("SELECT count(*) AS n FROM posts WHERE status != 'sent'")
+    return int(rows[0]["n"])
