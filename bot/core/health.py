@@ -15,16 +15,13 @@ from datetime import datetime, timedelta
 
 from bot.core.models import Card, CardField, JobHealth
 from bot.core.ports import Clock, JobLog, Poster
+from bot.core.shutdown import ShuttingDown
 from bot.errors import VadbotError
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[str]]
 MAX_ERROR = 300
-
-
-class ShuttingDown(VadbotError):
-    """The service is stopping: a job meets this instead of starting a new post."""
 
 
 def describe_error(exc: BaseException) -> str:

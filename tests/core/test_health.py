@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
-from bot.core.health import JobRunner, ShuttingDown
+from bot.core.health import JobRunner
+from bot.core.shutdown import ShuttingDown
 from bot.errors import FeedError
 from bot.infra.job_store import JobStore
 from bot.infra.state import Database
