@@ -25,8 +25,15 @@ RUN cp config/vadbot.example.yaml config/vadbot.yaml
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin vadbot \
     && mkdir -p /data \
-    && chown vadbot:vadbot /data
+    && chown vadbot:vadbot /data /app \
+    && chown -R vadbot:vadbot /app/catalog
 USER vadbot
+
+# The bundled catalog as a one-commit git repo, so the announcer has a history to read out of
+# the box. A lab's real list is a clone on /data (catalog.repo), where approvals survive.
+RUN git init -q -b main /app \
+    && git -C /app add catalog \
+    && git -C /app -c user.name=vadbot -c user.email=vadbot@localhost commit -qm "Bundled catalog"
 
 ENV VADBOT_CONFIG=/app/config/vadbot.yaml \
     VADBOT_STATE__PATH=/data/vadbot.sqlite3 \
