@@ -9,13 +9,13 @@ a digest of a week it never watched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.models import KINDS, Candidate, Card, Entry, Link, Tally
+from bot.core.models import KINDS, Candidate, Card, Entry, Link, Reply, Request, Tally
 from bot.core.ports import Clock, KeyValue, Poster
 
 PERIOD = timedelta(days=7)
@@ -74,6 +74,45 @@ class DigestSource(Protocol):
 # ---------------------------------------------------------------------------- building
 
 
+def assemble_digest(
+    start: datetime,
+    end: datetime,
+    added: Sequence[NewEntry],
+    candidates: Sequence[Candidate],
+    tally: Callable[[Candidate], Tally],
+    counts: Mapping[str, int],
+    name: str = "LLM4VAD",
+) -> Digest:
+    """The digest of [start, end) from the entries added and every candidate known."""
+
+    def voted(candidate: Candidate) -> Voted:
+        return Voted(candidate, tally(candidate))
+
+    def within(when: datetime | None) -> bool:
+        return when is not None and start <= when < end
+
+    return Digest(
+        start=start,
+        end=end,
+        added=tuple(added),
+        proposed=tuple(voted(c) for c in candidates if within(c.created_at)),
+        decided=tuple(
+            voted(c) for c in candidates if c.status != "pending" and within(c.decided_at)
+        ),
+        waiting=tuple(voted(c) for c in candidates if c.status == "pending"),
+        counts=dict(counts),
+        name=name,
+    )
+
+
+def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
+    """How many entries of each kind."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    return counts
+
+
 def format_period(start: date, end: date) -> str:
     """`16–23 Nov 2026`, `28 Nov – 4 Dec 2026`, `29 Dec 2026 – 4 Jan 2027`."""
     last = f"{end.day} {end:%b %Y}"
@@ -103,8 +142,8 @@ def top_waiting(digest: Digest, limit: int = MAX_WAITING) -> tuple[Voted, ...]:
 
 def decision_summary(digest: Digest) -> str:
     """`Decided: 2 added, 1 rejected`."""
-    added = sum(v.candidate.status == "approved" for v in digest.decided)
-    rejected = len(digest.decided) - added
+    rejected = sum(v.candidate.status == "rejected" for v in digest.decided)
+    added = len(digest.decided) - rejected
     return f"Decided: {added} added, {rejected} rejected"
 
 
@@ -153,7 +192,7 @@ def _entry_item(new: NewEntry) -> Card:
 
 def _decided_item(voted: Voted) -> Card:
     who = voted.candidate.decided_by or "a maintainer"
-    verb = "✅ added" if voted.candidate.status == "approved" else "❌ rejected"
+    verb = "❌ rejected" if voted.candidate.status == "rejected" else "✅ added"
     body = f"{verb} by {who} · {format_votes(voted.tally)}"
     return Card(title=voted.candidate.paper.title, url=_url(voted), body=body, kind="decided")
 
@@ -214,7 +253,7 @@ def _md_url(url: str) -> str:
 
 
 def _md_decided(voted: Voted) -> str:
-    verb = "✅ added" if voted.candidate.status == "approved" else "❌ rejected"
+    verb = "❌ rejected" if voted.candidate.status == "rejected" else "✅ added"
     who = _md_text(voted.candidate.decided_by or "a maintainer")
     return f"{_md_title(voted)} — {verb} by {who} · {format_votes(voted.tally)}"
 
@@ -262,3 +301,17 @@ class DigestJob:
         await self.poster.publish("digest", f"digest:{period}", build_digest_card(digest, self.tz))
         self.kv.put(LAST_PERIOD_KEY, period)
         return f"sent digest {period}: {len(digest.added)} new, {len(digest.waiting)} waiting"
+
+
+def build_digest_command(
+    source: DigestSource, clock: Clock, tz: ZoneInfo
+) -> Callable[[Request], Awaitable[Reply]]:
+    """The `/vad digest` handler: the last seven days, to the asker ("share" shows everyone)."""
+
+    async def digest_command(request: Request) -> Reply:
+        now = clock.now()
+        digest = await source.collect(now - PERIOD, now)
+        shared = request.text.strip().casefold() == "share"
+        return Reply(cards=(build_digest_card(digest, tz),), ephemeral=not shared)
+
+    return digest_command

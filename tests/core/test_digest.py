@@ -1,4 +1,5 @@
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,14 @@ from bot.core.digest import (
     DigestJob,
     NewEntry,
     Voted,
+    assemble_digest,
     build_digest_card,
+    build_digest_command,
     format_counts,
     format_period,
     render_digest_markdown,
 )
-from bot.core.models import Candidate, Entry, Match, Paper, Tally
+from bot.core.models import Candidate, Entry, Match, Paper, Request, Tally
 from tests.fakes import FakeClock, FakePoster
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -137,3 +140,35 @@ async def test_the_first_run_records_a_baseline_and_the_next_monday_posts() -> N
     await job()
     assert [key for _, key, _ in poster.published] == ["digest:2026-11-30"]
     assert poster.published[0][0] == "digest"
+
+
+def test_assemble_sorts_candidates_into_proposed_decided_and_waiting_by_time() -> None:
+    def at(day: int) -> datetime:
+        return datetime(2026, 11, day, 12, 0, tzinfo=UTC)
+
+    old = replace(_candidate(1, "Old, still waiting"), created_at=at(2))
+    fresh = replace(_candidate(2, "Fresh"), created_at=at(20))
+    decided = replace(
+        _candidate(3, "Decided now", "approved", "@ada"), created_at=at(3), decided_at=at(21)
+    )
+    late = replace(_candidate(4, "After the period"), created_at=at(24))
+    digest = assemble_digest(
+        START, END, [], [old, fresh, decided, late],
+        lambda c: Tally(up=c.id), {"paper": 2},
+    )  # fmt: skip
+    assert [v.candidate.id for v in digest.proposed] == [2]
+    assert [v.candidate.id for v in digest.decided] == [3]
+    assert [v.candidate.id for v in digest.waiting] == [1, 2, 4]
+    assert digest.decided[0].tally.up == 3
+
+
+async def test_the_digest_command_answers_the_asker_with_the_last_seven_days() -> None:
+    source = StaticSource()
+    clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    handler = build_digest_command(source, clock, BERLIN)
+    reply = await handler(Request("slack", "U1", "C1", "digest"))
+    assert reply.ephemeral
+    assert reply.cards[0].kind == "digest"
+    assert source.asked == [(clock.now() - timedelta(days=7), clock.now())]
+    shared = await handler(Request("slack", "U1", "C1", "digest", text="share"))
+    assert not shared.ephemeral
