@@ -158,7 +158,7 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
         f"New candidates: {len(digest.proposed)} · Waiting for your votes: {len(digest.waiting)}"
     )
     return Card(
-        title=f"🗞️ {digest.name} weekly · {_period(digest, tz)}",
+        title=f"🗞️ {digest.name} weekly · {period_text(digest, tz)}",
         body=summary,
         items=tuple(items),
         footer=format_counts(digest.counts),
@@ -166,7 +166,8 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
     )
 
 
-def _period(digest: Digest, tz: ZoneInfo) -> str:
+def period_text(digest: Digest, tz: ZoneInfo) -> str:
+    """The period as the digest's title shows it, in the lab's time zone."""
     return format_period(digest.start.astimezone(tz).date(), digest.end.astimezone(tz).date())
 
 
@@ -194,72 +195,21 @@ def _decided_item(voted: Voted) -> Card:
     who = voted.candidate.decided_by or "a maintainer"
     verb = "❌ rejected" if voted.candidate.status == "rejected" else "✅ added"
     body = f"{verb} by {who} · {format_votes(voted.tally)}"
-    return Card(title=voted.candidate.paper.title, url=_url(voted), body=body, kind="decided")
+    return Card(
+        title=voted.candidate.paper.title, url=candidate_url(voted), body=body, kind="decided"
+    )
 
 
 def _waiting_item(voted: Voted, new: bool) -> Card:
     body = f"{'🆕 ' if new else ''}🗳️ waiting · {format_votes(voted.tally)}"
-    return Card(title=voted.candidate.paper.title, url=_url(voted), body=body, kind="waiting")
+    return Card(
+        title=voted.candidate.paper.title, url=candidate_url(voted), body=body, kind="waiting"
+    )
 
 
-def _url(voted: Voted) -> str | None:
+def candidate_url(voted: Voted) -> str | None:
+    """Where a candidate is best seen: its chat post, else its arXiv page."""
     return voted.post_url or voted.candidate.paper.abs_url or None
-
-
-# ---------------------------------------------------------------------------- markdown
-
-
-def render_digest_markdown(digest: Digest, tz: ZoneInfo) -> str:
-    """The digest as Markdown (for `vadbot digest --print`, e-mail or a wiki)."""
-    lines = [f"# 🗞️ {digest.name} weekly · {_period(digest, tz)}", ""]
-    lines += [f"## New in the list ({len(digest.added)})", ""]
-    lines += [f"- {_md_entry(n.entry)}" for n in digest.added] or ["- nothing new this week"]
-    lines += ["", f"## {decision_summary(digest)}", ""]
-    lines += [f"- {_md_decided(v)}" for v in digest.decided] or ["- no decisions this week"]
-    new_ids = {v.candidate.id for v in digest.proposed}
-    lines += ["", f"## Waiting for your votes ({len(digest.waiting)})", ""]
-    lines += [f"- {_md_waiting(v, v.candidate.id in new_ids)}" for v in top_waiting(digest)]
-    if not digest.waiting:
-        lines.append("- no candidate is waiting")
-    lines += [
-        "",
-        f"New candidates this week: {len(digest.proposed)}.",
-        format_counts(digest.counts),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _md_text(text: str) -> str:
-    # Titles come from outside: keep them from opening links, emphasis or HTML.
-    for char in "\\[]<>*_`":
-        text = text.replace(char, "\\" + char)
-    return " ".join(text.split())
-
-
-def _md_entry(entry: Entry) -> str:
-    links = " · ".join(f"[{link.label}]({_md_url(link.url)})" for link in entry_links(entry))
-    parts = [f"**{_md_text(entry.title)}**", venue_year(entry), links]
-    return " — ".join(p for p in parts if p)
-
-
-def _md_title(voted: Voted) -> str:
-    url = _url(voted)
-    title = _md_text(voted.candidate.paper.title)
-    return f"[{title}]({_md_url(url)})" if url else title
-
-
-def _md_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
-def _md_decided(voted: Voted) -> str:
-    verb = "❌ rejected" if voted.candidate.status == "rejected" else "✅ added"
-    who = _md_text(voted.candidate.decided_by or "a maintainer")
-    return f"{_md_title(voted)} — {verb} by {who} · {format_votes(voted.tally)}"
-
-
-def _md_waiting(voted: Voted, new: bool) -> str:
-    return f"{'🆕 ' if new else ''}{_md_title(voted)} · {format_votes(voted.tally)}"
 
 
 # ---------------------------------------------------------------------------- the job

@@ -16,8 +16,8 @@ from bot.core.digest import (
     build_digest_command,
     format_counts,
     format_period,
-    render_digest_markdown,
 )
+from bot.core.digest_markdown import render_digest_markdown
 from bot.core.models import Candidate, Entry, Match, Paper, Request, Tally
 from tests.fakes import FakeClock, FakePoster
 
