@@ -12,6 +12,7 @@ from typing import Any
 from bot.cli import catalog_dir, print_json
 from bot.core.importer import parse_awesome_list
 from bot.core.models import Entry
+from bot.core.render import render_markdown
 from bot.errors import CatalogError, Problem, UserError
 from bot.infra.yaml_files import (
     build_catalog_files,
@@ -54,6 +55,13 @@ def register(sub: Any) -> None:
     )
     importing.add_argument("--json", action="store_true", help="a JSON report for scripts")
     importing.set_defaults(handler=run_import)
+
+    render = commands.add_parser(
+        "render", help="the awesome list as Markdown (stdout, or --out FILE)"
+    )
+    _catalog_option(render)
+    render.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
+    render.set_defaults(handler=run_render)
 
 
 def _catalog_option(parser: argparse.ArgumentParser) -> None:
@@ -145,3 +153,13 @@ def _report_import(
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} line(s) need a look; see above", file=sys.stderr)
+
+
+def run_render(args: argparse.Namespace, settings: Settings) -> int:
+    markdown = render_markdown(load_catalog(catalog_dir(args, settings)))
+    if args.out:
+        write_atomic(Path(args.out), markdown)
+        print(f"{args.out}: {markdown.count(chr(10))} lines")
+    else:
+        sys.stdout.write(markdown)
+    return 0

@@ -78,7 +78,7 @@ class _State:
 
 def parse_awesome_list(text: str) -> ImportResult:
     """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     sections = split_sections(lines)
     state = _State()
     title = ""
@@ -104,6 +104,28 @@ def parse_awesome_list(text: str) -> ImportResult:
     prose = tuple(_tidy(b) for b in state.prose.values())
     intro = _tidy_text(state.intro)
     return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
+
+
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
+_REF_USE = re.compile(r"\[((?:!\[[^\]]*\]\([^)]*\)|[^\]])+)\]\[([^\]]*)\]")
+
+
+def _resolve_references(lines: list[str]) -> list[str]:
+    """Reference links (`[pdf][1]` … `[1]: https://…`) made inline; definitions become blank."""
+    refs: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        match = _REF_DEF.match(line)
+        if match:
+            refs[match.group(1).casefold()] = match.group(2)
+            lines[i] = ""
+    if not refs:
+        return lines
+
+    def inline(match: re.Match[str]) -> str:
+        url = refs.get((match.group(2) or match.group(1)).casefold())
+        return match.group(0) if url is None else f"[{match.group(1)}]({url})"
+
+    return [_REF_USE.sub(inline, line) for line in lines]
 
 
 def _body(state: _State, stack: list[Ctx], section: Section) -> None:
@@ -200,13 +222,18 @@ def _item_line(state: _State, ctx: Ctx, number: int, line: str) -> None:
     elif (
         current is not None
         and attached
-        and (indent > 0 or not current.summary or current.from_heading)
+        and (indent > 0 or current.from_heading or not (current.summary or _is_item(line)))
     ):
         current.summary.append(text)
         state.last_line = number
     else:
         _flush(state, ctx)
         state.pending = (number, text)
+
+
+def _is_item(line: str) -> bool:
+    """A new list item (`- `, `1. `) rather than the continuation of the previous one."""
+    return bool(re.match(r"(?:[-*+]|\d{1,4}[.)])\s", line))
 
 
 def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: bool) -> None:

@@ -69,7 +69,8 @@ def _row_item(roles: list[str], cells: list[str]) -> LineItem:
             item.links += parsed.links
             item.arxiv_id = item.arxiv_id or parsed.arxiv_id
         elif role == "venue":
-            item.venue = parsed.venue or canonical_venue(parsed.title or cell)
+            bare = _SHORT.sub(" ", _YEAR.sub(" ", parsed.title or cell))
+            item.venue = parsed.venue or canonical_venue(bare.strip(" ,'’"))
             item.year = item.year or parsed.year or _year(cell)
         elif role == "date":
             item.year = _year(cell) or item.year
