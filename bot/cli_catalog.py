@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from bot.cli import catalog_dir, print_json
+from bot.cli_history import add_changes_command
 from bot.core.models import Entry
 from bot.errors import CatalogError
 from bot.infra.yaml_files import load_catalog, parse_catalog, read_catalog_files
@@ -27,6 +28,8 @@ def register(sub: Any) -> None:
     _catalog_option(listing)
     listing.add_argument("--json", action="store_true", help="a JSON array for scripts")
     listing.set_defaults(handler=run_list)
+
+    add_changes_command(commands)
 
 
 def _catalog_option(parser: argparse.ArgumentParser) -> None:
