@@ -122,6 +122,8 @@ def build_changes(steps: Iterable[Step]) -> tuple[list[Change], list[BrokenCommi
         after: dict[str, Entry] = {}
         problems: list[str] = []
         for file in step.files:
+            if file.path not in last_good and file.before is not None and not file.before.is_broken:
+                last_good[file.path] = file.before
             if file.after is not None and file.after.is_broken:
                 if not _was_broken(file, broken, last_good):
                     problems += file.after.problems

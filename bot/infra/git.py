@@ -173,12 +173,26 @@ class GitRepo:
         self.run("fetch", "--quiet", "--no-tags", remote, spec)
 
     def fast_forward(self, remote: str, branch: str) -> str | None:
-        """Fetch, then fast-forward the checked-out `branch` to the remote's; the new HEAD."""
+        """Fetch, then bring the checked-out `branch` to the remote's; the new HEAD.
+
+        A fast-forward normally. When the remote was force-pushed and every local commit had
+        been published before (HEAD is in the old remote branch), the branch follows the remote
+        with `reset --keep`, which refuses to lose uncommitted edits. Anything else raises.
+        """
         current = self.current_branch()
         if current != branch:
             raise GitError(f"{self.path} is on {current or 'a detached HEAD'}, not on {branch}")
+        tracking = f"refs/remotes/{remote}/{branch}"
+        published = self.rev_parse(tracking)
         self.fetch(remote, branch)
-        self.run("merge", "--ff-only", "--quiet", f"refs/remotes/{remote}/{branch}")
+        head, target = self.head(), self.rev_parse(tracking) or ""
+        if head is None or self.is_ancestor(head, target):
+            self.run("merge", "--ff-only", "--quiet", target)
+        elif published is not None and self.is_ancestor(head, published):
+            log.warning("git: %s/%s was rewritten; following it to %s", remote, branch, target)
+            self.run("reset", "--keep", "--quiet", target)
+        elif not self.is_ancestor(target, head):
+            raise GitError(f"{branch} and {remote}/{branch} have diverged; cannot fast-forward")
         return self.head()
 
 
