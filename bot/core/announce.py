@@ -72,10 +72,7 @@ async def run_announcer(
     if head is None or cursor == head:
         return AnnounceReport(head=head, fetch_error=fetch_error)
     if cursor is None:
-        snapshot = await asyncio.to_thread(history.snapshot, head)
-        state.mark_announced(snapshot.entries, head, clock.now())
-        state.set_cursor(head)
-        log.info("announce: baseline of %d entries at %s", len(snapshot.entries), head[:7])
+        await _baseline(history, state, head, clock)
         return AnnounceReport(head=head, baseline=True, fetch_error=fetch_error)
     rewritten = not await asyncio.to_thread(history.is_ancestor, cursor, head)
     if rewritten:
@@ -87,10 +84,21 @@ async def run_announcer(
         await poster.publish("admin", f"broken:{commit.commit.sha}", build_broken_card(commit))
     new = await _announce_new(changes, state, poster, clock, origin)
     updated = await _announce_updates(changes, set(new), poster, announce_updates)
-    state.set_cursor(head)
-    return AnnounceReport(
+    state.set_cursor(head)  # only now: every post above has been confirmed
+    report = AnnounceReport(
         head, False, rewritten, new, updated, tuple(b.commit.sha for b in broken), fetch_error
     )
+    log.info("announce: %s at %s", report.summary(), head[:7])
+    return report
+
+
+async def _baseline(history: CatalogHistory, state: AnnounceState, head: str, clock: Clock) -> None:
+    """Remember every entry at `head` as announced, without posting anything."""
+    snapshot = await asyncio.to_thread(history.snapshot, head)
+    # thousands of rows: written off the event loop, like the git work
+    await asyncio.to_thread(state.mark_announced, snapshot.entries, head, clock.now())
+    state.set_cursor(head)
+    log.info("announce: baseline of %d entries at %s", len(snapshot.entries), head[:7])
 
 
 def _changes_since(
@@ -104,7 +112,7 @@ async def _changes_at(
 ) -> tuple[list[Change], list[BrokenCommit]]:
     """Every entry at `head` not yet announced, each credited to the last commit of its file."""
     snapshot = await asyncio.to_thread(history.snapshot, head)
-    known = state.announced(snapshot.entries)
+    known = await asyncio.to_thread(state.announced, snapshot.entries)
     changes: list[Change] = []
     for entry in snapshot.entries:
         if entry.id not in known:

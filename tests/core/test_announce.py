@@ -126,6 +126,21 @@ async def test_new_entries_get_one_card_each_and_a_typo_fix_gets_none(bot: Bot) 
     assert card.footer == f"added by Grace Hopper in {sha[:7]}"
 
 
+async def test_a_merged_pull_request_credits_the_branch_author(bot: Bot) -> None:
+    bot.repo.add(make_entry("alpha"))
+    await bot.run()
+    bot.repo.git("checkout", "-q", "-b", "pr")
+    pr = bot.repo.add(make_entry("beta"), author="Grace Hopper")
+    bot.repo.git("checkout", "-q", "main")
+    bot.repo.add(make_entry("gamma"), author="Alan Turing")
+    bot.repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #3", "pr")
+    report = await bot.run()
+    assert sorted(report.new) == ["beta", "gamma"]
+    footers = {key: card.footer for _, key, card in bot.poster.published}
+    assert footers["entry:beta"] == f"added by Grace Hopper in {pr[:7]}"
+    assert footers["entry:gamma"].startswith("added by Alan Turing")
+
+
 async def test_state_reopened_from_disk_announces_nothing_twice(bot: Bot) -> None:
     bot.repo.add(make_entry("alpha"))
     await bot.run()
