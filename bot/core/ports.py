@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.history import Commit, FileVersion, Step
-from bot.core.models import Card, Entry, MessageRef
+from bot.core.models import Card, MessageRef
 
 # ---------------------------------------------------------------------------- time
 
@@ -62,6 +61,10 @@ class Poster(Protocol):
 
 
 # ---- history
+
+# Imported here rather than at the top so that each area's section merges without conflicts.
+from bot.core.history import Commit, FileVersion, Step  # noqa: E402
+from bot.core.models import Entry  # noqa: E402
 
 
 class CatalogHistory(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,8 @@ class GitRepo:
         self.path = Path(path)
         self._git = git
         self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        self.lock = threading.RLock()
+        """Held while the work tree changes (fast-forward); share it with whatever commits here."""
 
     def run(self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,)) -> str:
         """Run `git <args>` in the repository; its stdout, or GitError naming the command."""
@@ -179,6 +182,10 @@ class GitRepo:
         been published before (HEAD is in the old remote branch), the branch follows the remote
         with `reset --keep`, which refuses to lose uncommitted edits. Anything else raises.
         """
+        with self.lock:
+            return self._fast_forward(remote, branch)
+
+    def _fast_forward(self, remote: str, branch: str) -> str | None:
         current = self.current_branch()
         if current != branch:
             raise GitError(f"{self.path} is on {current or 'a detached HEAD'}, not on {branch}")
