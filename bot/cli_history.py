@@ -220,7 +220,7 @@ def _print_report(report: AnnounceReport, poster: ConsolePoster, as_json: bool) 
     if as_json:
         print_json({"report": asdict(report), "posts": poster.posts})
         return
-    where = f" at {report.head[:7]}" if report.head else " (no commits yet)"
+    where = "" if report.baseline else f" at {report.head[:7]}" if report.head else " (no commits)"
     print(f"announce: {report.summary()}{where}")
     if report.fetch_error:
         print(f"warning: fetch failed: {report.fetch_error}", file=sys.stderr)

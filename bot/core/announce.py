@@ -45,11 +45,15 @@ class AnnounceReport:
     updated: tuple[str, ...] = ()
     broken: tuple[str, ...] = ()
     fetch_error: str | None = None
+    remembered: int = 0
+    """Entries recorded as already announced by a baseline."""
 
     def summary(self) -> str:
         """One line for logs and `vadbot status`."""
         if self.baseline:
-            return f"baseline set at {(self.head or '')[:7]}"
+            return (
+                f"baseline set at {(self.head or '')[:7]} ({self.remembered} entries, none posted)"
+            )
         text = f"ok, {len(self.new)} new, {len(self.updated)} updated"
         if self.broken:
             text += f", {len(self.broken)} broken commit(s) skipped"
@@ -72,8 +76,8 @@ async def run_announcer(
     if head is None or cursor == head:
         return AnnounceReport(head=head, fetch_error=fetch_error)
     if cursor is None:
-        await _baseline(history, state, head, clock)
-        return AnnounceReport(head=head, baseline=True, fetch_error=fetch_error)
+        count = await _baseline(history, state, head, clock)
+        return AnnounceReport(head=head, baseline=True, fetch_error=fetch_error, remembered=count)
     rewritten = not await asyncio.to_thread(history.is_ancestor, cursor, head)
     if rewritten:
         log.warning("announce: %s is not in the history of %s; comparing ids", cursor[:7], head)
@@ -92,13 +96,14 @@ async def run_announcer(
     return report
 
 
-async def _baseline(history: CatalogHistory, state: AnnounceState, head: str, clock: Clock) -> None:
+async def _baseline(history: CatalogHistory, state: AnnounceState, head: str, clock: Clock) -> int:
     """Remember every entry at `head` as announced, without posting anything."""
     snapshot = await asyncio.to_thread(history.snapshot, head)
     # thousands of rows: written off the event loop, like the git work
     await asyncio.to_thread(state.mark_announced, snapshot.entries, head, clock.now())
     state.set_cursor(head)
     log.info("announce: baseline of %d entries at %s", len(snapshot.entries), head[:7])
+    return len(snapshot.entries)
 
 
 def _changes_since(
@@ -175,7 +180,8 @@ async def _announce_updates(
             continue
         first = merged.get(entry_id, change)
         names = tuple(dict.fromkeys((*first.fields, *change.fields)))
-        merged[entry_id] = Change("updated", change.entry, change.commit, names, first.previous)
+        latest = final[entry_id].entry  # the card shows the entry as it is now
+        merged[entry_id] = Change("updated", latest, change.commit, names, first.previous)
     for entry_id, change in merged.items():
         key = f"update:{entry_id}:{change.commit.sha}"
         await poster.publish("papers", key, build_update_card(change, wanted))

@@ -99,6 +99,7 @@ async def test_first_run_sets_a_baseline_and_posts_nothing(bot: Bot) -> None:
     head = bot.repo.add(make_entry("alpha"), make_entry("beta"))
     report = await bot.run()
     assert report.baseline
+    assert report.remembered == 2
     assert bot.poster.published == []
     assert bot.store.cursor() == head
     again = await bot.run()
