@@ -92,7 +92,7 @@ def _catalog_json(settings: Settings, cursor: str | None) -> dict[str, Any]:
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     """The report as the table `vadbot status` prints."""
     now = datetime.fromisoformat(report["now"])
-    lines = [f"{'job':<14} {'last run':<22} {'result':<28} next run"]
+    lines = [f"{'job':<14} {'last run':<20} {'result':<36} next run"]
     for job in report["jobs"]:
         result = job["result"] + (f" ×{job['failures']}" if job["failures"] > 1 else "")
         last = _when(job["last_run"], now, tz, ago=True)

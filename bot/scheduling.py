@@ -5,7 +5,8 @@ Jobs are core coroutines run through `JobRunner`, each with explicit `max_instan
 run was missed while vadbot was down is decided from OUR state (each job's last run in the
 `jobs` table, the last digest period in kv), because re-adding a persisted job loses its missed
 run. `Scheduler.run_due()` runs every job whose last scheduled time passed since its last run;
-`vadbot run` calls it once at start-up and `vadbot run --once` calls only it.
+`vadbot run` calls it once at start-up and `vadbot run --once` calls only it. On the very first
+start an interval job runs at once; a cron job (arXiv watch, digest) waits for its first time.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PULL, ANNOUNCE, ARXIV, DIGEST = "catalog-pull", "announce", "arxiv-watch", "dige
 JOB_ORDER = (PULL, ANNOUNCE, ARXIV, DIGEST)
 """Catch-up order: pull before announcing, and the digest last so it sees today's entries."""
 HEARTBEAT_SECONDS = 60
+FIRST_RUN_PENDING = "waiting for its first scheduled run"
 LOOKBACK = timedelta(days=8)
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -96,6 +98,11 @@ def build_triggers(schedule: ScheduleSettings) -> dict[str, BaseTrigger]:
         ARXIV: crontab(schedule.arxiv_cron, schedule.arxiv_timezone, "schedule.arxiv_cron"),
         DIGEST: crontab(schedule.digest_cron, schedule.timezone, "schedule.digest_cron"),
     }
+
+
+def every(minutes: int) -> BaseTrigger:
+    """A trigger firing every `minutes`."""
+    return IntervalTrigger(minutes=minutes)
 
 
 def grace_seconds(trigger: BaseTrigger) -> int:
@@ -183,11 +190,21 @@ class Scheduler:
         for name in sorted(self.specs, key=_order):
             if self._stopping:
                 break
-            last = self.jobs.get(name).last_run
-            if is_due(self.specs[name].trigger, last, self.clock.now()):
+            health = self.jobs.get(name)
+            trigger = self.specs[name].trigger
+            if health.last_run is None and not isinstance(trigger, IntervalTrigger):
+                self._baseline(health)
+            elif is_due(trigger, health.last_run, self.clock.now()):
                 await self.run_job(name)
                 ran.append(name)
         return ran
+
+    def _baseline(self, health: JobHealth) -> None:
+        """A cron job never run waits for its first time; from now on, a missed run is due."""
+        self.jobs.save(dataclasses.replace(
+            health, last_run=self.clock.now(), last_result=FIRST_RUN_PENDING,
+            next_run=self.next_run(health.name),
+        ))  # fmt: skip
 
     async def run_job(self, name: str) -> JobHealth | None:
         """Run one job now, unless it is already running (then None)."""

@@ -3,8 +3,8 @@
 `DigestJob` posts it once per period: the period is named by the date of the schedule's last
 due time in the lab's time zone, remembered in kv (`digest:last_period`) and used in the post
 key (`digest:<period>`), so a digest missed while vadbot was down is sent once when it is back,
-and never twice. The very first run only records a baseline: a new install does not open with
-a digest of a week it never watched.
+and never twice. (A new install does not open with a digest: the scheduler runs a cron job for
+the first time at its first scheduled time, not at start-up.)
 """
 
 from __future__ import annotations
@@ -242,10 +242,7 @@ class DigestJob:
             return "nothing due"
         period = self.period_of(due)
         last = self.kv.get(LAST_PERIOD_KEY)
-        if last is None:
-            self.kv.put(LAST_PERIOD_KEY, period)
-            return f"baseline {period}: the next digest is the first"
-        if last >= period:
+        if last is not None and last >= period:
             return f"digest {period} already sent"
         digest = await self.source.collect(due - PERIOD, due)
         await self.poster.publish("digest", f"digest:{period}", build_digest_card(digest, self.tz))

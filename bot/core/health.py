@@ -143,7 +143,7 @@ def find_problems(
     """
     problems = []
     if heartbeat is None:
-        problems.append("vadbot run has never run with this state file")
+        problems.append("no heartbeat: vadbot run has not run with this state file")
     elif now - heartbeat > STALE_HEARTBEAT:
         problems.append(f"no heartbeat since {heartbeat:%Y-%m-%d %H:%M} UTC: vadbot run is down")
     for job in jobs:

@@ -130,15 +130,15 @@ async def test_a_digest_missed_while_down_is_sent_once_when_back_and_never_twice
     assert not poster2.published
 
 
-async def test_the_first_run_records_a_baseline_and_the_next_monday_posts() -> None:
+async def test_the_first_digest_ever_is_posted_and_the_next_monday_posts_again() -> None:
     kv = DictKV()
-    clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    clock = FakeClock(datetime(2026, 11, 23, 8, 0, 5, tzinfo=UTC))  # Monday 09:00:05 in Berlin
     job, poster, _ = _job(clock, kv)
-    assert "baseline" in await job()
-    assert not poster.published
-    clock.current = datetime(2026, 11, 30, 8, 0, 5, tzinfo=UTC)  # Monday 09:00:05 in Berlin
     await job()
-    assert [key for _, key, _ in poster.published] == ["digest:2026-11-30"]
+    clock.current = datetime(2026, 11, 30, 8, 0, 5, tzinfo=UTC)
+    await job()
+    await job()
+    assert [key for _, key, _ in poster.published] == ["digest:2026-11-23", "digest:2026-11-30"]
     assert poster.published[0][0] == "digest"
 
 
