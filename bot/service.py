@@ -30,6 +30,8 @@ class Service:
         self.gate = gate
         self.stop_timeout = stop_timeout
         self.stopping = asyncio.Event()
+        self.caught_up = asyncio.Event()
+        """Set once the start-up catch-up (every missed job) has run."""
 
     async def run_once(self) -> list[str]:
         """Run every due job once (for `vadbot run --once` and cron users); their names."""
@@ -39,7 +41,7 @@ class Service:
 
     async def run_forever(self) -> None:
         """Catch up on missed runs, then run on schedule until `stop()` or a signal."""
-        catch_up = asyncio.create_task(self.scheduler.run_due(), name="catch-up")
+        catch_up = asyncio.create_task(self._catch_up(), name="catch-up")
         self.scheduler.start()
         log.info("scheduler started")
         await self.stopping.wait()
@@ -50,6 +52,13 @@ class Service:
             catch_up.cancel()
         await asyncio.gather(catch_up, return_exceptions=True)
         log.info("stopped cleanly")
+
+    async def _catch_up(self) -> None:
+        try:
+            ran = await self.scheduler.run_due()
+            log.info("caught up at start-up: %s", ", ".join(ran) or "nothing was due")
+        finally:
+            self.caught_up.set()
 
     def stop(self) -> None:
         """Ask the service to stop (safe from a signal handler)."""
