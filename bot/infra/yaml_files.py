@@ -91,7 +91,7 @@ def locate(text: str, key: str) -> int:
     """The 1-based line of a dotted key (`links.code`, `prose[2]`) in YAML text; 1 if not found."""
     line = 0
     lines = text.splitlines()
-    for depth, part in enumerate(_key_parts(key)):
+    for depth, (part, index) in enumerate(_key_parts(key)):
         pattern = re.compile(
             rf"^\s{{{2 * depth if depth else 0},}}-?\s*['\"]?{re.escape(part)}['\"]?\s*:"
         )
@@ -99,14 +99,17 @@ def locate(text: str, key: str) -> int:
             if pattern.match(lines[i]):
                 line = i
                 break
+        if index is not None:
+            items = [i for i in range(line + 1, len(lines)) if re.match(r"\s*- ", lines[i])]
+            line = items[index] if index < len(items) else line
     return line + 1
 
 
-def _key_parts(key: str) -> Iterator[str]:
+def _key_parts(key: str) -> Iterator[tuple[str, int | None]]:
     for part in key.split("."):
-        name = part.split("[", 1)[0]
+        name, _, index = part.partition("[")
         if name:
-            yield name
+            yield name, int(index.rstrip("]")) if index.rstrip("]").isdigit() else None
 
 
 # ---------------------------------------------------------------------------- writing
