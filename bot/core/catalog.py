@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.core.models import KINDS, LINK_NAMES, Catalog, Entry, ProseBlock, normalise_title
 
+_URL = re.compile(r"https?://[^\s/?#@]*\.[^\s/?#]*[^\s/?#.](?:[/?#]\S*)?\Z", re.IGNORECASE)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARXIV_ID_PATTERN = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})$")
 MIN_YEAR = 1950
@@ -118,10 +118,7 @@ def _check_values(raw: Mapping[str, Any], path: str, max_year: int) -> list[KeyP
 
 def is_url(value: Any) -> bool:
     """An absolute http(s) URL with a host and no spaces."""
-    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and "." in parts.netloc
+    return isinstance(value, str) and _URL.match(value) is not None
 
 
 def _build_entry(raw: Mapping[str, Any], path: str) -> Entry:

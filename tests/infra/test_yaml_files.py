@@ -108,11 +108,39 @@ def test_impossible_year(year: str) -> None:
     assert problem.startswith(f"papers/2025/vera.yaml:5: year {year} is impossible")
 
 
-def test_unquoted_arxiv_id_read_as_a_number_says_to_quote_it() -> None:
-    text = GOOD.replace('arxiv_id: "2411.01234"', "arxiv_id: 2411.01234")
+def test_unquoted_arxiv_id_and_title_stay_text_as_written() -> None:
+    text = GOOD.replace('arxiv_id: "2411.01234"', "arxiv_id: 2410.12340").replace(
+        '"VERA: Explainable Video Anomaly Detection"', "no"
+    )
+    catalog, problems = parse_catalog({"papers/2025/vera.yaml": text})
+    assert problems == []
+    assert (catalog.entries[0].arxiv_id, catalog.entries[0].title) == ("2410.12340", "no")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("", ""), ("id: p4", "---\nid: p4"), ("title: Paper 4", "title: &t Paper 4\nnote: *t")],
+    ids=["one-stream", "document-marker", "alias"],
+)
+def test_many_files_read_alike_whichever_way_they_are_parsed(before: str, after: str) -> None:
+    files = {
+        f"papers/2025/p{i}.yaml": f"id: p{i}\nkind: paper\ntitle: Paper {i}\nyear: 2025\n"
+        "preview: null\nsummary: ~\n"
+        for i in range(5)
+    }
+    files["papers/2025/p4.yaml"] = files["papers/2025/p4.yaml"].replace(before, after)
+    catalog, problems = parse_catalog(files)
+    assert problems == []
+    assert [(e.id, e.year, e.preview, e.summary) for e in catalog.entries] == [
+        (f"p{i}", 2025, None, "") for i in range(5)
+    ]
+    assert catalog.by_id()["p4"].note == ("Paper 4" if "*t" in after else "")
+
+
+def test_null_link_is_reported_as_empty() -> None:
+    text = GOOD.replace("  code: https://github.com/vera-framework/VERA", "  code: ~")
     assert problems_of({"papers/2025/vera.yaml": text}) == [
-        "papers/2025/vera.yaml:6: 'arxiv_id' must be text, not float"
-        " (put it in quotes: '2411.01234')"
+        "papers/2025/vera.yaml:9: links.code is empty: give a URL or remove it"
     ]
 
 
