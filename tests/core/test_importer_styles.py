@@ -147,3 +147,52 @@ def test_same_title_twice_gets_year_then_number_suffix() -> None:
         "- VAD: Three [[paper](https://e.org/3)] (CVPR 2024)\n"
     )
     assert [e.id for e in result.entries] == ["vad", "vad-2024", "vad-2"]
+
+
+TYPICAL = """# Awesome Video Anomaly Detection [![Awesome](https://awesome.re/badge.svg)](https://awesome.re)
+
+A list of papers and datasets.
+
+## Table of Contents
+- [Datasets](#datasets)
+- [Papers](#papers)
+
+## Datasets
+
+| Dataset | Year | Videos | Link |
+|---|---|---|---|
+| UCSD Ped2 | 2010 | 28 | [link](http://www.svcl.ucsd.edu/projects/anomaly/dataset.htm) |
+
+## Papers
+
+### 2023
+
+- [CVPR 2023] **Bracketed Venue First** [[Paper]](https://example.org/bv) [[Code]](https://github.com/b/v)
+- [Linked Title](https://example.org/lt) - A one-line description.
+- **Author Style**, A. Author et al., ICCV 2023. [[pdf](https://example.org/as.pdf)]
+- Nested Links
+  - [paper](https://example.org/nl)
+  - [code](https://github.com/n/l)
+"""
+
+
+def test_a_typical_awesome_list() -> None:
+    result = parse_awesome_list(TYPICAL)
+    assert result.problems == []
+    assert result.title.startswith("Awesome Video Anomaly Detection [![Awesome]")
+    found = {e.title: e for e in result.entries}
+    ucsd = found["UCSD Ped2"]
+    assert (ucsd.kind, ucsd.year) == ("dataset", 2010)
+    assert ucsd.links == {"project": "http://www.svcl.ucsd.edu/projects/anomaly/dataset.htm"}
+    first = found["Bracketed Venue First"]
+    assert (first.venue, first.year) == ("CVPR", 2023)
+    assert first.links == {"paper": "https://example.org/bv", "code": "https://github.com/b/v"}
+    linked = found["Linked Title"]
+    assert (linked.summary, linked.year, linked.venue) == ("A one-line description.", 2023, "")
+    author = found["Author Style"]
+    assert (author.venue, author.year) == ("ICCV", 2023)
+    assert found["Nested Links"].links == {
+        "paper": "https://example.org/nl",
+        "code": "https://github.com/n/l",
+    }
+    assert len(result.entries) == 5
