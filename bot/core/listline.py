@@ -36,7 +36,6 @@ LABELS = {
 """Link texts that name a kind of link rather than a title ("" = kind unknown)."""
 
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
 _LABELED = re.compile(r"\[\[([^\]]+)\]\(([^)\s]*)\)\]|\[\[([^\]]+)\]\]\(([^)\s]*)\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
 _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
@@ -285,19 +284,6 @@ def clean_title(text: str) -> str:
     return _LABEL_PREFIX.sub("", text).strip()
 
 
-def parse_image(text: str) -> tuple[str, str] | None:
-    """(alt, source) when the whole line is one image, e.g. a preview figure."""
-    match = _IMAGE.fullmatch(text.strip())
-    return (match.group(1), match.group(2)) if match else None
-
-
-def strip_marker(line: str) -> tuple[int, str]:
-    """(indent, text) of a line without its bullet or number mark (`- `, `* `, `3. `)."""
-    indent = len(line) - len(line.lstrip(" \t"))
-    text = re.sub(r"^(?:[-*+]|\d{1,4}[.)])\s+", "", line.strip())
-    return indent, text
-
-
 _VENUE_URLS = (
     (re.compile(r"neurips\.cc/.*?\b(20\d\d)\b"), "NeurIPS"),
     (re.compile(r"openaccess\.thecvf\.com/content/(?:[a-z_]*)?([A-Z]+)(20\d\d)"), ""),
@@ -317,10 +303,3 @@ def venue_from_url(url: str) -> tuple[str, int | None]:
             return canonical_venue(groups[0]), int(groups[1]) if len(groups) > 1 else None
         return venue, int(groups[-1]) if groups else None
     return "", None
-
-
-def heading_anchor(title: str) -> str:
-    """The anchor GitHub gives a heading ("📊 Benchmarks" → "-benchmarks")."""
-    text = title.strip().casefold()
-    text = "".join(ch for ch in text if ch.isalnum() or ch in " -_")
-    return text.replace(" ", "-")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from bot.core.listline import heading_anchor
+from bot.core.mdtext import heading_anchor
 from bot.core.models import Catalog, Entry, ProseBlock
 
 VENUE_COLOURS = {

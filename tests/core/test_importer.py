@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.importer import ImportResult, parse_awesome_list, short_name
+from bot.core.drafts import short_name
+from bot.core.importer import ImportResult, parse_awesome_list
 from bot.core.models import Entry
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "awesome-llm4vad.md"

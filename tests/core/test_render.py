@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.importer import ImportResult, parse_awesome_list
-from bot.core.listline import heading_anchor
+from bot.core.mdtext import heading_anchor
 from bot.core.models import Catalog, Entry
 from bot.core.render import render_markdown, shield
 
