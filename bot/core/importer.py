@@ -70,14 +70,16 @@ def parse_awesome_list(text: str) -> ImportResult:
         ctx = heading_context(stack[-1], section, title_section=section.title == title)
         state.current, state.pending = None, None
         if ctx.mode == "entry":
-            _heading_entry(state, ctx, section)
-            continue
-        if ctx.mode == "fold":
+            _flush(state, ctx)
+            _new(state, ctx, section.line, parse_line(section.title), heading=True)
+        elif ctx.mode == "fold":
             _fold(state, ctx, section)
         elif ctx.mode == "prose":
             _open_prose(state, ctx, section)
-        stack.append(ctx)
-        _body(state, stack, section)
+        if ctx.mode != "entry":
+            stack.append(ctx)
+        if _body(state, ctx, section):
+            del stack[1:]  # a break followed by text leaves every section
     _toc_orphans(state, sections, len(lines))
     entries = build_entries(state.drafts, state.problems)
     prose = tuple(_tidy(b) for b in state.prose.values())
@@ -85,8 +87,10 @@ def parse_awesome_list(text: str) -> ImportResult:
     return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
 
 
-def _body(state: _State, stack: list[Ctx], section: Section) -> None:
+def _body(state: _State, ctx: Ctx, section: Section) -> bool:
+    """Read a section's lines; True when a thematic break followed by text left the section."""
     body = section.body
+    left = False
     i = 0
     while i < len(body):
         number, line = body[i]
@@ -94,18 +98,19 @@ def _body(state: _State, stack: list[Ctx], section: Section) -> None:
             j = i
             while j < len(body) and body[j][1].lstrip().startswith("|"):
                 j += 1
-            _table(state, stack[-1], body[i:j])
+            _table(state, ctx, body[i:j])
             i = j
             continue
-        if _RULE.match(line):
-            _flush(state, stack[-1])
+        if _RULE.match(line) and ctx.mode not in ("intro", "toc"):
+            _flush(state, ctx)
             state.current = None
             if any(text.strip() for _, text in body[i + 1 :]):
-                del stack[1:]  # a break followed by text leaves every section
+                ctx, left = Ctx.top(), True
         else:
-            _line(state, stack[-1], number, line)
+            _line(state, ctx, number, line)
         i += 1
-    _flush(state, stack[-1])
+    _flush(state, ctx)
+    return left
 
 
 def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
@@ -248,14 +253,6 @@ def _flush(state: _State, ctx: Ctx) -> None:
 
 def _is_name_like(title: str) -> bool:
     return 0 < len(title) <= 80 and len(title.split()) <= 8 and not title.endswith((".", "。"))
-
-
-def _heading_entry(state: _State, ctx: Ctx, section: Section) -> None:
-    _flush(state, ctx)
-    item = parse_line(section.title)
-    _new(state, ctx, section.line, item, heading=True)
-    _body(state, [ctx], section)
-    state.current = None
 
 
 def _open_prose(state: _State, ctx: Ctx, section: Section) -> None:

@@ -104,6 +104,10 @@ def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
         if not parent.entries_allowed or not has_entries(section.body):
             return Ctx(level, "fold", parent.kind, prose_id=parent.prose_id, entries_allowed=False)
         return Ctx(level, "entries", "background", section=plain(section.title))
+    if len(low.split()) > 3 and is_entry_heading(section, badges=True):
+        # a long heading with badges below is a paper's title, even "…: A Benchmark for …"
+        kind = parent.kind if parent.mode in ("entries", "top") else "paper"
+        return Ctx(level, "entry", kind, parent.venue, parent.year, parent.section)
     if _VERBATIM.search(low):
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if _OVERVIEW.search(low):
@@ -157,7 +161,9 @@ def has_entries(body: list[tuple[int, str]]) -> bool:
     return any(_line_class(line) in ("entry", "links", "table") for _, line in body)
 
 
-def is_entry_heading(section: Section) -> bool:
-    """Whether a heading is an entry's title: below it only badges, a quote, an image, text."""
+def is_entry_heading(section: Section, badges: bool = False) -> bool:
+    """Whether a heading is an entry's title: below it only badges, a quote, an image, text
+    (and at least one badge or link line when `badges`)."""
     classes = {_line_class(line) for _, line in section.body}
-    return bool(classes & {"links", "quote", "image"}) and not classes & {"entry", "table"}
+    wanted = {"links"} if badges else {"links", "quote", "image"}
+    return bool(classes & wanted) and not classes & {"entry", "table"}

@@ -196,3 +196,32 @@ def test_a_typical_awesome_list() -> None:
         "code": "https://github.com/n/l",
     }
     assert len(result.entries) == 5
+
+
+def test_a_break_after_a_heading_entry_leaves_its_venue_and_a_break_in_the_intro_does_not() -> None:
+    result = parse_awesome_list(
+        "# List\n\nIntro one.\n\n---\n\nIntro two.\n\n## Papers\n\n### CVPR 2024\n\n"
+        "#### Anomaly Reasoner\n\n[![CVPR](https://img.shields.io/badge/CVPR-2024-1E90FF)]()\n\n"
+        "> 总结\n\n---\n\nLoose Paper\nhttps://neurips.cc/virtual/2025/poster/1\n"
+    )
+    assert result.problems == []
+    assert result.intro == "Intro one.\n\n---\n\nIntro two."
+    found = {e.title: e for e in result.entries}
+    assert (found["Anomaly Reasoner"].venue, found["Anomaly Reasoner"].summary) == ("CVPR", "总结")
+    assert (found["Loose Paper"].venue, found["Loose Paper"].year) == ("NeurIPS", 2025)
+
+
+def test_a_title_heading_with_badges_is_a_paper_even_if_it_says_benchmark_or_overview() -> None:
+    result = parse_awesome_list(
+        "## Papers\n\n### NeurIPS 2024\n\n"
+        "#### HAWK-Bench: A Benchmark for Open-World Video Anomalies\n\n"
+        "[![NeurIPS](https://img.shields.io/badge/NeurIPS-2024-2DB55D)](https://e.org/h)\n\n"
+        "#### An Overview of Metric Learning for Anomalies\n\n"
+        "[![NeurIPS](https://img.shields.io/badge/NeurIPS-2024-2DB55D)]()\n\n> 概述\n"
+    )
+    assert result.problems == []
+    assert [(e.id, e.kind, e.venue) for e in result.entries] == [
+        ("hawk-bench", "paper", "NeurIPS"),
+        ("an-overview-of-metric-learning-for", "paper", "NeurIPS"),
+    ]
+    assert result.prose == ()
