@@ -1,6 +1,8 @@
 """`vadbot catalog import | render | list` as a user runs them."""
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,22 @@ def test_list_prints_one_line_per_entry(imported: Path, capsys: pytest.CaptureFi
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 45
     assert any(line.startswith("vera ") and "CVPR 2025" in line for line in lines)
+
+
+class TtyStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("count", "drawn"), [(250, True), (20, False)])
+def test_import_draws_a_progress_bar_on_big_lists_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int, drawn: bool
+) -> None:
+    source = tmp_path / "big.md"
+    lines = [f"- **Generated Paper {i}** [[paper](https://example.org/{i})]" for i in range(count)]
+    source.write_text("# Big\n\n## Papers\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    stderr = TtyStream()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["catalog", "import", str(source), "--out", str(tmp_path / "out")]) == 0
+    assert ("import 100%" in stderr.getvalue()) is drawn
+    assert len(list((tmp_path / "out").rglob("*.yaml"))) == count + 1
