@@ -90,25 +90,36 @@ def load_catalog(root: Path) -> Catalog:
 
 
 def _parse_all(files: Mapping[str, str]) -> dict[str, tuple[Any, Problem | None]]:
-    """Every file's data; all files as one YAML stream when that is safe (a third faster)."""
+    """Every file's data; all files as one YAML stream when that is safe (a third faster).
+
+    A key given twice in a file is a problem: YAML keeps the last silently, losing the first."""
     texts = list(files.values())
-    if len(texts) > 1 and not any(_DOC_MARKER.search(text) for text in texts):
+    if not any(_DOC_MARKER.search(text) for text in texts):
         try:
-            docs = _load_stream("\n---\n".join(texts))
+            docs, twice = _load_stream("\n---\n".join(texts))
         except (yaml.YAMLError, TypeError):
-            docs = []  # some file is broken: parse one by one to name it and its line
+            docs, twice = [], []  # some file is broken: parse one by one to name it and its line
         if len(docs) == len(texts):
-            return {path: (_typed(doc), None) for path, doc in zip(files, docs, strict=True)}
+            parsed: dict[str, tuple[Any, Problem | None]] = {
+                path: (_typed(doc), None) for path, doc in zip(files, docs, strict=True)
+            }
+            for index, key in twice:
+                path = list(files)[index]
+                message = f"key '{key}' is given twice; the second would silently replace the first"
+                parsed[path] = (None, Problem(path, locate(files[path], key), message))
+            return parsed
     return {path: _parse_yaml(path, text) for path, text in files.items()}
 
 
 _NO_KEY = object()
 
 
-def _load_stream(text: str) -> list[Any]:
-    """The documents of a YAML stream, built straight from parser events: twice as fast as
-    `yaml.load_all` (no node graph); aliases are refused, the per-file path takes them."""
+def _load_stream(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
+    """The documents of a YAML stream, built straight from parser events (twice as fast as
+    `yaml.load_all`: no node graph), and the (document, key path) of every repeated key.
+    Aliases are refused: the per-file path takes them."""
     docs: list[Any] = []
+    twice: list[tuple[int, str]] = []
     stack: list[Any] = []
     keys: list[Any] = []
     for event in yaml.parse(text, Loader=_Loader):
@@ -133,9 +144,12 @@ def _load_stream(text: str) -> list[Any]:
         elif keys[-1] is _NO_KEY:
             keys[-1] = value
         else:
+            if keys[-1] in stack[-1]:
+                parent = keys[-2] if len(keys) > 1 and isinstance(keys[-2], str) else ""
+                twice.append((len(docs), f"{parent}.{keys[-1]}" if parent else str(keys[-1])))
             stack[-1][keys[-1]] = value
             keys[-1] = _NO_KEY
-    return docs
+    return docs, twice
 
 
 def _typed(raw: Any) -> Any:

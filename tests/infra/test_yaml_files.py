@@ -137,6 +137,21 @@ def test_many_files_read_alike_whichever_way_they_are_parsed(before: str, after:
     assert catalog.by_id()["p4"].note == ("Paper 4" if "*t" in after else "")
 
 
+def test_a_key_given_twice_is_a_problem_not_a_silent_loss() -> None:
+    text = GOOD + "links:\n  project: https://example.org/p\n"
+    other = GOOD.replace("id: vera", "id: other").replace("VERA", "Other").replace("2411", "2412")
+    found = problems_of({"papers/2025/vera.yaml": text, "papers/2025/other.yaml": other})
+    assert found == [
+        "papers/2025/vera.yaml:7: key 'links' is given twice;"
+        " the second would silently replace the first"
+    ]
+    nested = GOOD.replace("  code:", "  paper: https://example.org/again\n  code:")
+    assert problems_of({"papers/2025/vera.yaml": nested}) == [
+        "papers/2025/vera.yaml:8: key 'links.paper' is given twice;"
+        " the second would silently replace the first"
+    ]
+
+
 def test_null_link_is_reported_as_empty() -> None:
     text = GOOD.replace("  code: https://github.com/vera-framework/VERA", "  code: ~")
     assert problems_of({"papers/2025/vera.yaml": text}) == [
