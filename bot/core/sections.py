@@ -13,10 +13,9 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _TOC = re.compile(r"(?:table of )?contents|目录|toc")
-_VERBATIM = re.compile(
-    r"related|awesome|licen[cs]e|citation|cite|contribut|acknowledg|contact|star history"
-    r"|metric|evaluation|todo|news|update|changelog|how to"
-)
+_NO_VENUE = re.compile(r"(?:other|others|misc|miscellaneous|more)\b")
+_NOTES = re.compile(r"licen[cs]e|citation|cite|contribut|acknowledg|contact|star history|changelog")
+_VERBATIM = re.compile(r"related|awesome|metric|evaluation|todo|news|update|how to")
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
 _RESOURCE = re.compile(r"tool|resource|librar|software|framework")
@@ -82,6 +81,8 @@ def heading_facts(title: str) -> tuple[str, int | None]:
     rest = re.sub(r"\([^)]*\)", " ", rest)
     rest = re.sub(r"[^\w&.\- ]", " ", rest).strip(" -.")
     rest = re.sub(r"\s+", " ", rest)
+    if _NO_VENUE.match(rest.casefold()):
+        return "", year
     if rest and is_known_venue(rest):
         return canonical_venue(rest), year
     words = rest.split()
@@ -108,28 +109,36 @@ def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
         # a long heading with badges below is a paper's title, even "…: A Benchmark for …"
         kind = parent.kind if parent.mode in ("entries", "top") else "paper"
         return Ctx(level, "entry", kind, parent.venue, parent.year, parent.section)
-    if _VERBATIM.search(low):
+    if _NOTES.search(low) or (_VERBATIM.search(low) and heading_kind(low) is None):
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
-    if _OVERVIEW.search(low):
+    if is_overview(low):
         return Ctx(level, "prose", "background", prose_id=slugify(low) or "overview")
     return _entries_context(parent, section, low)
 
 
+def heading_kind(title: str) -> str | None:
+    """The kind of entries a heading names ("📊 Benchmarks and Datasets" → dataset), or None."""
+    low = plain(title).casefold()
+    for kind, pattern in (("dataset", _DATASET), ("resource", _RESOURCE), ("paper", _PAPER)):
+        if pattern.search(low):
+            return kind
+    return None
+
+
+def is_overview(title: str) -> bool:
+    """Whether a heading opens overview prose, whose sub-sections hold background reading."""
+    low = plain(title).casefold()
+    return bool(_OVERVIEW.search(low)) and heading_kind(low) is None
+
+
 def _entries_context(parent: Ctx, section: Section, low: str) -> Ctx:
     venue, year = heading_facts(section.title)
-    kind = parent.kind if parent.mode in ("entries", "top") else "paper"
-    named = True
-    if _DATASET.search(low):
-        kind = "dataset"
-    elif _RESOURCE.search(low):
-        kind = "resource"
-    elif _PAPER.search(low):
-        kind = "paper"
-    else:
-        named = False
+    named = heading_kind(low)
+    kind = named or (parent.kind if parent.mode in ("entries", "top") else "paper")
     if not (venue or year or named) and is_entry_heading(section):
         return Ctx(section.level, "entry", kind, parent.venue, parent.year, parent.section)
-    topical = not (venue or year)
+    # "Papers (undated)", "Other venues": structure, not a topic worth keeping as `section`
+    topical = not (venue or year or named == "paper" or _NO_VENUE.match(low))
     return Ctx(
         section.level,
         "entries",
