@@ -62,12 +62,13 @@ def parse_awesome_list(text: str) -> ImportResult:
     state = _State()
     title = ""
     stack: list[Ctx] = [Ctx.top()]
-    for section in sections:
+    for k, section in enumerate(sections):
+        leaf = k + 1 == len(sections) or sections[k + 1].level <= section.level
         if section.level == 1 and not title:
             title = section.title
         while len(stack) > 1 and stack[-1].level >= section.level:
             stack.pop()
-        ctx = heading_context(stack[-1], section, title_section=section.title == title)
+        ctx = heading_context(stack[-1], section, section.title == title, leaf)
         state.current, state.pending = None, None
         if ctx.mode == "entry":
             _flush(state, ctx)

@@ -61,6 +61,11 @@ _BARE_VENUE = re.compile(
 )
 """A known venue and a year in running text: "…, CVPR 2023." """
 
+_EMPTY_LABEL = re.compile(
+    r"\[(?:pdf|paper|code|github|project|arxiv|video|data)\](?![(\[])", re.IGNORECASE
+)
+"""A link label with no URL ("Title | **[CVPR' 19]** | [pdf]"): says nothing to keep."""
+
 RawLink = tuple[str | None, str]
 """(link name or None when the line does not say, URL); the URL may be "" (an empty badge)."""
 
@@ -238,6 +243,7 @@ def _take_links(text: str, item: LineItem) -> str:
         return " "
 
     text = _LABELED.sub(labeled, text)
+    text = _EMPTY_LABEL.sub(" ", text)
     text = _LINK.sub(link, text)
     text = _ANGLE_URL.sub(url, text)
     return _BARE_URL.sub(url, text)

@@ -93,8 +93,8 @@ def heading_facts(title: str) -> tuple[str, int | None]:
     return "", year
 
 
-def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
-    """The context a heading opens below `parent`."""
+def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bool) -> Ctx:
+    """The context a heading opens below `parent` (`leaf`: no deeper heading follows it)."""
     if section.level == 0 or (section.level == 1 and title_section):
         return Ctx(level=section.level, mode="intro", entries_allowed=False)
     low = plain(section.title).casefold()
@@ -113,7 +113,7 @@ def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if is_overview(low):
         return Ctx(level, "prose", "background", prose_id=slugify(low) or "overview")
-    return _entries_context(parent, section, low)
+    return _entries_context(parent, section, low, leaf)
 
 
 def heading_kind(title: str) -> str | None:
@@ -131,11 +131,15 @@ def is_overview(title: str) -> bool:
     return bool(_OVERVIEW.search(low)) and heading_kind(low) is None
 
 
-def _entries_context(parent: Ctx, section: Section, low: str) -> Ctx:
+def _entries_context(parent: Ctx, section: Section, low: str, leaf: bool) -> Ctx:
     venue, year = heading_facts(section.title)
     named = heading_kind(low)
     kind = named or (parent.kind if parent.mode in ("entries", "top") else "paper")
-    if not (venue or year or named) and is_entry_heading(section):
+    # a long heading with nothing below it, in a list of papers, is a title without badges
+    bare_title = (
+        leaf and parent.mode == "entries" and len(low.split()) > 3 and not has_text(section)
+    )
+    if not (venue or year or named) and (bare_title or is_entry_heading(section)):
         return Ctx(section.level, "entry", kind, parent.venue, parent.year, parent.section)
     # "Papers (undated)", "Other venues": structure, not a topic worth keeping as `section`
     topical = not (venue or year or named == "paper" or _NO_VENUE.match(low))
@@ -163,6 +167,11 @@ def _line_class(line: str) -> str:
     if item.has_links:
         return "entry" if item.title else "links"
     return "text"
+
+
+def has_text(section: Section) -> bool:
+    """Whether anything but blank lines and thematic breaks follows a heading."""
+    return any(_line_class(line) != "blank" for _, line in section.body)
 
 
 def has_entries(body: list[tuple[int, str]]) -> bool:

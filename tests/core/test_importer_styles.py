@@ -225,3 +225,17 @@ def test_a_title_heading_with_badges_is_a_paper_even_if_it_says_benchmark_or_ove
         ("an-overview-of-metric-learning-for", "paper", "NeurIPS"),
     ]
     assert result.prose == ()
+
+
+def test_heading_titles_without_badges_and_labels_without_urls_are_entries() -> None:
+    result = parse_awesome_list(
+        "## Papers\n\n### CVPR 2024\n\n#### A Title With No Badges At All\n\n"
+        "#### Another Title Without Any Link\n\n## Older\n\n"
+        "Future Frame Prediction for Anomaly Detection | **[CVPR' 18]** | [pdf]\n"
+    )
+    assert result.problems == []
+    assert [(e.title, e.venue, e.year, dict(e.links), e.summary) for e in result.entries] == [
+        ("A Title With No Badges At All", "CVPR", 2024, {}, ""),
+        ("Another Title Without Any Link", "CVPR", 2024, {}, ""),
+        ("Future Frame Prediction for Anomaly Detection", "CVPR", 2018, {}, ""),
+    ]
