@@ -35,7 +35,6 @@ level) itself. The base loader is also the fastest (see bench/catalog.py)."""
 _NUMBERS = ("year", "order", "level")
 _NULLS = ("~", "null", "Null", "NULL")
 _DOC_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def read_catalog_files(root: Path) -> dict[str, str]:
@@ -214,8 +213,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-# Multi-line text as `|` blocks, so summaries and prose stay readable and diff well.
-_BlockDumper: type[yaml.SafeDumper] = type("_BlockDumper", (_Dumper,), {})
+# Multi-line text as `|` blocks, so summaries and prose stay readable and diff well. The pure
+# Python dumper, because libyaml escapes emoji ("\U0001F4CA"); writing is rare, speed moot.
+_BlockDumper: type[yaml.SafeDumper] = type("_BlockDumper", (yaml.SafeDumper,), {})
 _BlockDumper.add_representer(str, _represent_str)
 
 

@@ -253,10 +253,12 @@ def test_dumped_entries_load_back_unchanged(tmp_path: Path) -> None:
         links={"code": "https://github.com/pipixin321/HolmesVAU"},
         summary="第一行\n第二行",
         tags=("vlm",),
+        section="📊 Papers",
     )
     path = entry_path(entry)
     assert path == "papers/2025/holmes-vau.yaml"
     assert "summary: |-\n  第一行\n  第二行\n" in dump_entry(entry)
+    assert "section: 📊 Papers\n" in dump_entry(entry)  # written as is, not "\U0001F4CA"
     catalog, problems = parse_catalog({path: dump_entry(entry)})
     assert problems == []
     assert catalog.entries == (entry.__class__(**{**_fields(entry), "path": path}),)
