@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli import catalog_dir, print_json
-from bot.core.search import Hit, SearchIndex, SearchResult
+from bot.core.search import Hit, SearchIndex, SearchResult, build_index
 from bot.errors import QueryError, UserError
+from bot.infra.search_index import SearchIndexFile
 from bot.infra.yaml_files import load_catalog
 from bot.settings import Settings
 
@@ -54,7 +55,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query).strip()
     if not query and not args.queries:
         raise UserError("give a query (e.g. `vadbot search holmes`) or --queries FILE")
-    index = SearchIndex(load_catalog(catalog_dir(args, settings)).entries)
+    index = open_index(args, settings)
     if args.queries:
         with _open(args.queries) as lines:
             run_queries(index, lines, args.limit, sys.stdout)
@@ -67,6 +68,15 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(render_text(result))
     return 0
+
+
+def open_index(args: argparse.Namespace, settings: Settings) -> SearchIndex:
+    """The index over the catalog, reusing `search.index_path` when set (and not --catalog)."""
+    entries = load_catalog(catalog_dir(args, settings)).entries
+    path = settings.search.index_path
+    if args.catalog or not path:
+        return SearchIndex(entries)
+    return build_index(entries, SearchIndexFile(settings.resolve(path)))
 
 
 def run_queries(index: SearchIndex, lines: Iterable[str], limit: int, out: TextIO) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.models import Card, MessageRef
+from bot.core.search_postings import IndexSnapshot
 
 # ---------------------------------------------------------------------------- time
 
@@ -57,4 +58,19 @@ class Poster(Protocol):
 
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`, on every platform."""
+        ...
+
+
+# ---------------------------------------------------------------------------- search
+
+
+class SearchIndexStore(Protocol):
+    """Keeps the search index between runs, so that a restart does not re-read every entry."""
+
+    def load(self) -> IndexSnapshot | None:
+        """The saved index, or None when there is none (or it cannot be read)."""
+        ...
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Replace the saved index, atomically."""
         ...

@@ -1,43 +1,49 @@
 """Search over the catalog: the engine behind `/vad search` and `vadbot search`.
 
-An in-memory inverted index. Each term an entry can be found by (see `search_text`) points at
-the entries holding it, with a bit per field it occurs in; a field's weight ranks short names
-first, then titles, tags, summaries and authors. Every word of a query must match, exactly, as
-a prefix, or with a typo; CJK words must match all their character pairs. Filters are sets of
-entries intersected in C, so a filter alone costs almost nothing.
+An inverted index (`search_postings`): each term an entry can be found by (see `search_text`)
+points at the entries holding it, with a bit per field it is in, so that short names rank
+first, then titles, tags, summaries and authors. Every word of a query must match, exactly,
+as a prefix, or with a typo; a CJK word must match all its character pairs. Filters are terms
+too ("\\x01year:2025"), so a filter alone costs what a word does.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from bot.core.models import Card, Entry, Link, Reply
-from bot.core.search_query import HAS_VALUES, Filters, Query, has_value, is_allowed, parse_query
-from bot.core.search_text import (
-    edit_budget,
-    fold,
-    fuzzy_keys,
-    index_terms,
-    is_cjk,
-    names_of,
-    query_terms,
-    within,
+from bot.core.ports import SearchIndexStore
+from bot.core.search_postings import (
+    AUTHORS,
+    FACET,
+    MASK_WEIGHT,
+    IndexSnapshot,
+    Postings,
+    PostingsBuilder,
+    entry_terms,
+    fingerprint,
+    merge_postings,
 )
+from bot.core.search_query import Filters, Query, parse_query, venue_matches
+from bot.core.search_text import edit_budget, fold, fuzzy_keys, is_cjk, names_of, query_terms
+from bot.core.search_text import within as is_within
 from bot.errors import QueryError
 
-NAME, TITLE, TAGS, SUMMARY, AUTHORS, META = 1, 2, 4, 8, 16, 32
-_FIELD_WEIGHTS = {NAME: 10.0, TITLE: 5.0, TAGS: 2.5, SUMMARY: 1.5, AUTHORS: 1.5, META: 0.5}
-_MASK_WEIGHT = tuple(sum(w for bit, w in _FIELD_WEIGHTS.items() if m & bit) for m in range(64))
 EXACT, FUZZY_1, FUZZY_2 = 1.0, 0.6, 0.45
 MAX_PREFIX_TERMS = 40
 RERANK = 50
-"""How many of the best entries get the (slower) whole-query bonuses before the final cut."""
+"""How many of the best entries get the whole-query bonuses before the final cut."""
+MAX_DEAD_SHARE = 0.25
+"""Above this share of removed entries in a restored index, a full rebuild is cheaper."""
+EMPTY_QUERY = "Type words to look for, filters, or both, e.g. `holmes` or `venue:CVPR year:2025`."
+Scores = NDArray[np.float64]
+Mask = NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,54 +68,82 @@ class SearchResult:
 
 
 class Searcher(Protocol):
-    """Anything `search_reply` can ask: the in-memory index, or one kept elsewhere."""
+    """Anything `search_reply` can ask."""
 
     def search(self, query: str, limit: int = 10) -> SearchResult:
         """The entries matching `query`, best first, at most `limit` of them."""
         ...
 
 
-Expansion = list[tuple[str, float]]
-"""The index terms one query term may mean, each with how well it matches (1 = exactly)."""
+Expansion = list[tuple[int, float]]
+"""The index terms (by number) a query term may mean, with how well each matches (1 = exactly)."""
 
 
 class SearchIndex:
-    """An index over catalog entries; build a new one when the catalog changes."""
+    """An index over catalog entries; build a new one (or `restore`) when the catalog changes."""
 
     def __init__(self, entries: Sequence[Entry]) -> None:
-        self._entries = tuple(entries)
-        self._docs: dict[str, array[int]] = {}
-        self._masks: dict[str, bytearray] = {}
-        for number, entry in enumerate(self._entries):
-            self._add(number, entry)
-        self._vocab = sorted(self._docs)
+        builder = PostingsBuilder()
+        for number, entry in enumerate(entries):
+            builder.add(number, entry_terms(entry))
+        self._setup(entries, list(entries), builder.build())
+
+    @classmethod
+    def restore(cls, entries: Sequence[Entry], saved: IndexSnapshot) -> SearchIndex:
+        """The index over `entries`, reusing a saved one: only new or changed entries are read."""
+        wanted = {e.id: e for e in entries}
+        slots: list[Entry | None] = [None] * len(saved.ids)
+        for number, (entry_id, print_) in enumerate(zip(saved.ids, saved.prints, strict=True)):
+            entry = wanted.get(entry_id)
+            if entry is not None and fingerprint(entry) == print_:
+                slots[number] = entry
+        kept = {e.id for e in slots if e is not None}
+        fresh = [e for e in entries if e.id not in kept]
+        dead = np.fromiter((e is None for e in slots), dtype=np.bool_, count=len(slots))
+        if int(dead.sum()) + len(fresh) > MAX_DEAD_SHARE * max(len(entries), 1):
+            return cls(entries)
+        postings = saved.postings
+        if fresh or dead.any():
+            builder = PostingsBuilder()
+            for number, entry in enumerate(fresh, len(slots)):
+                builder.add(number, entry_terms(entry))
+            postings = merge_postings(postings, dead, builder.build())
+            slots += fresh
+        index = cls.__new__(cls)
+        index._setup(entries, slots, postings)
+        return index
+
+    def snapshot(self) -> IndexSnapshot:
+        """What to save so that `restore` can skip re-reading unchanged entries."""
+        ids = tuple(e.id if e else "" for e in self._slots)
+        prints = np.fromiter((fingerprint(e) if e else 0 for e in self._slots), dtype=np.uint32)
+        return IndexSnapshot(ids, prints, self._postings)
+
+    def _setup(self, entries: Sequence[Entry], slots: list[Entry | None], p: Postings) -> None:
+        self._slots = slots
+        self._postings = p
+        self._number = {t: i for i, t in enumerate(p.terms)}
+        self._df = np.diff(p.offsets)
+        self._live: Mask = np.fromiter((e is not None for e in slots), np.bool_, len(slots))
+        self._size = len(entries)
         self._fuzzy: dict[tuple[str, int], list[str]] = {}
-        for term in self._vocab:
-            if edit_budget(term) and not is_cjk(term) and not term.isdigit():
+        for term in p.terms:
+            if edit_budget(term) and not is_cjk(term) and not term[0].isdigit():
                 for key in fuzzy_keys(term):
                     self._fuzzy.setdefault(key, []).append(term)
-        self._facets = _build_facets(self._entries)
-        order = sorted(range(len(self._entries)), key=lambda n: _default_key(self._entries[n], n))
-        self._rank = array("I", bytes(4 * len(order)))
-        for position, number in enumerate(order):
-            self._rank[number] = position
-        self._order = array("I", order)
+        position = {e.id: i for i, e in enumerate(entries)}
+        years = np.fromiter((-(e.year or 0) if e else 0 for e in slots), np.int64, len(slots))
+        places = np.fromiter((position[e.id] if e else 0 for e in slots), np.int64, len(slots))
+        self._rank = np.empty(len(slots), dtype=np.int64)
+        self._rank[np.lexsort((places, years))] = np.arange(len(slots))
+        self._facets = [t for t in p.terms if t.startswith(FACET)]
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._size
 
-    def _add(self, number: int, entry: Entry) -> None:
-        masks: dict[str, int] = {}
-        for bit, text in _fields(entry):
-            for term in index_terms(text):
-                masks[term] = masks.get(term, 0) | bit
-        for term, mask in masks.items():
-            docs = self._docs.get(term)
-            if docs is None:
-                docs = self._docs[term] = array("I")
-                self._masks[term] = bytearray()
-            docs.append(number)
-            self._masks[term].append(mask)
+    def changed_since(self, saved: IndexSnapshot) -> bool:
+        """True when this index is not the saved one (entries were added, changed or removed)."""
+        return self._postings is not saved.postings
 
     # ------------------------------------------------------------------------ searching
 
@@ -122,92 +156,112 @@ class SearchIndex:
         limit = max(limit, 0)
         allowed = self._allowed(parsed.filters)
         if not parsed.words:
-            if allowed is None:
+            if parsed.filters.is_empty():
                 return SearchResult(query, (), 0, error=EMPTY_QUERY)
-            numbers = self._in_default_order(allowed, limit)
-            return SearchResult(query, self._hits(numbers, {}), len(allowed))
+            found = np.flatnonzero(allowed)
+            return SearchResult(query, self._hits(self._first(found, limit), None), found.size)
         scores = self._score(parsed.words, allowed)
-        if not scores:
+        found = np.flatnonzero(scores)
+        if not found.size:
             return SearchResult(query, (), 0, suggestion=self._suggest(parsed))
-        best = heapq.nlargest(max(limit, RERANK), scores, key=scores.__getitem__)
+        best = self._best(found, scores)
         self._add_bonuses(parsed.words, best, scores)
         best.sort(key=lambda n: (-scores[n], self._rank[n]))
-        return SearchResult(query, self._hits(best[:limit], scores), len(scores))
+        return SearchResult(query, self._hits(best[:limit], scores), found.size)
 
-    def _hits(self, numbers: Iterable[int], scores: dict[int, float]) -> tuple[Hit, ...]:
-        return tuple(Hit(self._entries[n], round(scores.get(n, 0.0), 3)) for n in numbers)
+    def _hits(self, numbers: Sequence[int], scores: Scores | None) -> tuple[Hit, ...]:
+        hits = []
+        for n in numbers:
+            entry = self._slots[n]
+            assert entry is not None  # dead entries never score nor pass filters
+            hits.append(Hit(entry, round(float(scores[n]), 3) if scores is not None else 0.0))
+        return tuple(hits)
 
-    def _score(self, words: Sequence[str], allowed: set[int] | None) -> dict[int, float]:
-        """Each entry matching every query term, with its summed score; {} if any term fails."""
-        units = [self._expand(t) for w in words for t in query_terms(w)]
-        units.sort(key=lambda unit: sum(len(self._docs[t]) for t, _ in unit))
-        scores: dict[int, float] | None = None
-        for unit in units:
-            within_set = allowed if scores is None else scores.keys()
-            found = self._unit_scores(unit, within_set)
-            if scores is None:
-                scores = found
-            else:
-                scores = {n: s + found[n] for n, s in scores.items() if n in found}
-            if not scores:
-                return {}
-        return scores or {}
+    def _first(self, found: NDArray[np.intp], limit: int) -> list[int]:
+        """The `limit` entries listed first (newest, then the list's order) among `found`."""
+        ranks = self._rank[found]
+        if found.size > limit:
+            cut = np.argpartition(ranks, limit)[:limit]
+            found, ranks = found[cut], ranks[cut]
+        return [int(n) for n in found[np.argsort(ranks)]]
 
-    def _unit_scores(self, unit: Expansion, keep: Iterable[int] | None) -> dict[int, float]:
-        found: dict[int, float] = {}
-        total = len(self._entries)
-        for term, quality in unit:
-            docs, masks = self._docs[term], self._masks[term]
-            idf = math.log(1.0 + total / len(docs)) * quality
-            for number, mask in zip(docs, masks, strict=True):
-                score = idf * _MASK_WEIGHT[mask]
-                if score > found.get(number, 0.0):
-                    found[number] = score
-        if keep is not None:
-            return {n: found[n] for n in found.keys() & set(keep)}
+    def _best(self, found: NDArray[np.intp], scores: Scores) -> list[int]:
+        """The RERANK best-scored entries, plus any tied with the last (ties go to the list)."""
+        values = scores[found]
+        if found.size > RERANK:
+            floor = np.partition(values, found.size - RERANK)[found.size - RERANK]
+            found, values = found[values >= floor], values[values >= floor]
+        order = np.lexsort((self._rank[found], -values))[:RERANK]
+        return [int(n) for n in found[order]]
+
+    def _score(self, words: Sequence[str], allowed: Mask) -> Scores:
+        """Every entry's summed score over the query terms; 0 where any term does not match."""
+        total = np.zeros(len(self._slots), dtype=np.float64)
+        matched = allowed.copy()
+        for term in (t for w in words for t in query_terms(w)):
+            unit = self._unit_scores(self._expand(term))
+            matched &= unit > 0
+            if not matched.any():
+                return np.zeros(len(self._slots), dtype=np.float64)
+            total += unit
+        total[~matched] = 0.0
+        return total
+
+    def _unit_scores(self, unit: Expansion) -> Scores:
+        """Each entry holding one of the unit's terms, scored by its best one."""
+        found = np.zeros(len(self._slots), dtype=np.float64)
+        for number, quality in unit:
+            docs, masks = self._postings.span(number)
+            idf = np.log1p(self._size / max(int(self._df[number]), 1)) * quality
+            found[docs] = np.maximum(found[docs], MASK_WEIGHT[masks] * idf)
         return found
 
     def _expand(self, term: str) -> Expansion:
         """The index terms a query term may mean: itself, longer words it starts, near typos."""
-        found: Expansion = [(term, EXACT)] if term in self._docs else []
+        exact = self._number.get(term)
+        found: Expansion = [] if exact is None else [(exact, EXACT)]
         if is_cjk(term):
             return found
         if len(term) >= 2:
-            found += [(t, 0.5 + 0.4 * len(term) / len(t)) for t in self._prefixed(term)]
-        if term not in self._docs:
-            found += [(t, FUZZY_1 if within(term, t, 1) else FUZZY_2) for t in self._near(term)]
+            terms = self._postings.terms
+            found += [(n, 0.5 + 0.4 * len(term) / len(terms[n])) for n in self._prefixed(term)]
+        if exact is None:
+            for near in self._near(term):
+                found.append((self._number[near], FUZZY_1 if is_within(term, near, 1) else FUZZY_2))
         return found
 
-    def _prefixed(self, prefix: str) -> list[str]:
-        start = bisect_left(self._vocab, prefix)
-        found: list[str] = []
-        for term in self._vocab[start : start + 20 * MAX_PREFIX_TERMS]:
-            if not term.startswith(prefix):
+    def _prefixed(self, prefix: str) -> list[int]:
+        terms = self._postings.terms
+        start = bisect_left(terms, prefix)
+        found: list[int] = []
+        for number in range(start, min(start + 20 * MAX_PREFIX_TERMS, len(terms))):
+            if not terms[number].startswith(prefix):
                 break
-            if term != prefix:
-                found.append(term)
-        found.sort(key=lambda t: -len(self._docs[t]))
+            if terms[number] != prefix:
+                found.append(number)
+        found.sort(key=lambda n: -int(self._df[n]))
         return found[:MAX_PREFIX_TERMS]
 
     def _near(self, word: str, budget: int | None = None) -> list[str]:
         budget = edit_budget(word) if budget is None else budget
-        if not budget or is_cjk(word) or word.isdigit():
+        if not budget or is_cjk(word) or word[0].isdigit():
             return []
         seen: set[str] = set()
         for length in range(len(word) - budget, len(word) + budget + 1):
-            for (key, _), target in zip(fuzzy_keys(word), (length, length), strict=True):
-                seen.update(self._fuzzy.get((key, target), ()))
-        return sorted((t for t in seen if within(word, t, budget)), key=lambda t: t)
+            for key, _ in fuzzy_keys(word):
+                seen.update(self._fuzzy.get((key, length), ()))
+        return sorted(t for t in seen if is_within(word, t, budget))
 
-    def _add_bonuses(self, words: Sequence[str], best: list[int], scores: dict[int, float]) -> None:
+    def _add_bonuses(self, words: Sequence[str], best: list[int], scores: Scores) -> None:
         """Whole-query matches rank higher: "vera" is VERA's name, "holmes vau" starts a title."""
         phrase = fold(" ".join(words))
         squashed = _squash(phrase)
         for number in best:
-            entry = self._entries[number]
+            entry = self._slots[number]
+            assert entry is not None
             title = fold(entry.title)
-            names = {_squash(n) for n in names_of(entry.title, entry.short_name).split()}
-            if squashed in names or squashed == _squash(names_of(entry.title, entry.short_name)):
+            names = names_of(entry.title, entry.short_name)
+            if squashed in {_squash(fold(n)) for n in (*names.split(), names)}:
                 scores[number] *= 2.0
             if len(words) > 1 and phrase in title:
                 scores[number] *= 1.3
@@ -216,115 +270,84 @@ class SearchIndex:
 
     # ------------------------------------------------------------------------ filters
 
-    def _allowed(self, filters: Filters) -> set[int] | None:
-        """The entries passing every filter, or None when there is no filter."""
-        if filters.is_empty():
-            return None
-        sets: list[set[int]] = []
-        for facet, wanted in (("kind", filters.kinds), ("tag", filters.tags)):
+    def _allowed(self, filters: Filters) -> Mask:
+        """Which entries pass every filter (and are still in the catalog)."""
+        allowed = self._live.copy()
+        for key, wanted in (("kind", filters.kinds), ("tag", filters.tags)):
             if wanted:
-                sets.append(set().union(*(self._facets[facet].get(w, set()) for w in wanted)))
-        sets += [self._facets["has"][name] for name in filters.has]
+                allowed &= self._holding([f"{FACET}{key}:{w}" for w in wanted])
         if filters.years:
-            years = self._facets["year"]
-            sets.append(set().union(*(years[y] for y in years if _in_years(y, filters.years))))
+            years = [t for t in self._facets if t.startswith(f"{FACET}year:")]
+            allowed &= self._holding([t for t in years if _in_years(t[6:], filters.years)])
+        for name in filters.has:
+            allowed &= self._holding([f"{FACET}has:{name}"])
         if filters.venues:
-            venues = self._facets["venue"]
-            probe = Filters(venues=filters.venues)
-            sets.append(set().union(*(venues[v] for v in venues if is_allowed(_venue(v), probe))))
-        sets.sort(key=len)
-        allowed = set(sets[0]).intersection(*sets[1:]) if sets else set(range(len(self)))
-        if filters.authors:
-            probe = Filters(authors=filters.authors)
-            allowed = {n for n in allowed if is_allowed(self._entries[n], probe)}
+            venues = [t for t in self._facets if t.startswith(f"{FACET}venue:")]
+            chosen = [t for t in venues if any(venue_matches(t[7:], v) for v in filters.venues)]
+            allowed &= self._holding(chosen)
+        for author in filters.authors:
+            for word in query_terms(author):
+                allowed &= self._holding([word], AUTHORS)
         return allowed
 
-    def _in_default_order(self, numbers: set[int], limit: int) -> list[int]:
-        if len(numbers) < 4 * limit + 1000:
-            return sorted(numbers, key=self._rank.__getitem__)[:limit]
-        found: list[int] = []
-        for number in self._order:
-            if number in numbers:
-                found.append(number)
-                if len(found) == limit:
-                    break
+    def _holding(self, terms: Sequence[str], fields: int = 0) -> Mask:
+        """Entries holding any of `terms` (in one of `fields`, when given)."""
+        found = np.zeros(len(self._slots), dtype=np.bool_)
+        for term in terms:
+            number = self._number.get(term)
+            if number is not None:
+                docs, masks = self._postings.span(number)
+                found[docs[masks & fields > 0] if fields else docs] = True
         return found
 
     # ------------------------------------------------------------------------ did you mean
 
     def _suggest(self, query: Query) -> str | None:
         """A query close to this one that finds something, or None."""
-        words = [self._closest(w) for w in query.words]
-        kept = [w for w in words if w]
-        tries = [kept, *([w] for w in sorted(kept, key=self._count))]
-        for candidate in tries:
-            if not candidate:
-                continue
+        kept = [w for w in (self._closest(w) for w in query.words) if w]
+        typed = " ".join([*query.words, *query.filter_text])
+        for words in [kept, *([w] for w in sorted(kept, key=self._count))]:
             for filters in (query.filter_text, ()):
-                text = " ".join([*candidate, *filters])
-                if self._score(candidate, self._allowed(parse_query(text).filters)):
-                    return text if text != " ".join([*query.words, *query.filter_text]) else None
+                text = " ".join([*words, *filters])
+                if words and text != typed and self._count(text):
+                    return text
         return None
 
     def _closest(self, word: str) -> str | None:
-        """The word itself when it finds something alone, else the nearest known term."""
-        if self._score([word], None):
-            return word
+        """The word itself when it is known (or starts a known term), else the nearest term."""
         terms = query_terms(word)
         if len(terms) != 1 or is_cjk(terms[0]):
-            return None
+            return word if self._count(word) else None
+        if terms[0] in self._number or self._prefixed(terms[0]):
+            return word
         for budget in (1, 2, 3):
             near = self._near(terms[0], budget)
             if near:
-                return max(near, key=lambda t: len(self._docs[t]))
+                return max(near, key=lambda t: int(self._df[self._number[t]]))
         return None
 
-    def _count(self, word: str) -> int:
-        return len(self._score([word], None))
-
-
-EMPTY_QUERY = "Type words to look for, filters, or both, e.g. `holmes` or `venue:CVPR year:2025`."
-
-
-def _fields(entry: Entry) -> Iterable[tuple[int, str]]:
-    yield NAME, names_of(entry.title, entry.short_name)
-    yield TITLE, entry.title
-    yield TAGS, " ".join(entry.tags)
-    yield SUMMARY, entry.summary
-    yield AUTHORS, " ".join(entry.authors)
-    yield META, f"{entry.venue} {entry.year or ''} {entry.kind}"
-
-
-def _build_facets(entries: Sequence[Entry]) -> dict[str, dict[object, set[int]]]:
-    facets: dict[str, dict[object, set[int]]] = {k: {} for k in ("kind", "tag", "year", "venue")}
-    facets["has"] = {name: set() for name in HAS_VALUES}
-    for number, entry in enumerate(entries):
-        facets["kind"].setdefault(entry.kind, set()).add(number)
-        facets["year"].setdefault(entry.year or 0, set()).add(number)
-        facets["venue"].setdefault(entry.venue, set()).add(number)
-        for tag in entry.tags:
-            facets["tag"].setdefault(fold(tag), set()).add(number)
-        for name in HAS_VALUES:
-            if has_value(entry, name):
-                facets["has"][name].add(number)
-    return facets
-
-
-def _in_years(year: object, ranges: Sequence[tuple[int, int]]) -> bool:
-    return isinstance(year, int) and any(lo <= year <= hi for lo, hi in ranges)
-
-
-def _venue(venue: object) -> Entry:
-    return Entry(id="", kind="paper", title="", venue=str(venue))
-
-
-def _default_key(entry: Entry, number: int) -> tuple[int, int]:
-    """Newest first, then the list's own order: how a filter alone lists what it found."""
-    return -(entry.year or 0), number
+    def _count(self, text: str) -> int:
+        parsed = parse_query(text)
+        return int(np.count_nonzero(self._score(parsed.words, self._allowed(parsed.filters))))
 
 
 def _squash(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
+
+
+def _in_years(year: str, ranges: Sequence[tuple[int, int]]) -> bool:
+    return year.isdigit() and any(lo <= int(year) <= hi for lo, hi in ranges)
+
+
+def build_index(entries: Sequence[Entry], store: SearchIndexStore | None = None) -> SearchIndex:
+    """The index over `entries`, reusing (and refreshing) the one in `store` when there is one."""
+    if store is None:
+        return SearchIndex(entries)
+    saved = store.load()
+    index = SearchIndex(entries) if saved is None else SearchIndex.restore(entries, saved)
+    if saved is None or index.changed_since(saved):
+        store.save(index.snapshot())
+    return index
 
 
 def search_reply(index: Searcher, query: str, limit: int = 5) -> Reply:

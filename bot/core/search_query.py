@@ -122,21 +122,7 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in fold(text) if ch.isalnum())
 
 
-def is_allowed(entry: Entry, filters: Filters) -> bool:
-    """True when an entry passes every filter."""
-    return (
-        (not filters.venues or any(_venue_matches(entry.venue, v) for v in filters.venues))
-        and (not filters.years or any(lo <= (entry.year or 0) <= hi for lo, hi in filters.years))
-        and all(has_value(entry, name) for name in filters.has)
-        and (not filters.kinds or entry.kind in filters.kinds)
-        and (not filters.tags or any(t in {fold(x) for x in entry.tags} for t in filters.tags))
-        and (
-            not filters.authors or any(a in fold(" ".join(entry.authors)) for a in filters.authors)
-        )
-    )
-
-
-def _venue_matches(venue: str, wanted: str) -> bool:
+def venue_matches(venue: str, wanted: str) -> bool:
     """`venue:acm` finds "ACM MM", `venue:mm` too, `venue:cvpr` finds "CVPR"; never "ICVPR"."""
     words = [_squash(w) for w in venue.split()]
     return _squash(venue).startswith(wanted) or wanted in words
