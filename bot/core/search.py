@@ -31,7 +31,7 @@ from bot.core.search_postings import (
     merge_postings,
 )
 from bot.core.search_query import Filters, Query, parse_query, venue_matches
-from bot.core.search_text import edit_budget, fold, fuzzy_keys, is_cjk, names_of, query_terms
+from bot.core.search_text import edit_budget, fold, is_cjk, names_of, query_terms
 from bot.core.search_text import within as is_within
 from bot.errors import QueryError
 
@@ -103,11 +103,11 @@ class SearchIndex:
         if int(dead.sum()) + len(fresh) > MAX_DEAD_SHARE * max(len(entries), 1):
             return cls(entries)
         postings = saved.postings
-        if fresh or dead.any():
+        if fresh:
             builder = PostingsBuilder()
             for number, entry in enumerate(fresh, len(slots)):
                 builder.add(number, entry_terms(entry))
-            postings = merge_postings(postings, dead, builder.build())
+            postings = merge_postings(postings, builder.build())
             slots += fresh
         index = cls.__new__(cls)
         index._setup(entries, slots, postings)
@@ -115,7 +115,7 @@ class SearchIndex:
 
     def snapshot(self) -> IndexSnapshot:
         """What to save so that `restore` can skip re-reading unchanged entries."""
-        ids = tuple(e.id if e else "" for e in self._slots)
+        ids = self.snapshot_ids()
         prints = np.fromiter((fingerprint(e) if e else 0 for e in self._slots), dtype=np.uint32)
         return IndexSnapshot(ids, prints, self._postings)
 
@@ -126,11 +126,8 @@ class SearchIndex:
         self._df = np.diff(p.offsets)
         self._live: Mask = np.fromiter((e is not None for e in slots), np.bool_, len(slots))
         self._size = len(entries)
-        self._fuzzy: dict[tuple[str, int], list[str]] = {}
-        for term in p.terms:
-            if edit_budget(term) and not is_cjk(term) and not term[0].isdigit():
-                for key in fuzzy_keys(term):
-                    self._fuzzy.setdefault(key, []).append(term)
+        words = (t for t in p.terms if not t.startswith(FACET) and not is_cjk(t))
+        self._reversed = sorted(t[::-1] for t in words)
         position = {e.id: i for i, e in enumerate(entries)}
         years = np.fromiter((-(e.year or 0) if e else 0 for e in slots), np.int64, len(slots))
         places = np.fromiter((position[e.id] if e else 0 for e in slots), np.int64, len(slots))
@@ -143,7 +140,11 @@ class SearchIndex:
 
     def changed_since(self, saved: IndexSnapshot) -> bool:
         """True when this index is not the saved one (entries were added, changed or removed)."""
-        return self._postings is not saved.postings
+        return self._postings is not saved.postings or self.snapshot_ids() != saved.ids
+
+    def snapshot_ids(self) -> tuple[str, ...]:
+        """The entry id of every entry number ("" for removed ones), as a snapshot keeps them."""
+        return tuple(e.id if e else "" for e in self._slots)
 
     # ------------------------------------------------------------------------ searching
 
@@ -243,14 +244,24 @@ class SearchIndex:
         return found[:MAX_PREFIX_TERMS]
 
     def _near(self, word: str, budget: int | None = None) -> list[str]:
+        """Known terms within `budget` typos of `word`.
+
+        A single typo leaves either the first two or the last two letters alone, so the
+        candidates are the terms sharing those: a range of the sorted terms, and one of the
+        sorted reversed terms; no scan of them all.
+        """
         budget = edit_budget(word) if budget is None else budget
         if not budget or is_cjk(word) or word[0].isdigit():
             return []
-        seen: set[str] = set()
-        for length in range(len(word) - budget, len(word) + budget + 1):
-            for key, _ in fuzzy_keys(word):
-                seen.update(self._fuzzy.get((key, length), ()))
-        return sorted(t for t in seen if is_within(word, t, budget))
+        candidates = _starting(self._postings.terms, word[:2])
+        candidates += [t[::-1] for t in _starting(self._reversed, word[::-1][:2])]
+        return sorted(
+            {
+                t
+                for t in candidates
+                if abs(len(t) - len(word)) <= budget and is_within(word, t, budget)
+            }
+        )
 
     def _add_bonuses(self, words: Sequence[str], best: list[int], scores: Scores) -> None:
         """Whole-query matches rank higher: "vera" is VERA's name, "holmes vau" starts a title."""
@@ -333,6 +344,13 @@ class SearchIndex:
 
 def _squash(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
+
+
+def _starting(terms: Sequence[str], prefix: str) -> list[str]:
+    """The terms of a sorted sequence that start with `prefix`."""
+    start = bisect_left(terms, prefix)
+    end = bisect_left(terms, prefix + "\U0010ffff", lo=start)
+    return list(terms[start:end])
 
 
 def _in_years(year: str, ranges: Sequence[tuple[int, int]]) -> bool:

@@ -8,8 +8,11 @@ is what keeps search under 20 ms and a restart under a second at 100,000 entries
 
 from __future__ import annotations
 
+import heapq
+import marshal
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -81,25 +84,32 @@ def _flatten(
     )
 
 
-def merge_postings(old: Postings, dead: NDArray[np.bool_], new: Postings) -> Postings:
-    """`old` without the entries marked dead, plus `new` (whose entries all come after old's)."""
-    terms = tuple(sorted(set(old.terms) | set(new.terms)))
-    where = {t: i for i, t in enumerate(terms)}
-    old_ids = _term_ids(old, [where[t] for t in old.terms])
-    keep = ~dead[old.docs]
-    ids = np.concatenate((old_ids[keep], _term_ids(new, [where[t] for t in new.terms])))
-    docs = np.concatenate((old.docs[keep], new.docs))
-    masks = np.concatenate((old.masks[keep], new.masks))
-    # stable: within a term, old entries (lower numbers) stay before new ones, docs stay sorted
-    order = np.argsort(ids, kind="stable")
+def merge_postings(old: Postings, new: Postings) -> Postings:
+    """`old` plus `new`, whose entries all come after old's.
+
+    One O(n) copy and no sort, so a restart after a few changes stays well under a second at
+    100,000 entries. Removed entries' postings stay (masked at query time) until a full build.
+    """
+    known = {t: i for i, t in enumerate(old.terms)}
+    missing = sorted(t for t in new.terms if t not in known)
+    slots = np.asarray([bisect_left(old.terms, t) for t in missing], dtype=np.int64)
+    span = np.arange(len(old.terms))
+    moved = span + np.searchsorted(slots, span, side="right")  # shifted by new terms before it
+    merged = {t: int(moved[i]) for t, i in known.items()}
+    merged.update((t, int(slots[k]) + k) for k, t in enumerate(missing))
+    terms = tuple(heapq.merge(old.terms, missing))
+    # a new term's postings go after the old term's, or where the new term slots in
+    starts = [known[t] + 1 if t in known else bisect_left(old.terms, t) for t in new.terms]
+    counts = np.diff(new.offsets)
+    places = np.repeat(old.offsets[np.asarray(starts, dtype=np.int64)], counts)
+    sizes = np.zeros(len(terms), dtype=np.int64)
+    sizes[moved] = np.diff(old.offsets)
+    sizes[np.asarray([merged[t] for t in new.terms], dtype=np.int64)] += counts
     offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ids, minlength=len(terms)), out=offsets[1:])
-    return Postings(terms, offsets, docs[order], masks[order])
-
-
-def _term_ids(postings: Postings, ids: list[int]) -> NDArray[np.int32]:
-    counts = np.diff(postings.offsets)
-    return np.repeat(np.asarray(ids, dtype=np.int32), counts)
+    np.cumsum(sizes, out=offsets[1:])
+    docs = np.insert(old.docs, places, new.docs)
+    masks = np.insert(old.masks, places, new.masks)
+    return Postings(terms, offsets, docs, masks)
 
 
 # ---------------------------------------------------------------------------- what is indexed
@@ -136,15 +146,13 @@ def entry_terms(entry: Entry) -> dict[str, int]:
 
 def fingerprint(entry: Entry) -> int:
     """A checksum of everything search reads from an entry, to tell a changed entry."""
-    text = "\x1f".join(
-        (
-            entry.id, entry.kind, entry.title, entry.short_name or "", entry.venue,
-            str(entry.year), entry.summary, entry.arxiv_id or "", entry.preview or "",
-            "\x1e".join(entry.authors), "\x1e".join(entry.tags),
-            "\x1e".join(f"{k}={v}" for k, v in entry.links.items()),
-        )
+    fields = (
+        entry.id, entry.kind, entry.title, entry.short_name, entry.venue, entry.year,
+        entry.summary, entry.arxiv_id, entry.preview, entry.authors, entry.tags,
+        tuple(entry.links.items()),
     )  # fmt: skip
-    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+    # marshal format 2 writes no back-references, so equal entries give equal bytes
+    return zlib.crc32(marshal.dumps(fields, 2))
 
 
 def _one_line(text: str) -> str:

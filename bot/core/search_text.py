@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
@@ -104,10 +103,3 @@ def edit_budget(word: str) -> int:
     if len(word) < 4:
         return 0
     return 1 if len(word) < 8 else 2
-
-
-def fuzzy_keys(term: str) -> Iterator[tuple[str, int]]:
-    """Bucket keys for typo lookup: a single typo leaves either the first two or the last two
-    letters alone, so a term is filed under both, with its length."""
-    yield term[:2], len(term)
-    yield "~" + term[-2:], len(term)
