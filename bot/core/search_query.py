@@ -19,6 +19,14 @@ FILTER_KEYS = ("venue", "year", "has", "kind", "tag", "author")
 HAS_VALUES = (*LINK_NAMES, "summary", "preview")
 _PART = re.compile(r'(?P<key>[^\W\d_]+):(?P<value>"[^"]*"?|\S*)|"(?P<quoted>[^"]*)"?|(?P<word>\S+)')
 _YEAR = re.compile(r"^(?:(?P<op>>=|<=|>|<)?(?P<one>\d{4})|(?P<lo>\d{4})?\.\.(?P<hi>\d{4})?)$")
+_EXAMPLES = {
+    "venue": "venue:CVPR",
+    "year": "year:2025 or year:2024..2025",
+    "has": "has:code",
+    "kind": "kind:dataset",
+    "tag": "tag:benchmark",
+    "author": "author:Zhang",
+}
 _FILTERS_HELP = "Filters: venue:CVPR, year:2025, year:2024..2025, has:code, kind:dataset, tag:…"
 
 
@@ -57,6 +65,8 @@ def parse_query(text: str) -> Query:
     typed: list[str] = []
     for match in _PART.finditer(text):
         key, value = (match.group("key") or "").casefold(), match.group("value") or ""
+        if key in FILTER_KEYS and not value.strip('"'):
+            raise QueryError(f"'{key}:' needs a value, e.g. {_EXAMPLES[key]}.")
         if not key or not value or "//" in value:
             words.append(match.group("quoted") or match.group("word") or match.group())
             continue
