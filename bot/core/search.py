@@ -126,6 +126,7 @@ class SearchIndex:
         self._df = np.diff(p.offsets)
         self._live: Mask = np.fromiter((e is not None for e in slots), np.bool_, len(slots))
         self._size = len(entries)
+        self._has_dead = not self._live.all()
         words = (t for t in p.terms if not t.startswith(FACET) and not is_cjk(t))
         self._reversed = sorted(t[::-1] for t in words)
         position = {e.id: i for i, e in enumerate(entries)}
@@ -219,7 +220,7 @@ class SearchIndex:
 
     def _expand(self, term: str) -> Expansion:
         """The index terms a query term may mean: itself, longer words it starts, near typos."""
-        exact = self._number.get(term)
+        exact = self._known(term)
         found: Expansion = [] if exact is None else [(exact, EXACT)]
         if is_cjk(term):
             return found
@@ -230,6 +231,13 @@ class SearchIndex:
             for near in self._near(term):
                 found.append((self._number[near], FUZZY_1 if is_within(term, near, 1) else FUZZY_2))
         return found
+
+    def _known(self, term: str) -> int | None:
+        """The term's number, unless it is absent or only removed entries held it."""
+        number = self._number.get(term)
+        if number is None or not self._has_dead:
+            return number
+        return number if self._live[self._postings.span(number)[0]].any() else None
 
     def _prefixed(self, prefix: str) -> list[int]:
         terms = self._postings.terms
@@ -329,7 +337,7 @@ class SearchIndex:
         terms = query_terms(word)
         if len(terms) != 1 or is_cjk(terms[0]):
             return word if self._count(word) else None
-        if terms[0] in self._number or self._prefixed(terms[0]):
+        if self._known(terms[0]) is not None or self._prefixed(terms[0]):
             return word
         for budget in (1, 2, 3):
             near = self._near(terms[0], budget)
