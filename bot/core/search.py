@@ -9,7 +9,6 @@ too ("\\x01year:2025"), so a filter alone costs what a word does.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,12 +30,10 @@ from bot.core.search_postings import (
     merge_postings,
 )
 from bot.core.search_query import Filters, Query, parse_query, venue_matches
-from bot.core.search_text import edit_budget, fold, is_cjk, names_of, query_terms
-from bot.core.search_text import within as is_within
+from bot.core.search_terms import Expansion, Vocabulary
+from bot.core.search_text import fold, is_cjk, names_of, query_terms
 from bot.errors import QueryError
 
-EXACT, FUZZY_1, FUZZY_2 = 1.0, 0.6, 0.45
-MAX_PREFIX_TERMS = 40
 RERANK = 50
 """How many of the best entries get the whole-query bonuses before the final cut."""
 MAX_DEAD_SHARE = 0.25
@@ -73,10 +70,6 @@ class Searcher(Protocol):
     def search(self, query: str, limit: int = 10) -> SearchResult:
         """The entries matching `query`, best first, at most `limit` of them."""
         ...
-
-
-Expansion = list[tuple[int, float]]
-"""The index terms (by number) a query term may mean, with how well each matches (1 = exactly)."""
 
 
 class SearchIndex:
@@ -122,13 +115,10 @@ class SearchIndex:
     def _setup(self, entries: Sequence[Entry], slots: list[Entry | None], p: Postings) -> None:
         self._slots = slots
         self._postings = p
-        self._number = {t: i for i, t in enumerate(p.terms)}
-        self._df = np.diff(p.offsets)
         self._live: Mask = np.fromiter((e is not None for e in slots), np.bool_, len(slots))
+        self._terms = Vocabulary(p, self._live)
+        self._df = self._terms.df
         self._size = len(entries)
-        self._has_dead = not self._live.all()
-        words = (t for t in p.terms if not t.startswith(FACET) and not is_cjk(t))
-        self._reversed = sorted(t[::-1] for t in words)
         position = {e.id: i for i, e in enumerate(entries)}
         years = np.fromiter((-(e.year or 0) if e else 0 for e in slots), np.int64, len(slots))
         places = np.fromiter((position[e.id] if e else 0 for e in slots), np.int64, len(slots))
@@ -201,7 +191,7 @@ class SearchIndex:
         total = np.zeros(len(self._slots), dtype=np.float64)
         matched = allowed.copy()
         for term in (t for w in words for t in query_terms(w)):
-            unit = self._unit_scores(self._expand(term))
+            unit = self._unit_scores(self._terms.expand(term))
             matched &= unit > 0
             if not matched.any():
                 return np.zeros(len(self._slots), dtype=np.float64)
@@ -217,59 +207,6 @@ class SearchIndex:
             idf = np.log1p(self._size / max(int(self._df[number]), 1)) * quality
             found[docs] = np.maximum(found[docs], MASK_WEIGHT[masks] * idf)
         return found
-
-    def _expand(self, term: str) -> Expansion:
-        """The index terms a query term may mean: itself, longer words it starts, near typos."""
-        exact = self._known(term)
-        found: Expansion = [] if exact is None else [(exact, EXACT)]
-        if is_cjk(term):
-            return found
-        if len(term) >= 2:
-            terms = self._postings.terms
-            found += [(n, 0.5 + 0.4 * len(term) / len(terms[n])) for n in self._prefixed(term)]
-        if exact is None:
-            for near in self._near(term):
-                found.append((self._number[near], FUZZY_1 if is_within(term, near, 1) else FUZZY_2))
-        return found
-
-    def _known(self, term: str) -> int | None:
-        """The term's number, unless it is absent or only removed entries held it."""
-        number = self._number.get(term)
-        if number is None or not self._has_dead:
-            return number
-        return number if self._live[self._postings.span(number)[0]].any() else None
-
-    def _prefixed(self, prefix: str) -> list[int]:
-        terms = self._postings.terms
-        start = bisect_left(terms, prefix)
-        found: list[int] = []
-        for number in range(start, min(start + 20 * MAX_PREFIX_TERMS, len(terms))):
-            if not terms[number].startswith(prefix):
-                break
-            if terms[number] != prefix:
-                found.append(number)
-        found.sort(key=lambda n: -int(self._df[n]))
-        return found[:MAX_PREFIX_TERMS]
-
-    def _near(self, word: str, budget: int | None = None) -> list[str]:
-        """Known terms within `budget` typos of `word`.
-
-        A single typo leaves either the first two or the last two letters alone, so the
-        candidates are the terms sharing those: a range of the sorted terms, and one of the
-        sorted reversed terms; no scan of them all.
-        """
-        budget = edit_budget(word) if budget is None else budget
-        if not budget or is_cjk(word) or word[0].isdigit():
-            return []
-        candidates = _starting(self._postings.terms, word[:2])
-        candidates += [t[::-1] for t in _starting(self._reversed, word[::-1][:2])]
-        return sorted(
-            {
-                t
-                for t in candidates
-                if abs(len(t) - len(word)) <= budget and is_within(word, t, budget)
-            }
-        )
 
     def _add_bonuses(self, words: Sequence[str], best: list[int], scores: Scores) -> None:
         """Whole-query matches rank higher: "vera" is VERA's name, "holmes vau" starts a title."""
@@ -313,7 +250,7 @@ class SearchIndex:
         """Entries holding any of `terms` (in one of `fields`, when given)."""
         found = np.zeros(len(self._slots), dtype=np.bool_)
         for term in terms:
-            number = self._number.get(term)
+            number = self._terms.number.get(term)
             if number is not None:
                 docs, masks = self._postings.span(number)
                 found[docs[masks & fields > 0] if fields else docs] = True
@@ -337,12 +274,12 @@ class SearchIndex:
         terms = query_terms(word)
         if len(terms) != 1 or is_cjk(terms[0]):
             return word if self._count(word) else None
-        if self._known(terms[0]) is not None or self._prefixed(terms[0]):
+        if self._terms.known(terms[0]) is not None or self._terms.prefixed(terms[0]):
             return word
         for budget in (1, 2, 3):
-            near = self._near(terms[0], budget)
+            near = self._terms.near(terms[0], budget)
             if near:
-                return max(near, key=lambda t: int(self._df[self._number[t]]))
+                return max(near, key=lambda t: int(self._df[self._terms.number[t]]))
         return None
 
     def _count(self, text: str) -> int:
@@ -352,13 +289,6 @@ class SearchIndex:
 
 def _squash(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
-
-
-def _starting(terms: Sequence[str], prefix: str) -> list[str]:
-    """The terms of a sorted sequence that start with `prefix`."""
-    start = bisect_left(terms, prefix)
-    end = bisect_left(terms, prefix + "\U0010ffff", lo=start)
-    return list(terms[start:end])
 
 
 def _in_years(year: str, ranges: Sequence[tuple[int, int]]) -> bool:
