@@ -3,6 +3,7 @@
     python bench/search.py                 # 10,000 and 100,000 entries
     python bench/search.py --sizes 30000   # other sizes
     python bench/search.py --queries 2000  # more queries per size
+    python bench/search.py --fts5          # and the alternative measured: SQLite FTS5
 
 Entries look like the list's: method names (CamelCase, hyphens, -R1), English titles, summaries
 in Chinese or English, authors, tags, venues, years and links. The query mix is what members
@@ -347,10 +348,43 @@ def restart(path: Path, size: int, changed: int) -> None:
     print(json.dumps({**figures, "memory": rss_mb() - base}))
 
 
+def bench_fts5(size: int, query_count: int) -> None:
+    """The alternative measured: SQLite FTS5 over the same terms (CJK pre-split into pairs)."""
+    import sqlite3
+
+    from bot.core.search_postings import entry_terms
+    from bot.core.search_text import query_terms
+
+    entries = generate(size)
+    with tempfile.TemporaryDirectory() as folder:
+        db = sqlite3.connect(Path(folder) / "fts.sqlite3")
+        db.execute("CREATE VIRTUAL TABLE fts USING fts5(terms, tokenize='unicode61')")
+        start = time.perf_counter()
+        rows = ((" ".join(t for t in entry_terms(e) if t[0] != "\x01"),) for e in entries)
+        with db:
+            db.executemany("INSERT INTO fts VALUES (?)", rows)
+        build = time.perf_counter() - start
+        times = []
+        for query in (q for q in queries(entries, query_count) if ":" not in q):
+            units = [t for w in query.split() for t in query_terms(w)]
+            match = " AND ".join(f'("{u}" OR "{u}"*)' for u in units)
+            start = time.perf_counter()
+            db.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 5", (match,)
+            ).fetchall()
+            db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
+        print(f"{size:>7,} entries, SQLite FTS5 (no typos, no filters): build {build:5.2f} s · "
+              f"query p50 {p50:5.2f} ms p99 {p99:6.2f} ms ({len(times)} queries)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--fts5", action="store_true", help="also measure SQLite FTS5")
     parser.add_argument("--restart", nargs=3, metavar=("FILE", "SIZE", "CHANGED"), help="internal")
     args = parser.parse_args()
     if args.restart:
@@ -358,6 +392,8 @@ def main() -> None:
         return
     for size in args.sizes:
         bench(size, args.queries)
+        if args.fts5:
+            bench_fts5(size, args.queries)
 
 
 if __name__ == "__main__":
