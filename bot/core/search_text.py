@@ -63,11 +63,14 @@ def query_terms(word: str) -> tuple[str, ...]:
 
 
 def names_of(title: str, short_name: str | None) -> str:
-    """The short names an entry goes by: its `short_name`, "VERA" in "VERA: …", "(LAVAD)"."""
+    """The short names an entry goes by: its `short_name`, "VERA" in "VERA: …", "(LAVAD)",
+    or a title of one or two words."""
     names = [short_name or ""]
     head, colon, _ = title.partition(":")
     if colon and len(head.split()) <= 2:
         names.append(head)
+    elif not colon and len(title.split()) <= 2:
+        names.append(title)  # "UCF-Crime", "Video-Holmes": a dataset's title is its name
     paren = _NAME_IN_PARENS.search(title)
     if paren:
         names.append(paren.group(1))

@@ -73,6 +73,8 @@ TOP = [
     ("vad r1", VAD_R1),
     ("vau-r1", VAU_R1),
     ("msad", MSAD),
+    ("video-holmes", "Video-Holmes"),
+    ("ucf crime", "UCF-Crime"),
     ("anomalyruler", RULER),
     # parts of CamelCase names
     ("ruler", RULER),
