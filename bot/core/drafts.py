@@ -26,6 +26,7 @@ class Draft:
 
 
 def unique_id(base: str, taken: set[str], year: int | None = None) -> str:
+    """`base`, or `base-<year>`, `base-2`, `base-3`… when it is taken."""
     if base not in taken:
         return base
     if year and f"{base}-{year}" not in taken:
