@@ -37,6 +37,17 @@ def unique_id(base: str, taken: set[str], year: int | None = None) -> str:
     return f"{base}-{n}"
 
 
+def base_id(title: str) -> str:
+    """The id a title asks for: its short name, else its first 6 words (kebab-case)."""
+    short = short_name(title)
+    return slugify(short, 10) if short else slugify(title)
+
+
+def new_entry_id(title: str, year: int | None, taken: set[str]) -> str:
+    """The id for a new entry (an approved candidate, an import): `base_id`, made unique."""
+    return unique_id(base_id(title), taken, year)
+
+
 def build_entries(drafts: list[Draft], problems: list[Problem]) -> tuple[Entry, ...]:
     """One Entry per draft, with unique ids (`-<year>`, then `-2`, `-3` on a collision)."""
     taken: set[str] = set()
@@ -66,7 +77,7 @@ def build_entry(draft: Draft, problems: list[Problem]) -> Entry:
     arxiv_id = item.arxiv_id or next(filter(None, map(arxiv_id_of, links.values())), None)
     short = short_name(item.title)
     return Entry(
-        id=slugify(short, 10) if short else slugify(item.title),
+        id=base_id(item.title),
         kind=draft.kind,
         title=item.title,
         venue=venue,
