@@ -9,11 +9,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
+
+import yaml
 
 from bot.core.digest import Digest, NewEntry, assemble_digest, count_kinds
 from bot.core.history import Change, build_changes
 from bot.core.models import Candidate, Tally
 from bot.infra.git_history import GitCatalogHistory
+from bot.infra.yaml_files import LIST_FILE
+
+DEFAULT_NAME = "LLM4VAD"
 
 
 class CatalogDigestSource:
@@ -24,7 +30,7 @@ class CatalogDigestSource:
         history: GitCatalogHistory,
         candidates: Callable[[], Sequence[Candidate]],
         tally: Callable[[Candidate], Tally],
-        name: str = "LLM4VAD",
+        name: str = DEFAULT_NAME,
     ) -> None:
         self.history = history
         self.candidates = candidates
@@ -63,3 +69,13 @@ class CatalogDigestSource:
             for i, added in first_added.items()
             if latest[i].change != "removed"
         ]
+
+
+def list_name(catalog_root: Path) -> str:
+    """The list's short name for the digest title: "Awesome LLM4VAD" → "LLM4VAD"."""
+    try:
+        data = yaml.safe_load((catalog_root / LIST_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        data = None
+    title = str(data.get("title", "")) if isinstance(data, dict) else ""
+    return title.removeprefix("Awesome ").removeprefix("awesome-").strip() or DEFAULT_NAME
