@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.models import Candidate, Match, Paper
+from bot.infra.state import Database
 
 LIST_YAML = "title: Awesome LLM for VAD\nintro: Papers on LLMs for video anomaly detection.\n"
 HOLMES = """\
@@ -80,3 +82,41 @@ def clone(remote: Path, where: Path) -> Path:
     git(where, "config", "user.name", "Someone")
     git(where, "config", "user.email", "someone@example.org")
     return where
+
+
+class MemoryCandidates:
+    """The Candidates port over the real `candidates` table: rows inserted here, decisions
+    read back from it, so a decision recorded by the VoteStore shows in `get`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.papers: dict[int, Candidate] = {}
+
+    def add(self, candidate: Candidate, *posts: tuple[str, str]) -> Candidate:
+        self.db.execute(
+            "INSERT INTO candidates(id, arxiv_id, title_key, paper, score, terms, source,"
+            " created_at) VALUES(?, ?, ?, '{}', 1.0, '[]', 'watch', '2026-11-23T09:00:00+00:00')",
+            (candidate.id, candidate.paper.arxiv_id, candidate.paper.title.casefold()),
+        )
+        for platform, message_id in posts:
+            self.db.execute(
+                "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id,"
+                " created_at) VALUES(?, 'candidates', ?, 'C', '{}', 'sent', ?, '')",
+                (f"candidate:{candidate.id}", platform, message_id),
+            )
+        self.papers[candidate.id] = candidate
+        return candidate
+
+    def get(self, candidate_id: int) -> Candidate | None:
+        rows = self.db.query("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
+        if not rows or candidate_id not in self.papers:
+            return None
+        row = rows[0]
+        return dataclasses.replace(
+            self.papers[candidate_id],
+            status=row["status"],
+            decided_by=row["decided_by"],
+            decided_platform=row["decided_platform"],
+            entry_id=row["entry_id"],
+            commit=row["commit_sha"],
+        )

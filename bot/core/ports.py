@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.models import Card, MessageRef
+from bot.core.approval import AddedEntry
+from bot.core.models import Candidate, Card, MessageRef, ReactionEvent
+from bot.core.votes import Decision, VoteReaction
 
 # ---------------------------------------------------------------------------- time
 
@@ -57,4 +59,45 @@ class Poster(Protocol):
 
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`, on every platform."""
+        ...
+
+
+# ---------------------------------------------------------------------------- votes
+
+
+class Candidates(Protocol):
+    """Reads candidates (the arXiv watch's store implements it)."""
+
+    def get(self, candidate_id: int) -> Candidate | None:
+        """The candidate with this number, or None."""
+        ...
+
+
+class VoteState(Protocol):
+    """Votes on candidates' posts and decisions, kept in the state store."""
+
+    def candidate_of_post(self, platform: str, message_id: str) -> int | None:
+        """The candidate a posted message is about, or None."""
+        ...
+
+    def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:
+        """Add or remove a vote reaction; False when it changed nothing."""
+        ...
+
+    def vote_reactions(self, candidate_id: int) -> Sequence[VoteReaction]:
+        """The vote reactions still on the candidate's posts, oldest first."""
+        ...
+
+    def decide(
+        self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
+    ) -> bool:
+        """Record the decision on a pending candidate; False if already decided."""
+        ...
+
+
+class EntryWriter(Protocol):
+    """Adds an approved candidate to the catalog (file, commit, push); blocking."""
+
+    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+        """The entry written for the candidate (or found already in the catalog)."""
         ...
