@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Card, MessageRef, ReactionEvent
+from bot.core.models import Candidate, Card, MessageRef, Paper, ReactionEvent
 from bot.core.votes import Decision, VoteReaction
 
 # ---------------------------------------------------------------------------- time
@@ -100,4 +100,28 @@ class EntryWriter(Protocol):
 
     def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
         """The entry written for the candidate (or found already in the catalog)."""
+        ...
+
+
+class SuggestionBook(Candidates, Protocol):
+    """Candidates as `/vad suggest` and `/vad candidates` need them."""
+
+    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
+        """The candidate for a version-less arXiv id, whatever its status, or None."""
+        ...
+
+    def list(self, status: str | None = None) -> Sequence[Candidate]:
+        """Candidates with this status (all when None), oldest first."""
+        ...
+
+    def add_suggestion(self, paper: Paper, suggested_by: str) -> Candidate:
+        """Save a member's suggestion as a pending candidate (source `suggest`)."""
+        ...
+
+
+class PaperLookup(Protocol):
+    """Metadata of papers by arXiv id (the arXiv API client implements it)."""
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
+        """The papers arXiv knows among `ids` (unknown ids are left out)."""
         ...
