@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Card, MessageRef, Paper, ReactionEvent
+from bot.core.models import (
+    Candidate,
+    CandidateStatus,
+    Card,
+    Match,
+    MessageRef,
+    Paper,
+    ReactionEvent,
+)
 from bot.core.votes import Decision, VoteReaction
 
 # ---------------------------------------------------------------------------- time
@@ -110,12 +118,19 @@ class SuggestionBook(Candidates, Protocol):
         """The candidate for a version-less arXiv id, whatever its status, or None."""
         ...
 
-    def list(self, status: str | None = None) -> Sequence[Candidate]:
+    def list(self, status: CandidateStatus | None = None) -> Sequence[Candidate]:
         """Candidates with this status (all when None), oldest first."""
         ...
 
-    def add_suggestion(self, paper: Paper, suggested_by: str) -> Candidate:
-        """Save a member's suggestion as a pending candidate (source `suggest`)."""
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+    ) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
         ...
 
 

@@ -23,7 +23,7 @@ from bot.core.models import (
     Tally,
     parse_arxiv_id,
 )
-from bot.core.ports import PaperLookup, Poster, SuggestionBook
+from bot.core.ports import Clock, PaperLookup, Poster, SuggestionBook
 from bot.core.votes import describe_tally, platform_name
 from bot.core.voting import CardBuilder, candidate_key
 from bot.errors import FeedError, QueryError, UserError
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SUGGEST_EXAMPLE = "/vad suggest 2501.01234"
 LIST_LIMIT = 15
+SUGGESTED = Match(score=0.0, terms=("suggested by a member",))
 
 
 class CandidateCommands:
@@ -45,7 +46,9 @@ class CandidateCommands:
         poster: Poster,
         build_card: CardBuilder,
         tally: Callable[[int], Tally],
+        clock: Clock,
     ) -> None:
+        self.clock = clock
         self.book = book
         self.papers = papers
         self.catalog = catalog
@@ -64,7 +67,13 @@ class CandidateCommands:
         if entry is not None:
             raise UserError(f"“{entry.title}” is already in the list (entry `{entry.id}`).")
         who = request.user_name or request.user_id
-        candidate = self.book.add_suggestion(paper, f"{who} ({platform_name(request.platform)})")
+        candidate = self.book.add_candidate(
+            paper,
+            SUGGESTED,
+            "suggest",
+            self.clock.now(),
+            suggested_by=f"{who} ({platform_name(request.platform)})",
+        )
         await self.poster.publish(
             "candidates",
             candidate_key(candidate.id),

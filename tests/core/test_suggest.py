@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.core.models import Candidate, Catalog, Entry, Match, Paper, Request, Ta
 from bot.core.suggest import CandidateCommands
 from bot.core.voting import build_basic_card
 from bot.errors import FeedError, UserError
-from tests.fakes import FakePoster
+from tests.fakes import FakeClock, FakePoster
 from tests.support_votes import make_candidate
 
 
@@ -21,6 +22,7 @@ class FakeBook:
     """SuggestionBook in memory."""
 
     items: list[Candidate] = field(default_factory=list)
+    suggested_by: str | None = None
 
     def get(self, candidate_id: int) -> Candidate | None:
         return next((c for c in self.items if c.id == candidate_id), None)
@@ -31,8 +33,16 @@ class FakeBook:
     def list(self, status: str | None = None) -> Sequence[Candidate]:
         return [c for c in self.items if status is None or c.status == status]
 
-    def add_suggestion(self, paper: Paper, suggested_by: str) -> Candidate:
-        candidate = Candidate(len(self.items) + 1, paper, Match(0.0, ()), source="suggest")
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+    ) -> Candidate:
+        self.suggested_by = suggested_by
+        candidate = Candidate(len(self.items) + 1, paper, match, source=source, created_at=now)
         self.items.append(candidate)
         return candidate
 
@@ -65,7 +75,13 @@ def parts() -> tuple[CandidateCommands, FakeBook, FakeArxiv, FakePoster]:
     arxiv.papers["2412.06171"] = make_candidate(9, "2412.06171", "Holmes-VAU: Long-term VAU").paper
     tallies = {1: Tally(up=1)}
     commands = CandidateCommands(
-        book, arxiv, catalog, poster, build_basic_card, lambda n: tallies.get(n, Tally())
+        book,
+        arxiv,
+        catalog,
+        poster,
+        build_basic_card,
+        lambda n: tallies.get(n, Tally()),
+        FakeClock(),
     )
     return commands, book, arxiv, poster
 
@@ -80,6 +96,7 @@ async def test_a_suggestion_becomes_a_posted_candidate(parts) -> None:
     assert arxiv.asked == [["2501.00001"]]
     assert reply.text == "Thanks! “Fresh Paper” is now candidate #1: vote on its post."
     assert book.items[0].source == "suggest"
+    assert book.suggested_by == "ana (Slack)"
     [(purpose, key, card)] = poster.published
     assert (purpose, key, card.title) == ("candidates", "candidate:1", "Fresh Paper")
 
