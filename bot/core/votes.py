@@ -210,11 +210,17 @@ class Decision:
     path: str | None = None
     note: str = ""
     """Something the maintainers should know, e.g. that the push is still to do."""
+    auto: bool = False
+    """Approved by reaching `votes.auto_approve_at`, not by a maintainer."""
 
 
 def describe_decision(decision: Decision) -> str:
     """`✅ Added to the list by @ana (Slack) · commit 3f2a9c1 · catalog/papers/2025/x.yaml`."""
-    who = f"@{decision.by} ({platform_name(decision.platform)})"
+    who = (
+        "votes (auto-approve)"
+        if decision.auto
+        else f"@{decision.by} ({platform_name(decision.platform)})"
+    )
     if decision.status == "rejected":
         return f"❌ Rejected by {who}"
     parts = [f"✅ Added to the list by {who}"]

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 CardBuilder = Callable[[Candidate, Tally, Decision | None], Card]
 Sleep = Callable[[float], Awaitable[None]]
-AUTO_APPROVER = "vadbot (auto-approved by votes)"
+AUTO_APPROVER = "auto-approve"
 
 
 def candidate_key(candidate_id: int) -> str:
@@ -87,7 +87,7 @@ class VoteFlow:
             return
         tally = self.tally(candidate.id)
         if is_auto_approved(tally, self.rules):
-            await self.decide(candidate.id, "approve", AUTO_APPROVER, event.platform)
+            await self.decide(candidate.id, "approve", AUTO_APPROVER, event.platform, auto=True)
             return
         self.throttle.request(candidate.id, lambda: self._show_tally(candidate.id))
 
@@ -103,7 +103,7 @@ class VoteFlow:
         await self.poster.update(candidate_key(candidate_id), card)
 
     async def decide(
-        self, candidate_id: int, meaning: Meaning, by: str, platform: str
+        self, candidate_id: int, meaning: Meaning, by: str, platform: str, *, auto: bool = False
     ) -> Decision | None:
         """Approve or reject a pending candidate; None if it was decided already."""
         async with self._decide_lock:
@@ -114,7 +114,7 @@ class VoteFlow:
                 added = await self._add(candidate, by, platform)
                 if added is None:
                     return None
-                decision = _approved(added, by, platform)
+                decision = _approved(added, by, platform, auto)
                 entry_id: str | None = added.entry_id
             else:
                 decision, entry_id = Decision("rejected", by, platform), None
@@ -166,9 +166,9 @@ async def post_candidates(
     return count
 
 
-def _approved(added: AddedEntry, by: str, platform: str) -> Decision:
+def _approved(added: AddedEntry, by: str, platform: str, auto: bool) -> Decision:
     note = "not pushed yet, will retry" if added.push_error else ""
-    return Decision("approved", by, platform, added.commit, added.path, note)
+    return Decision("approved", by, platform, added.commit, added.path, note, auto)
 
 
 def _failed_card(candidate: Candidate) -> Card:

@@ -176,8 +176,10 @@ async def test_auto_approve_at_the_configured_net_votes() -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "1", "👍"))
     assert world.writer.calls == []
     await world.flow.on_reaction(react(SLACK_POST, "U1", "+1"))
-    assert [c[0] for c in world.writer.calls] == [12]
-    assert "Added to the list" in footers(world)[-1]
+    assert world.writer.calls == [(12, "auto-approve", "slack")]
+    assert footers(world)[-1].startswith(
+        "Candidate #12 · ✅ Added to the list by votes (auto-approve)"
+    )
 
 
 async def test_a_failed_write_keeps_the_candidate_pending_and_alerts(world: World) -> None:
