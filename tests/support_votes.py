@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.core.models import Candidate, Match, Paper
+from bot.core.models import Candidate, CandidateStatus, Match, Paper
 from bot.infra.state import Database
 
 LIST_YAML = "title: Awesome LLM for VAD\nintro: Papers on LLMs for video anomaly detection.\n"
@@ -120,3 +122,33 @@ class MemoryCandidates:
             entry_id=row["entry_id"],
             commit=row["commit_sha"],
         )
+
+
+@dataclass
+class FakeBook:
+    """SuggestionBook in memory."""
+
+    items: list[Candidate] = field(default_factory=list)
+    suggested_by: str | None = None
+
+    def get(self, candidate_id: int) -> Candidate | None:
+        return next((c for c in self.items if c.id == candidate_id), None)
+
+    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
+        return next((c for c in self.items if c.paper.arxiv_id == arxiv_id), None)
+
+    def list(self, status: CandidateStatus | None = None) -> Sequence[Candidate]:
+        return [c for c in self.items if status is None or c.status == status]
+
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+    ) -> Candidate:
+        self.suggested_by = suggested_by
+        candidate = Candidate(len(self.items) + 1, paper, match, source=source, created_at=now)
+        self.items.append(candidate)
+        return candidate

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Card, ReactionEvent, Tally
-from bot.core.ports import Candidates, Clock, EntryWriter, Poster, VoteState
+from bot.core.models import Candidate, Card, Entry, ReactionEvent, Tally
+from bot.core.ports import Candidates, Clock, EntryWriter, Poster, SuggestionBook, VoteState
 from bot.core.votes import (
     Decision,
     Meaning,
@@ -164,6 +164,18 @@ async def post_candidates(
             await poster.publish("candidates", candidate_key(candidate.id), card)
             count += 1
     return count
+
+
+def candidate_origin(book: SuggestionBook) -> Callable[[Entry], str | None]:
+    """For the announcer: "from candidate #12" when an entry came from an approved candidate."""
+
+    def origin(entry: Entry) -> str | None:
+        found = book.get_by_arxiv(entry.arxiv_id) if entry.arxiv_id else None
+        if found is None or found.status != "approved" or found.entry_id not in (None, entry.id):
+            return None
+        return f"from candidate #{found.id}"
+
+    return origin
 
 
 def _approved(added: AddedEntry, by: str, platform: str, auto: bool) -> Decision:

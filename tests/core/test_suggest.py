@@ -5,46 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import pytest
 
-from bot.core.models import Candidate, Catalog, Entry, Match, Paper, Request, Tally
+from bot.core.models import Catalog, Entry, Paper, Request, Tally
 from bot.core.suggest import CandidateCommands
 from bot.core.voting import build_basic_card
 from bot.errors import FeedError, UserError
 from tests.fakes import FakeClock, FakePoster
-from tests.support_votes import make_candidate
-
-
-@dataclass
-class FakeBook:
-    """SuggestionBook in memory."""
-
-    items: list[Candidate] = field(default_factory=list)
-    suggested_by: str | None = None
-
-    def get(self, candidate_id: int) -> Candidate | None:
-        return next((c for c in self.items if c.id == candidate_id), None)
-
-    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
-        return next((c for c in self.items if c.paper.arxiv_id == arxiv_id), None)
-
-    def list(self, status: str | None = None) -> Sequence[Candidate]:
-        return [c for c in self.items if status is None or c.status == status]
-
-    def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
-    ) -> Candidate:
-        self.suggested_by = suggested_by
-        candidate = Candidate(len(self.items) + 1, paper, match, source=source, created_at=now)
-        self.items.append(candidate)
-        return candidate
+from tests.support_votes import FakeBook, make_candidate
 
 
 @dataclass

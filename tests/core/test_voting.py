@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, ReactionEvent
+from bot.core.models import Candidate, Entry, ReactionEvent
 from bot.core.votes import VoteRules, build_vote_rules
-from bot.core.voting import Throttle, VoteFlow, build_basic_card, post_candidates
+from bot.core.voting import (
+    Throttle,
+    VoteFlow,
+    build_basic_card,
+    candidate_origin,
+    post_candidates,
+)
 from bot.errors import GitError
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore
 from bot.settings import load_settings
 from tests.fakes import FakeClock, FakePoster
-from tests.support_votes import MemoryCandidates, make_candidate
+from tests.support_votes import FakeBook, MemoryCandidates, make_candidate
 
 DISCORD_POST = ("discord", "900")
 SLACK_POST = ("slack", "1700000000.0001")
@@ -241,3 +248,15 @@ async def test_the_throttle_runs_a_burst_once_per_window() -> None:
     for _ in range(3):
         await asyncio.sleep(0)
     assert runs == [9, 10]
+
+
+def test_an_entry_from_an_approved_candidate_names_it() -> None:
+    approved = make_candidate(12, "2501.01234", status="approved")
+    book = FakeBook([dataclasses.replace(approved, entry_id="rare-events")])
+    book.items.append(make_candidate(13, "2501.00013"))
+    origin = candidate_origin(book)
+    assert origin(Entry("rare-events", "paper", "Rare", arxiv_id="2501.01234")) == (
+        "from candidate #12"
+    )
+    assert origin(Entry("other", "paper", "Pending", arxiv_id="2501.00013")) is None
+    assert origin(Entry("hand-made", "paper", "No arXiv")) is None
