@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.core.models import Candidate, Match, Paper, ReactionEvent
 from bot.core.votes import VoteRules, build_tally
 from bot.infra.catalog_writer import CatalogWriter
+from bot.infra.git import GitRepo
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore
 
@@ -27,7 +28,7 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
-def make_repo(root: Path, entries: int) -> tuple[Path, Path]:
+def make_repo(root: Path, entries: int) -> Path:
     repo = root / "repo"
     papers = repo / "catalog" / "papers" / "2024"
     papers.mkdir(parents=True)
@@ -45,7 +46,7 @@ def make_repo(root: Path, entries: int) -> tuple[Path, Path]:
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "origin", "main")
-    return repo, remote
+    return repo
 
 
 def candidate(n: int) -> Candidate:
@@ -55,8 +56,8 @@ def candidate(n: int) -> Candidate:
 
 def bench_approvals(entries: int, approvals: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        repo, remote = make_repo(Path(tmp), entries)
-        writer = CatalogWriter(repo, "catalog", remote=str(remote))
+        repo = make_repo(Path(tmp), entries)
+        writer = CatalogWriter(GitRepo(repo), "catalog", remote="origin")
         times = []
         for n in range(approvals):
             start = time.perf_counter()

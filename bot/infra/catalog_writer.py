@@ -9,14 +9,11 @@ with the next push.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import threading
-from pathlib import Path
 
 from bot.core.approval import AddedEntry, build_commit_message, build_entry, find_in_catalog
 from bot.core.models import Candidate
 from bot.errors import CatalogError, GitError
+from bot.infra.git import GitRepo, path_prefix
 from bot.infra.yaml_files import (
     dump_entry,
     entry_path,
@@ -34,7 +31,7 @@ class CatalogWriter:
 
     def __init__(
         self,
-        repo: Path,
+        repo: GitRepo,
         catalog_path: str = "catalog",
         *,
         bot_name: str = "vadbot",
@@ -43,23 +40,18 @@ class CatalogWriter:
         branch: str = "main",
     ) -> None:
         self.repo = repo
-        self.catalog_path = catalog_path.strip("/")
+        self.prefix = path_prefix(catalog_path)
         self.remote = remote
         self.branch = branch
-        self._identity = {
-            "GIT_AUTHOR_NAME": bot_name,
-            "GIT_AUTHOR_EMAIL": bot_email,
-            "GIT_COMMITTER_NAME": bot_name,
-            "GIT_COMMITTER_EMAIL": bot_email,
-        }
-        self._lock = threading.Lock()
+        self.author = f"{bot_name} <{bot_email}>"
+        self._identity = ("-c", f"user.name={bot_name}", "-c", f"user.email={bot_email}")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CatalogWriter:
-        """A writer for the configured catalog repository, identity and remote."""
+    def from_settings(cls, settings: Settings, repo: GitRepo | None = None) -> CatalogWriter:
+        """A writer for the configured catalog; pass the announcer's GitRepo to share its lock."""
         cat = settings.catalog
         return cls(
-            settings.resolve(cat.repo),
+            repo or GitRepo(settings.resolve(cat.repo)),
             cat.path,
             bot_name=cat.bot_name,
             bot_email=cat.bot_email,
@@ -69,13 +61,13 @@ class CatalogWriter:
 
     def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
         """Write, commit and push the candidate's entry; blocking (call it in a thread)."""
-        with self._lock:
-            root = self.repo / self.catalog_path
+        with self.repo.lock:  # shared with the announcer's fast-forward
+            root = self.repo.path / self.prefix
             files = read_catalog_files(root)
             catalog, before = parse_catalog(files)
             existing = find_in_catalog(catalog, candidate)
             if existing is not None:
-                path = self._repo_path(existing.path)
+                path = self.prefix + existing.path
                 return AddedEntry(existing.id, path, self._last_commit(path), created=False)
             entry = build_entry(candidate, {e.id for e in catalog.entries})
             rel = entry_path(entry)
@@ -84,7 +76,7 @@ class CatalogWriter:
             if len(after) > len(before):
                 raise CatalogError([p for p in after if p not in before])
             write_atomic(root / rel, text)
-            path = self._repo_path(rel)
+            path = self.prefix + rel
             sha = self._commit(path, build_commit_message(entry, candidate, approver, platform))
             return AddedEntry(entry.id, path, sha, push_error=self.push())
 
@@ -107,42 +99,33 @@ class CatalogWriter:
 
     def push_pending(self) -> str | None:
         """Push whatever a failed push left behind (the pull job calls this)."""
-        with self._lock:
+        with self.repo.lock:
             return self.push()
 
     # -------------------------------------------------------------------- git
 
     def _commit(self, path: str, message: str) -> str:
-        self.git("add", "--", path)
-        self.git("commit", "-q", "--no-verify", "-m", message, "--", path)
-        return self.git("rev-parse", "HEAD").strip()
+        self.repo.run("add", "--", path)
+        self.repo.run(
+            *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
+            "--author", self.author, "-m", message, "--", path,
+        )  # fmt: skip
+        return self.repo.run("rev-parse", "HEAD").strip()
 
     def _push_once(self) -> None:
         assert self.remote is not None
-        self.git("push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}")
+        self.repo.run("push", "--quiet", self.remote, f"HEAD:refs/heads/{self.branch}")
 
     def _rebase_on_remote(self) -> None:
         assert self.remote is not None
-        self.git("fetch", "-q", self.remote, self.branch)
+        self.repo.fetch(self.remote, self.branch)
         try:
-            self.git("rebase", "-q", "FETCH_HEAD")
+            self.repo.run(
+                *self._identity, "rebase", "--quiet", f"refs/remotes/{self.remote}/{self.branch}"
+            )
         except GitError:
-            self.git("rebase", "--abort")
+            self.repo.run("rebase", "--abort", ok=(0, 128))
             raise
 
     def _last_commit(self, path: str) -> str | None:
-        sha = self.git("log", "-1", "--format=%H", "--", path).strip()
-        return sha or None
-
-    def _repo_path(self, catalog_rel: str) -> str:
-        return f"{self.catalog_path}/{catalog_rel}" if self.catalog_path else catalog_rel
-
-    def git(self, *args: str) -> str:
-        """Run git in the repository as the bot; its output, or GitError with git's message."""
-        env = {**os.environ, **self._identity, "GIT_TERMINAL_PROMPT": "0"}
-        command = ["git", "-C", str(self.repo), "-c", "commit.gpgsign=false", *args]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {detail[-1] if detail else result.returncode}")
-        return result.stdout
+        return self.repo.run("log", "-1", "--format=%H", "--", path).strip() or None

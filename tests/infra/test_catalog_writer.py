@@ -9,17 +9,18 @@ import yaml
 
 from bot.core.approval import parse_trailers
 from bot.infra.catalog_writer import CatalogWriter
+from bot.infra.git import GitRepo
 from bot.infra.yaml_files import load_catalog
 from tests.support_votes import clone, git, make_candidate, make_catalog_repo
 
 
 def writer(repo: Path, remote: Path | None = None) -> CatalogWriter:
     return CatalogWriter(
-        repo,
+        GitRepo(repo),
         "catalog",
         bot_name="vadbot",
         bot_email="vadbot@lab.example",
-        remote=str(remote) if remote else None,
+        remote="origin" if remote else None,
     )
 
 
