@@ -197,3 +197,20 @@ class PaperLookup(Protocol):
     async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
         """The papers arXiv knows among `ids` (unknown ids are left out)."""
         ...
+
+
+# ---- search
+
+from bot.core.search_postings import IndexSnapshot  # noqa: E402
+
+
+class SearchIndexStore(Protocol):
+    """Keeps the search index between runs, so that a restart does not re-read every entry."""
+
+    def load(self) -> IndexSnapshot | None:
+        """The saved index, or None when there is none (or it cannot be read)."""
+        ...
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Replace the saved index, atomically."""
+        ...
