@@ -54,7 +54,7 @@ async def test_an_approval_commits_once_and_is_announced_once(tmp_path: Path) ->
     )
 
     assert git(repo_dir, "rev-list", "--count", "HEAD").strip() == "2"
-    path = "catalog/papers/2025/rare-events-mllm-explaining-video-anomalies.yaml"
+    path = "catalog/papers/2025/rare-events-mllm.yaml"
     assert git(repo_dir, "show", "--name-only", "--format=", "HEAD").split() == [path]
     message = git(repo_dir, "log", "-1", "--format=%B")
     first = parse_trailers(message)["Approved-by"]

@@ -10,7 +10,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.core.models import Candidate, Catalog, Entry, normalise_title, slugify
+from bot.core.drafts import new_entry_id
+from bot.core.models import Candidate, Catalog, Entry, normalise_title
 from bot.core.votes import platform_name
 
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
@@ -32,29 +33,21 @@ class AddedEntry:
 
 
 def build_entry(candidate: Candidate, taken_ids: Collection[str]) -> Entry:
-    """The new entry for an approved candidate: arXiv metadata, empty summary, a free id."""
+    """The new entry for an approved candidate: arXiv metadata, empty summary, a free id named
+    as the importer names entries (short name, else the title's first words)."""
     paper = candidate.paper
+    year = paper_year(candidate)
     return Entry(
-        id=free_id(slugify(paper.title), taken_ids),
+        id=new_entry_id(paper.title, year, set(taken_ids)),
         kind="paper",
         title=" ".join(paper.title.split()),
         venue="arXiv",
-        year=paper_year(candidate),
+        year=year,
         links=paper_links(candidate),
         summary="",
         arxiv_id=paper.arxiv_id,
         authors=paper.authors,
     )
-
-
-def free_id(base: str, taken_ids: Collection[str]) -> str:
-    """`base`, or `base-2`, `base-3`… whichever no entry has (ids are never reused)."""
-    if base not in taken_ids:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken_ids:
-        number += 1
-    return f"{base}-{number}"
 
 
 def paper_year(candidate: Candidate) -> int | None:

@@ -29,10 +29,10 @@ def test_approval_writes_a_valid_entry_file_and_commits_it_as_the_bot(tmp_path: 
     added = writer(repo).add_candidate(make_candidate(), "maintainer", "slack")
 
     assert added.created
-    assert added.path == "catalog/papers/2025/rare-events-mllm-explaining-video-anomalies.yaml"
+    assert added.path == "catalog/papers/2025/rare-events-mllm.yaml"
     data = yaml.safe_load((repo / added.path).read_text(encoding="utf-8"))
     assert data == {
-        "id": "rare-events-mllm-explaining-video-anomalies",
+        "id": "rare-events-mllm",
         "kind": "paper",
         "title": "Rare Events, MLLM: Explaining Video Anomalies",
         "venue": "arXiv",
@@ -87,17 +87,18 @@ def test_a_paper_already_in_the_list_is_not_added_again(tmp_path: Path) -> None:
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
 
 
-def test_an_id_already_taken_gets_a_suffix(tmp_path: Path) -> None:
+def test_ids_come_from_the_short_name_and_are_never_taken_twice(tmp_path: Path) -> None:
     repo, _ = make_catalog_repo(tmp_path, with_remote=False)
     w = writer(repo)
-    w.add_candidate(make_candidate(1, "2501.00001", "Same Words Here Twice"), "ana", "slack")
-    second = make_candidate(2, "2501.00002", "Same words here twice!!! but longer title")
-    added = w.add_candidate(second, "ana", "slack")
-    assert added.entry_id == "same-words-here-twice-but-longer"
-    third = make_candidate(3, "2501.00003", "Same Words Here Twice, too")
-    assert w.add_candidate(third, "ana", "slack").entry_id == "same-words-here-twice-too"
-    fourth = make_candidate(4, "2501.00004", "Same: Words Here Twice.")
-    assert w.add_candidate(fourth, "ana", "slack").created is False  # same normalised title
+    titles = ["VERA: Explainable VAD", "VERA: Another Paper", "VERA: A Third One"]
+    ids = [
+        w.add_candidate(make_candidate(n, f"2501.0000{n}", t), "ana", "slack").entry_id
+        for n, t in enumerate(titles, start=1)
+    ]
+    assert ids == ["vera", "vera-2025", "vera-2"]
+    same = make_candidate(4, "2501.00004", "Vera: explainable VAD!")
+    assert w.add_candidate(same, "ana", "slack").created is False  # same normalised title
+    assert len(load_catalog(repo / "catalog").entries) == 4
 
 
 def test_two_approvals_at_the_same_moment_make_two_clean_commits(tmp_path: Path) -> None:
