@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.models import Card, MessageRef
+from bot.core.models import Card, MessageRef, ReactionEvent
 
 # ---------------------------------------------------------------------------- time
 
@@ -57,4 +57,15 @@ class Poster(Protocol):
 
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`, on every platform."""
+        ...
+
+
+# ---- chat
+
+
+class ReactionSink(Protocol):
+    """Receives every reaction added or removed on any platform (the votes area implements it)."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        """Handle one reaction event; the same `event_id` twice must change nothing."""
         ...
