@@ -1,0 +1,110 @@
+"""The real discord.py client against the fake Discord: commands, posts, reactions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.adapters.discord.adapter import DiscordAdapter, build_invite_url
+from bot.core.commands import CommandRouter
+from bot.core.models import Card, MessageRef
+from bot.settings import DiscordSettings
+from tests.adapters.conftest import RecordingSink
+from tests.fakes.discord import GUILD_ID, FakeDiscord
+
+CHANNEL = "244567637332328449"
+
+
+@pytest.fixture
+async def adapter(
+    fake_discord: FakeDiscord, router: CommandRouter, sink: RecordingSink
+) -> AsyncIterator[DiscordAdapter]:
+    settings = DiscordSettings(
+        api_base_url=fake_discord.api_url, gateway_url=fake_discord.gateway_url, guild_id=GUILD_ID
+    )
+    bot = DiscordAdapter(settings, "fake-token", router, sink, guild_ready_timeout=0.05)
+    await bot.start(timeout=5)
+    yield bot
+    await bot.close()
+
+
+async def test_connects_and_registers_vad_commands(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    (vad,) = fake_discord.commands
+    assert vad["name"] == "vad"
+    assert vad["guild_id"] == GUILD_ID
+    names = {o["name"] for o in vad["options"]}
+    assert names == {"search", "candidates", "suggest", "digest", "help"}
+    await fake_discord.wait_for(lambda: fake_discord.heartbeats >= 1)
+
+
+async def test_vad_search_vera_answers_with_the_vera_entry(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    await fake_discord.send_command("search", {"query": "vera"})
+    await fake_discord.wait_for(lambda: fake_discord.interaction_replies)
+    (reply,) = fake_discord.interaction_replies
+    data = reply["data"]
+    assert data["flags"] & 64  # ephemeral: only the asker sees it
+    assert "VERA" in data["embeds"][0]["description"]
+    assert "github.com/vera-framework/VERA" in data["embeds"][0]["description"]
+    assert data["allowed_mentions"]["parse"] == []
+
+
+async def test_shared_search_is_visible_to_the_channel(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    await fake_discord.send_command("search", {"query": "holmes", "share": True})
+    await fake_discord.wait_for(lambda: fake_discord.interaction_replies)
+    data = fake_discord.interaction_replies[0]["data"]
+    assert not data.get("flags", 0) & 64
+    assert "Holmes" in data["embeds"][0]["description"]
+
+
+async def test_card_posted_with_its_reactions(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    ref = await adapter.post(CHANNEL, Card(title="Rare events", reactions=("👍", "👎")))
+    for emoji in ("👍", "👎"):
+        await adapter.react(ref, emoji)
+    (message,) = fake_discord.messages_in(CHANNEL)
+    assert message.embeds[0]["title"] == "Rare events"
+    assert ref == MessageRef("discord", CHANNEL, message.id)
+    assert [r[2] for r in fake_discord.reactions] == ["👍", "👎"]
+    await adapter.edit(ref, Card(title="Rare events", footer="👍 1 · 👎 0"))
+    assert message.embeds[0]["footer"]["text"] == "👍 1 · 👎 0"
+
+
+async def test_reactions_reach_the_core_but_not_the_bots_own(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, sink: RecordingSink
+) -> None:
+    await fake_discord.send_reaction(CHANNEL, "42", "👍", user_id="1030118727418646629")
+    await fake_discord.send_reaction(CHANNEL, "42", "✅", roles=("555",))
+    await fake_discord.send_reaction(CHANNEL, "42", "✅", added=False)
+    await fake_discord.wait_for(lambda: len(sink.events) >= 2)
+    added, removed = sink.events
+    assert (added.platform, added.message_id, added.emoji, added.added) == (
+        "discord",
+        "42",
+        "✅",
+        True,
+    )
+    assert added.roles == ("555",)
+    assert (removed.emoji, removed.added) == ("✅", False)
+
+
+async def test_429_is_waited_out(adapter: DiscordAdapter, fake_discord: FakeDiscord) -> None:
+    fake_discord.rate_limits.append(0.01)
+    await adapter.post(CHANNEL, Card(title="after the limit"))
+    posts = [r for r in fake_discord.requests if r[0] == "POST" and "messages" in r[1]]
+    assert len(posts) == 2
+    assert len(fake_discord.messages_in(CHANNEL)) == 1
+
+
+def test_invite_url_asks_for_exactly_what_is_used() -> None:
+    url = build_invite_url("1030118727418646629")
+    assert "client_id=1030118727418646629" in url
+    assert "permissions=85056" in url
+    assert "scope=bot+applications.commands" in url
