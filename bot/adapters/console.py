@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import sys
+from datetime import datetime
 from typing import TextIO
 
 from bot.adapters.text import trim
 from bot.core.commands import CommandRouter, parse_command_text
 from bot.core.models import Card, MessageRef, Reply, Request
 
-log = logging.getLogger(__name__)
-
-WIDTH = 100
 BODY_MAX = 4000
 
 
@@ -69,6 +66,16 @@ class ConsoleAdapter:
         self.say(f"─── #{channel} · message {message_id} " + "─" * 40)
         self.say(render_card(card))
         return MessageRef(self.platform, channel, message_id)
+
+    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
+        """Print a card (the outbox's entry point; a terminal needs no deduplication)."""
+        return await self.post(channel, card)
+
+    async def find_post(
+        self, channel: str, key: str, card: Card, since: datetime
+    ) -> MessageRef | None:
+        """A terminal keeps no history: print again rather than lose a post."""
+        return None
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """Print the new version of a message."""

@@ -1,0 +1,217 @@
+"""The outbox with the real adapters against both fake platforms: once, paced, crash-safe."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.slack.adapter import SlackAdapter
+from bot.core.commands import build_router
+from bot.core.models import Card, MessageRef
+from bot.core.search import SearchIndex
+from bot.errors import RateLimited
+from bot.infra.outbox import Outbox, Pacer, dump_card, parse_card
+from bot.infra.state import Database
+from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings
+from tests.fakes import FakeClock
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
+
+SLACK_CHANNEL = "C0CANDIDATES"
+DISCORD_CHANNEL = "244567637332328449"
+CHANNELS = {
+    "slack": ChannelSettings(candidates=SLACK_CHANNEL),
+    "discord": ChannelSettings(candidates=DISCORD_CHANNEL),
+}
+CARD = Card(
+    title="Rare events", body="an abstract", reactions=("👍", "👎", "✅", "❌"), kind="candidate"
+)
+
+
+@dataclass
+class Sleeps:
+    """A sleep that returns at once and remembers how long it was asked to wait."""
+
+    waits: list[float] = field(default_factory=list)
+    now: float = 0.0
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 3))
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@dataclass
+class Platforms:
+    slack: SlackAdapter
+    discord: DiscordAdapter
+    fake_slack: FakeSlack
+    fake_discord: FakeDiscord
+
+
+@pytest.fixture
+async def platforms() -> AsyncIterator[Platforms]:
+    fake_slack, fake_discord = FakeSlack(), FakeDiscord()
+    await fake_slack.start()
+    await fake_discord.start()
+    router = build_router(SearchIndex([]))
+    secrets = Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake")
+    slack = SlackAdapter(SlackSettings(api_base_url=fake_slack.api_url), secrets, router)
+    discord_settings = DiscordSettings(
+        api_base_url=fake_discord.api_url, gateway_url=fake_discord.gateway_url
+    )
+    discord = DiscordAdapter(discord_settings, "fake", router, guild_ready_timeout=0.05)
+    await slack.start()
+    await discord.start(timeout=5)
+    yield Platforms(slack, discord, fake_slack, fake_discord)
+    await discord.close()
+    await slack.close()
+    await fake_discord.close()
+    await fake_slack.close()
+
+
+def build_outbox(db: Database, p: Platforms, sleeps: Sleeps | None = None) -> Outbox:
+    sleeps = sleeps or Sleeps()
+    pacer = Pacer(monotonic=sleeps.monotonic, sleep=sleeps)
+    return Outbox(db, [p.slack, p.discord], CHANNELS, FakeClock(), pacer)
+
+
+async def test_candidate_reaches_both_platforms_with_its_reactions_once(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    db = Database(tmp_path / "state.sqlite3")
+    outbox = build_outbox(db, platforms)
+    refs = await outbox.publish("candidates", "candidate:1", CARD)
+    again = await outbox.publish("candidates", "candidate:1", CARD)
+    assert sorted(r.platform for r in refs) == ["discord", "slack"]
+    assert sorted(refs, key=str) == sorted(again, key=str)
+    (slack_post,) = platforms.fake_slack.messages_in(SLACK_CHANNEL)
+    (discord_post,) = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert slack_post.text == "Rare events"
+    assert discord_post.embeds[0]["title"] == "Rare events"
+    assert [r[2] for r in platforms.fake_slack.reactions] == ["+1", "-1", "white_check_mark", "x"]
+    assert [r[2] for r in platforms.fake_discord.reactions] == ["👍", "👎", "✅", "❌"]
+    assert outbox.find_key("slack", slack_post.ts) == "candidate:1"
+    assert outbox.find_key("discord", discord_post.id) == "candidate:1"
+    assert outbox.find_key("discord", "0") is None
+
+
+async def test_update_edits_every_post_of_a_key(platforms: Platforms, tmp_path: Path) -> None:
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms)
+    await outbox.publish("candidates", "candidate:2", CARD)
+    await outbox.update("candidate:2", Card(title="Rare events", footer="👍 4 · 👎 1"))
+    (slack_post,) = platforms.fake_slack.messages_in(SLACK_CHANNEL)
+    (discord_post,) = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert slack_post.blocks[-1]["elements"][0]["text"] == "👍 4 · 👎 1"
+    assert discord_post.embeds[0]["footer"]["text"] == "👍 4 · 👎 1"
+
+
+async def test_everyone_and_channel_in_a_title_ping_nobody(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms)
+    card = Card(title="@everyone <!channel> look", body="<@U123> <!here> @here <@&1>")
+    await outbox.publish("candidates", "candidate:3", card)
+    (slack_post,) = platforms.fake_slack.messages_in(SLACK_CHANNEL)
+    (discord_post,) = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    slack_text = str(slack_post.args)
+    for token in ("<!channel>", "<!here>", "<@U123>"):
+        assert token not in slack_text
+    assert discord_post.payload["allowed_mentions"]["parse"] == []
+    embed = discord_post.embeds[0]
+    for token in ("@everyone", "@here", "<@&1>"):
+        assert token not in embed["title"] + embed["description"]
+
+
+async def test_slack_429_waits_its_retry_after(platforms: Platforms, tmp_path: Path) -> None:
+    sleeps = Sleeps()
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms, sleeps)
+    platforms.fake_slack.rate_limits.append(3)
+    refs = await outbox.publish("candidates", "candidate:4", Card(title="t"))
+    assert len(refs) == 2
+    assert 3.0 in sleeps.waits
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+
+
+async def test_killed_between_recorded_and_confirmed_posts_once_after_restart(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    hold = asyncio.Event()
+    platforms.fake_slack.hold_posts = hold
+    platforms.fake_discord.hold_posts = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:5", CARD))
+    await platforms.fake_slack.wait_for(
+        lambda: platforms.fake_slack.messages and platforms.fake_discord.messages
+    )
+    task.cancel()  # the bot dies: both platforms have the post, the outbox has no id
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    hold.set()
+    restarted = build_outbox(Database(path), platforms)
+    assert restarted.unsent() == 2
+    assert await restarted.flush() == 2
+    await restarted.publish("candidates", "candidate:5", CARD)
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+    assert len(platforms.fake_discord.messages_in(DISCORD_CHANNEL)) == 1
+    assert restarted.unsent() == 0
+    assert {r.platform for r in restarted.refs("candidate:5")} == {"slack", "discord"}
+
+
+async def test_one_platform_down_does_not_stop_the_other(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms)
+    await platforms.fake_discord.close()
+    refs = await outbox.publish("candidates", "candidate:6", Card(title="t"))
+    assert [r.platform for r in refs] == ["slack"]
+    assert outbox.unsent() == 1
+
+
+@dataclass
+class Recorder:
+    platform: str = "slack"
+    sent: list[tuple[float, str]] = field(default_factory=list)
+    clock: Sleeps = field(default_factory=Sleeps)
+    limited: int = 0
+
+    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
+        if self.limited:
+            self.limited -= 1
+            raise RateLimited("429", 2.0)
+        self.sent.append((self.clock.now, key))
+        return MessageRef(self.platform, channel, key)
+
+    async def find_post(self, channel: str, key: str, card: Card, since: datetime) -> None:
+        return None
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        return None
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        return None
+
+
+async def test_a_burst_is_paced_at_about_one_message_a_second_per_channel(tmp_path: Path) -> None:
+    recorder = Recorder()
+    pacer = Pacer(monotonic=recorder.clock.monotonic, sleep=recorder.clock)
+    channels = {"slack": ChannelSettings(digest="C0DIGEST")}
+    outbox = Outbox(Database(tmp_path / "s.sqlite3"), [recorder], channels, FakeClock(), pacer)
+    await asyncio.gather(*(outbox.publish("digest", f"d:{i}", Card(title="x")) for i in range(5)))
+    times = [t for t, _ in recorder.sent]
+    assert len(times) == 5
+    assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_cards_survive_the_posts_table() -> None:
+    card = Card(title="t", items=(Card(title="i", reactions=("👍",)),), reactions=("✅",))
+    assert parse_card(dump_card(card)) == card
