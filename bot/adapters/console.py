@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import threading
 from datetime import datetime
 from typing import TextIO
 
@@ -25,7 +26,7 @@ def render_card(card: Card) -> str:
         lines.append(trim(card.body, BODY_MAX))
     for number, item in enumerate(card.items, start=1):
         rest = [item.body] if item.body else []
-        rest += [link.label for link in item.links]
+        rest += [f"{link.label} <{link.url}>" for link in item.links]
         lines.append(f"{number}. {item.title}" + (" — " + " · ".join(rest) if rest else ""))
     lines += [f"{f.name}: {f.value}" for f in card.fields]
     if card.links:
@@ -94,10 +95,24 @@ class ConsoleAdapter:
 
     async def run(self, stdin: TextIO | None = None) -> None:
         """Answer commands from standard input until it ends (then keep the bot running)."""
-        source = stdin or sys.stdin
-        while True:
-            line = await asyncio.to_thread(source.readline)
-            if not line:
-                return
+        lines = _pump(stdin or sys.stdin)
+        while line := await lines.get():
             if line.strip():
                 self.say(await self.handle_line(line))
+
+
+def _pump(source: TextIO) -> asyncio.Queue[str]:
+    """Lines of `source` read by a daemon thread: a blocked read must not delay shutdown."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            for line in iter(source.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, "")
+        except RuntimeError:  # the loop closed while we were reading
+            pass
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return queue

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from bot.core.commands import CommandRouter, build_router
 from bot.core.models import Entry, ReactionEvent
 from bot.core.search import SearchIndex
+from bot.infra.yaml_files import load_catalog
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
-
-VERA = Entry(
-    "vera",
-    "paper",
-    "VERA: Explainable Video Anomaly Detection via Verbalized Learning of Vision-Language Models",
-    "CVPR",
-    2025,
-    {"paper": "https://arxiv.org/abs/2412.01095", "code": "https://github.com/vera-framework/VERA"},
-)
-HOLMES = Entry("holmes-vau", "paper", "Holmes-VAU: Towards Long-term Video Anomaly Understanding")
 
 
 @dataclass
@@ -34,9 +26,15 @@ class RecordingSink:
         self.events.append(event)
 
 
+@pytest.fixture(scope="session")
+def catalog_entries() -> tuple[Entry, ...]:
+    """The project's own catalog (the seed list), so searches run on real data."""
+    return load_catalog(Path(__file__).resolve().parents[2] / "catalog").entries
+
+
 @pytest.fixture
-def router() -> CommandRouter:
-    return build_router(SearchIndex([VERA, HOLMES]))
+def router(catalog_entries: tuple[Entry, ...]) -> CommandRouter:
+    return build_router(SearchIndex(catalog_entries))
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_console_shows_everything_of_a_card() -> None:
         "hello",
         "",
         "Search",
-        "1. VERA — CVPR · 2025 · paper",
+        "1. VERA — CVPR · 2025 · paper <https://p>",
         "1 more",
         "[👍]",
     ]

@@ -106,16 +106,23 @@ class DiscordAdapter:
         self.sink = sink
         self.reply_budget = reply_budget
         self._token = token
-        self.client = _Client(self, guild_ready_timeout)
-        self.tree = app_commands.CommandTree(self.client)
+        self._guild_ready_timeout = guild_ready_timeout
         self._guild = discord.Object(int(settings.guild_id)) if settings.guild_id else None
-        self.tree.add_command(build_group(self.answer), guild=self._guild)
+        self._build_client()
         self._task: asyncio.Task[None] | None = None
+
+    def _build_client(self) -> None:
+        """A fresh discord.py client (a closed one cannot log in again)."""
+        self.client = _Client(self, self._guild_ready_timeout)
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.add_command(build_group(self.answer), guild=self._guild)
 
     # ---------------------------------------------------------------- life
 
     async def start(self, timeout: float = 30.0) -> None:
         """Log in, connect to the gateway in the background, and wait until ready."""
+        if self.client.is_closed():
+            self._build_client()
         try:
             await self.client.login(self._token)
         except BaseException:

@@ -1,0 +1,189 @@
+"""The one composition root: builds every object vadbot runs and wires them together.
+
+Adapters start only when their tokens are present; with none, the console adapter runs so a
+fresh install works. Each platform connects (and reconnects) on its own: one failing never
+stops the other. Posts wait in the outbox until their platform is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol, TextIO
+
+from bot.adapters.console import ConsoleAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.slack.adapter import SlackAdapter
+from bot.core.commands import CommandRouter, build_router
+from bot.core.models import Entry, ReactionEvent
+from bot.core.ports import Clock, ReactionSink
+from bot.core.search import SearchIndex
+from bot.errors import CatalogError
+from bot.infra.outbox import Outbox, Sender
+from bot.infra.state import Database
+from bot.infra.yaml_files import load_catalog
+from bot.settings import ChannelSettings, Settings
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = (5.0, 30.0, 60.0, 300.0)
+CONSOLE_CHANNELS = ChannelSettings(
+    papers="papers", candidates="candidates", digest="digest", admin="admin"
+)
+NO_TOKEN_HELP = """\
+vadbot is running in the console: no chat token is set.
+  Type a command such as `/vad search vera` or `/vad help` (Ctrl-C stops the bot).
+  To add Slack: create the app from config/slack-manifest.yaml, then set SLACK_BOT_TOKEN (xoxb-…)
+    and SLACK_APP_TOKEN (xapp-…, Socket Mode) and the channel ids under slack.channels.
+  To add Discord: create an application with a bot, set DISCORD_TOKEN, invite it with the link
+    from `vadbot discord invite-url`, and set the channel ids under discord.channels.
+"""
+
+
+class Startable(Sender, Protocol):
+    """A platform adapter the app can connect and disconnect."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class UtcClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class LoggingSink:
+    """The reaction sink until the votes area plugs in its own: logs each reaction."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        log.info(
+            "%s reaction %s %s on %s by %s",
+            event.platform,
+            event.emoji,
+            "added" if event.added else "removed",
+            event.message_id,
+            event.user_id,
+        )
+
+
+@dataclass
+class App:
+    """Everything vadbot runs, wired once; `await app.run()` serves until stopped."""
+
+    settings: Settings
+    db: Database
+    router: CommandRouter
+    outbox: Outbox
+    adapters: Sequence[Startable]
+    console: ConsoleAdapter | None = None
+    out: TextIO = sys.stdout
+    retry_seconds: Sequence[float] = RETRY_SECONDS
+    connected: set[str] = field(default_factory=set)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Connect every platform in the background; print the console's help when alone."""
+        for adapter in self.adapters:
+            self._tasks.append(asyncio.create_task(self._connect(adapter)))
+        if self.console is not None:
+            self.console.say(NO_TOKEN_HELP)
+            self._tasks.append(asyncio.create_task(self.console.run()))
+            await self.outbox.flush()
+        # scheduling: the service area starts its jobs (announce, arXiv watch, digest) here.
+
+    async def run(self) -> None:
+        """Start, then serve until `stop()`."""
+        await self.start()
+        try:
+            await self._stop.wait()
+        finally:
+            await self.close()
+
+    def stop(self) -> None:
+        """Ask `run()` to return."""
+        self._stop.set()
+
+    async def close(self) -> None:
+        """Disconnect everything."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for adapter in self.adapters:
+            if adapter.platform in self.connected:
+                await adapter.close()
+        self.db.close()
+
+    async def _connect(self, adapter: Startable) -> None:
+        """Connect one platform, retrying with backoff; then send what waited for it."""
+        for attempt in range(10**6):
+            try:
+                await adapter.start()
+                break
+            except Exception as exc:
+                delay = self.retry_seconds[min(attempt, len(self.retry_seconds) - 1)]
+                log.error(
+                    "%s: cannot connect (%s); retrying in %.0f s", adapter.platform, exc, delay
+                )
+                await asyncio.sleep(delay)
+        self.connected.add(adapter.platform)
+        log.info("%s: connected", adapter.platform)
+        sent = await self.outbox.flush()
+        if sent:
+            log.info("%s: %d waiting post(s) sent", adapter.platform, sent)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sink: ReactionSink | None = None,
+    out: TextIO | None = None,
+) -> App:
+    """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox."""
+    clock = clock or UtcClock()
+    db = Database(settings.resolve(settings.state.path))
+    router = build_router(SearchIndex(_load_entries(settings)))
+    sink = sink or LoggingSink()
+    adapters = _build_adapters(settings, router, sink, db, clock)
+    console = None if adapters else ConsoleAdapter(router, out)
+    senders: list[Sender] = [*adapters, *([console] if console else [])]
+    channels = {
+        "discord": settings.discord.channels,
+        "slack": settings.slack.channels,
+        "console": CONSOLE_CHANNELS,
+    }
+    outbox = Outbox(db, senders, channels, clock)
+    return App(settings, db, router, outbox, adapters, console, out or sys.stdout)
+
+
+def _build_adapters(
+    settings: Settings, router: CommandRouter, sink: ReactionSink, db: Database, clock: Clock
+) -> list[Startable]:
+    secrets = settings.secrets
+    adapters: list[Startable] = []
+    if secrets.slack_bot_token:
+
+        def seen(key: str) -> bool:
+            return db.first_time(key, clock.now().isoformat())
+
+        adapters.append(SlackAdapter(settings.slack, secrets, router, sink, seen))
+    if secrets.discord_token:
+        adapters.append(DiscordAdapter(settings.discord, secrets.discord_token, router, sink))
+    return adapters
+
+
+def _load_entries(settings: Settings) -> list[Entry]:
+    root = settings.resolve(settings.catalog.repo) / settings.catalog.path
+    try:
+        return list(load_catalog(root).entries)
+    except CatalogError as exc:
+        log.error("catalog at %s cannot be read; search will find nothing:\n%s", root, exc)
+        return []
