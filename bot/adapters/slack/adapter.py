@@ -28,6 +28,8 @@ from bot.settings import Secrets, SlackSettings
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "vadbot_post"
+BOT_EVENTS = ("reaction_added", "reaction_removed")
+"""The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
 HISTORY_LIMIT = 100
 CLOCK_SKEW = timedelta(minutes=5)
 Seen = Callable[[str], bool]
@@ -69,8 +71,8 @@ class SlackAdapter:
             request_verification_enabled=http,
         )
         self.app.command("/vad")(self.on_command)
-        self.app.event("reaction_added")(self.on_reaction)
-        self.app.event("reaction_removed")(self.on_reaction)
+        for event in BOT_EVENTS:
+            self.app.event(event)(self.on_reaction)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
