@@ -160,6 +160,23 @@ class FakeSlack:
         }
         return await self.send_envelope(envelope)
 
+    async def click_button(
+        self, action_id: str, value: str, user: str = "W111", channel: str = "C111"
+    ) -> dict[str, Any]:
+        """A button click (block_actions, the bolt-python capture) as an interactive envelope."""
+        body = load("block_actions_payload.bolt-python.pydict.txt")
+        body["user"]["id"] = user
+        body["channel"]["id"] = body["container"]["channel_id"] = channel
+        body["actions"][0].update(action_id=action_id, value=value)
+        body["response_url"] = f"http://127.0.0.1:{self.port}/respond/{next(self._ts)}"
+        envelope = {
+            "envelope_id": str(uuid.uuid4()),
+            "payload": body,
+            "type": "interactive",
+            "accepts_response_payload": False,
+        }
+        return await self.send_envelope(envelope)
+
     # ---------------------------------------------------------------- socket mode
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:

@@ -18,7 +18,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.render import emoji_name, parse_emoji, render_card, render_reply
+from bot.adapters.slack.render import (
+    SHARE_ACTION,
+    emoji_name,
+    parse_emoji,
+    render_card,
+    render_reply,
+)
 from bot.core.commands import CommandRouter, parse_command_text
 from bot.core.models import Card, MessageRef, ReactionEvent, Request
 from bot.core.ports import ReactionSink
@@ -71,6 +77,7 @@ class SlackAdapter:
             request_verification_enabled=http,
         )
         self.app.command("/vad")(self.on_command)
+        self.app.action(SHARE_ACTION)(self.on_share)
         for event in BOT_EVENTS:
             self.app.event(event)(self.on_reaction)
         self._socket: AsyncSocketModeHandler | None = None
@@ -116,7 +123,21 @@ class SlackAdapter:
         )
         reply = await self.router.dispatch(request)
         kind = "ephemeral" if reply.ephemeral else "in_channel"
-        await respond(**render_reply(reply), response_type=kind)
+        shareable = name == "search" and reply.ephemeral and bool(reply.cards)
+        await respond(**render_reply(reply, text if shareable else None), response_type=kind)
+
+    async def on_share(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """The Share button under a private search: post the same search to the channel."""
+        await ack()
+        user = body.get("user", {})
+        channel = body.get("channel", {}).get("id", "")
+        query = str(body["actions"][0].get("value", ""))
+        request = Request(
+            "slack", user.get("id", ""), channel, "search", f"share {query}", user.get("name", "")
+        )
+        reply = await self.router.dispatch(request)
+        await respond(delete_original=True)
+        await respond(**render_reply(reply), response_type="in_channel")
 
     # ---------------------------------------------------------------- reactions
 

@@ -17,8 +17,10 @@ BLOCKS_MAX = 50
 FIELDS_MAX = 10
 FIELD_MAX = 2000
 CONTEXT_MAX = 3000
+BUTTON_VALUE_MAX = 2000
 ALT_MAX = 2000
 TEXT_MAX = 3000
+BUTTON_VALUE_MAX = 2000
 ZWSP = "\u200b"
 
 EMOJI_NAMES = {"👍": "+1", "👎": "-1", "✅": "white_check_mark", "❌": "x", "👀": "eyes"}
@@ -56,13 +58,30 @@ def render_card(card: Card) -> dict[str, Any]:
     return {"text": trim(escape(card.title), TEXT_MAX), "blocks": _fit(blocks)}
 
 
-def render_reply(reply: Reply) -> dict[str, Any]:
-    """`respond()` arguments for a command reply: its text, then its cards."""
+def render_reply(reply: Reply, share: str | None = None) -> dict[str, Any]:
+    """`respond()` arguments for a command reply: its text, its cards, and a Share button that
+    carries `share` (the query) when given."""
     blocks = [_section(escape(reply.text))] if reply.text else []
     for card in reply.cards:
         blocks += render_card(card)["blocks"]
     fallback = reply.text or (reply.cards[0].title if reply.cards else "")
-    return {"text": trim(escape(fallback), TEXT_MAX), "blocks": _fit(blocks)}
+    if share is None:
+        return {"text": trim(escape(fallback), TEXT_MAX), "blocks": _fit(blocks)}
+    blocks = [*_fit(blocks, BLOCKS_MAX - 1), _share_button(share)]
+    return {"text": trim(escape(fallback), TEXT_MAX), "blocks": blocks}
+
+
+SHARE_ACTION = "vad_share"
+
+
+def _share_button(value: str) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": SHARE_ACTION,
+        "text": {"type": "plain_text", "text": "Share in channel"},
+        "value": trim(value, BUTTON_VALUE_MAX),
+    }
+    return {"type": "actions", "elements": [button]}
 
 
 def emoji_name(emoji: str) -> str:
@@ -105,12 +124,12 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, CONTEXT_MAX)}]}
 
 
-def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """At most 50 blocks and 10 fields a section; the last kept block says how much was cut."""
+def _fit(blocks: list[dict[str, Any]], limit: int = BLOCKS_MAX) -> list[dict[str, Any]]:
+    """At most `limit` blocks and 10 fields a section; the last block says how much was cut."""
     for block in blocks:
         if "fields" in block:
             block["fields"] = block["fields"][:FIELDS_MAX]
-    if len(blocks) <= BLOCKS_MAX:
+    if len(blocks) <= limit:
         return blocks
-    cut = len(blocks) - BLOCKS_MAX + 1
-    return [*blocks[: BLOCKS_MAX - 1], _context(f"… {cut} more not shown")]
+    cut = len(blocks) - limit + 1
+    return [*blocks[: limit - 1], _context(f"… {cut} more not shown")]

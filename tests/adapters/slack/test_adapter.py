@@ -43,6 +43,22 @@ async def test_vad_search_vera_answers_privately_with_the_vera_entry(
     assert "<https://github.com/vera-framework/VERA|code>" in blocks
 
 
+async def test_share_button_posts_the_search_to_the_channel(
+    adapter: SlackAdapter, fake_slack: FakeSlack
+) -> None:
+    await fake_slack.send_command("search vera")
+    await fake_slack.wait_for(lambda: fake_slack.responses)
+    button = fake_slack.responses[0]["blocks"][-1]["elements"][0]
+    assert button["text"]["text"] == "Share in channel"
+    await fake_slack.click_button(button["action_id"], button["value"])
+    await fake_slack.wait_for(lambda: len(fake_slack.responses) == 3)
+    deleted, shared = fake_slack.responses[1:]
+    assert deleted["delete_original"] is True
+    assert shared["response_type"] == "in_channel"
+    assert "VERA" in str(shared["blocks"])
+    assert "Share in channel" not in str(shared["blocks"])
+
+
 async def test_search_share_answers_in_channel(
     adapter: SlackAdapter, fake_slack: FakeSlack
 ) -> None:
