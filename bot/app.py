@@ -18,7 +18,7 @@ from typing import Protocol, TextIO
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
-from bot.core.commands import CommandRouter, build_router
+from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
 from bot.core.search import SearchIndex
@@ -150,9 +150,10 @@ def build_app(
     """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox."""
     clock = clock or UtcClock()
     db = Database(settings.resolve(settings.state.path))
-    router = build_router(SearchIndex(_load_entries(settings)))
+    index = SearchIndex(_load_entries(settings))
+    router = build_router(index)
     sink = sink or LoggingSink()
-    adapters = _build_adapters(settings, router, sink, db, clock)
+    adapters = _build_adapters(settings, router, sink, db, clock, index)
     console = None if adapters else ConsoleAdapter(router, out)
     senders: list[Sender] = [*adapters, *([console] if console else [])]
     channels = {
@@ -165,7 +166,12 @@ def build_app(
 
 
 def _build_adapters(
-    settings: Settings, router: CommandRouter, sink: ReactionSink, db: Database, clock: Clock
+    settings: Settings,
+    router: CommandRouter,
+    sink: ReactionSink,
+    db: Database,
+    clock: Clock,
+    index: SearchIndex,
 ) -> list[Startable]:
     secrets = settings.secrets
     adapters: list[Startable] = []
@@ -176,7 +182,12 @@ def _build_adapters(
 
         adapters.append(SlackAdapter(settings.slack, secrets, router, sink, seen))
     if secrets.discord_token:
-        adapters.append(DiscordAdapter(settings.discord, secrets.discord_token, router, sink))
+        token = secrets.discord_token
+
+        def complete(text: str) -> list[str]:
+            return search_completions(index, text)
+
+        adapters.append(DiscordAdapter(settings.discord, token, router, sink, complete=complete))
     return adapters
 
 

@@ -99,6 +99,14 @@ def build_router(index: SearchIndex) -> CommandRouter:
     return router
 
 
+def search_completions(index: SearchIndex, text: str, limit: int = 25) -> list[str]:
+    """Queries to offer while someone types a search: the short names or titles it would find."""
+    if len(text.strip()) < 2:
+        return []
+    names = [h.entry.short_name or h.entry.title for h in index.search(text, limit).hits]
+    return list(dict.fromkeys(name[:100] for name in names))
+
+
 def split_share(text: str) -> tuple[str, bool]:
     """`"share vera"` → `("vera", True)`: the asker wants the answer visible to the channel."""
     words = text.split(maxsplit=1)

@@ -1,4 +1,12 @@
-from bot.core.commands import GENERIC_ERROR, build_router, parse_command_text, split_share
+import dataclasses
+
+from bot.core.commands import (
+    GENERIC_ERROR,
+    build_router,
+    parse_command_text,
+    search_completions,
+    split_share,
+)
 from bot.core.models import Entry, Reply, Request
 from bot.core.search import SearchIndex
 from bot.errors import UserError
@@ -66,3 +74,9 @@ def test_parse_command_text() -> None:
     assert parse_command_text("  ") == ("help", "")
     assert split_share("share vera") == ("vera", True)
     assert split_share("shared memory") == ("shared memory", False)
+
+
+def test_search_completions_offer_short_names() -> None:
+    index = SearchIndex([dataclasses.replace(VERA, short_name="VERA")])
+    assert search_completions(index, "ver") == ["VERA"]
+    assert search_completions(index, "v") == []

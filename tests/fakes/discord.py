@@ -111,7 +111,11 @@ class FakeDiscord:
         await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     async def send_command(
-        self, subcommand: str, options: dict[str, Any], channel: str = "637477278476927006"
+        self,
+        subcommand: str,
+        options: dict[str, Any],
+        channel: str = "637477278476927006",
+        kind: int = 2,
     ) -> str:
         """An INTERACTION_CREATE for `/vad <subcommand>` (shape of the kulibot capture)."""
         event = load("gateway_INTERACTION_CREATE_chat_input_subcommand_with_options.kulibot.json")
@@ -119,6 +123,7 @@ class FakeDiscord:
         token = f"token-{self.new_id()}"
         data.update(id=self.new_id(), token=token, application_id=BOT_ID, guild_id=GUILD_ID)
         data["channel_id"] = channel
+        data["type"] = kind
         # fields of the current API that the 2021 capture predates
         data.update(attachment_size_limit=10_485_760, app_permissions="85056", locale="en-US")
         data.update(context=0, authorizing_integration_owners={"0": GUILD_ID})
@@ -132,7 +137,12 @@ class FakeDiscord:
                     "type": 1,
                     "name": subcommand,
                     "options": [
-                        {"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v}
+                        {
+                            "name": k,
+                            "type": 5 if isinstance(v, bool) else 3,
+                            "value": v,
+                            **({"focused": True} if kind == 4 else {}),
+                        }
                         for k, v in options.items()
                     ],
                 }
@@ -141,6 +151,11 @@ class FakeDiscord:
         if self.commands and "guild_id" in self.commands[0]:
             data["data"]["guild_id"] = self.commands[0]["guild_id"]  # a guild command says so
         await self.dispatch("INTERACTION_CREATE", data)
+        return token
+
+    async def send_autocomplete(self, subcommand: str, option: str, typed: str) -> str:
+        """An autocomplete INTERACTION_CREATE (type 4) while `option` holds `typed`."""
+        token = await self.send_command(subcommand, {option: typed}, kind=4)
         return token
 
     async def send_reaction(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,12 +99,14 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         reply_budget: float = REPLY_BUDGET_SECONDS,
+        complete: Complete | None = None,
     ) -> None:
         configure_endpoints(settings)
         self.settings = settings
         self.router = router
         self.sink = sink
         self.reply_budget = reply_budget
+        self.complete = complete or (lambda text: [])
         self._token = token
         self._guild_ready_timeout = guild_ready_timeout
         self._guild = discord.Object(int(settings.guild_id)) if settings.guild_id else None
@@ -115,7 +117,7 @@ class DiscordAdapter:
         """A fresh discord.py client (a closed one cannot log in again)."""
         self.client = _Client(self, self._guild_ready_timeout)
         self.tree = app_commands.CommandTree(self.client)
-        self.tree.add_command(build_group(self.answer), guild=self._guild)
+        self.tree.add_command(build_group(self.answer, self.complete), guild=self._guild)
 
     # ---------------------------------------------------------------- life
 
@@ -254,9 +256,11 @@ def _reply_kwargs(reply: Reply) -> dict[str, Any]:
 
 
 Answer = Callable[[discord.Interaction[Any], str, str], Awaitable[None]]
+Complete = Callable[[str], Sequence[str]]
+"""Search queries to offer for what has been typed so far (autocomplete)."""
 
 
-def build_group(answer: Answer) -> app_commands.Group:
+def build_group(answer: Answer, complete: Complete) -> app_commands.Group:
     """The `/vad` command group; every subcommand goes through the core's router."""
     group = app_commands.Group(name="vad", description="The LLM-for-VAD paper list")
 
@@ -266,6 +270,12 @@ def build_group(answer: Answer) -> app_commands.Group:
         interaction: discord.Interaction[Any], query: str, share: bool = False
     ) -> None:
         await answer(interaction, "search", f"share {query}" if share else query)
+
+    @search.autocomplete("query")
+    async def search_choices(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=q, value=q) for q in complete(current)[:25]]
 
     @group.command(name="candidates", description="Papers waiting for votes")
     async def candidates(interaction: discord.Interaction[Any]) -> None:

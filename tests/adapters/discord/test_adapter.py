@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter, build_invite_url
-from bot.core.commands import CommandRouter
-from bot.core.models import Card, MessageRef
+from bot.core.commands import CommandRouter, search_completions
+from bot.core.models import Card, Entry, MessageRef
+from bot.core.search import SearchIndex
 from bot.settings import DiscordSettings
 from tests.adapters.conftest import RecordingSink
 from tests.fakes.discord import GUILD_ID, FakeDiscord
@@ -18,12 +19,23 @@ CHANNEL = "244567637332328449"
 
 @pytest.fixture
 async def adapter(
-    fake_discord: FakeDiscord, router: CommandRouter, sink: RecordingSink
+    fake_discord: FakeDiscord,
+    router: CommandRouter,
+    sink: RecordingSink,
+    catalog_entries: tuple[Entry, ...],
 ) -> AsyncIterator[DiscordAdapter]:
     settings = DiscordSettings(
         api_base_url=fake_discord.api_url, gateway_url=fake_discord.gateway_url, guild_id=GUILD_ID
     )
-    bot = DiscordAdapter(settings, "fake-token", router, sink, guild_ready_timeout=0.05)
+    index = SearchIndex(catalog_entries)
+    bot = DiscordAdapter(
+        settings,
+        "fake-token",
+        router,
+        sink,
+        guild_ready_timeout=0.05,
+        complete=lambda text: search_completions(index, text),
+    )
     await bot.start(timeout=5)
     yield bot
     await bot.close()
@@ -51,6 +63,17 @@ async def test_vad_search_vera_answers_with_the_vera_entry(
     assert "VERA" in data["embeds"][0]["description"]
     assert "github.com/vera-framework/VERA" in data["embeds"][0]["description"]
     assert data["allowed_mentions"]["parse"] == []
+
+
+async def test_search_autocompletes_from_the_catalog(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    await fake_discord.send_autocomplete("search", "query", "holmes")
+    await fake_discord.wait_for(lambda: fake_discord.interaction_replies)
+    (reply,) = fake_discord.interaction_replies
+    assert reply["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    names = [c["name"] for c in reply["data"]["choices"]]
+    assert any("Holmes" in name for name in names)
 
 
 async def test_shared_search_is_visible_to_the_channel(
