@@ -59,6 +59,7 @@ class FakeDiscord:
         self.commands: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
         self.heartbeats = 0
+        self.resumes = 0
         self.identified = asyncio.Event()
         self.rate_limits: list[float] = []
         """Retry-After values: the next message posts are answered 429 with these, in order."""
@@ -181,6 +182,11 @@ class FakeDiscord:
             data["member"] = member
         await self.dispatch(f"MESSAGE_REACTION_{name}", data)
 
+    async def drop_connection(self) -> None:
+        """Close the gateway websocket as a Discord restart does (code 4000: resumable)."""
+        assert self._ws is not None
+        await self._ws.close(code=4000, message=b"unknown error")
+
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
         """Wait until `predicate()` is true (the bot answers asynchronously)."""
         async with asyncio.timeout(timeout):
@@ -214,6 +220,7 @@ class FakeDiscord:
             await ws.send_json(self._guild_create())
             self.identified.set()
         elif op == 6:
+            self.resumes += 1
             await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
 
     def _guild_create(self) -> dict[str, Any]:

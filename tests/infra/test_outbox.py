@@ -14,7 +14,8 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.commands import build_router
-from bot.core.models import Card, MessageRef
+from bot.core.cards import build_candidate_card
+from bot.core.models import Candidate, Card, Match, MessageRef, Paper
 from bot.core.search import SearchIndex
 from bot.errors import RateLimited
 from bot.infra.outbox import Outbox, Pacer, dump_card, parse_card
@@ -96,8 +97,10 @@ async def test_candidate_reaches_both_platforms_with_its_reactions_once(
     assert sorted(refs, key=str) == sorted(again, key=str)
     (slack_post,) = platforms.fake_slack.messages_in(SLACK_CHANNEL)
     (discord_post,) = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
-    assert slack_post.text == "Rare events"
-    assert discord_post.embeds[0]["title"] == "Rare events"
+    assert slack_post.text == PAPER.title
+    assert discord_post.embeds[0]["title"] == PAPER.title
+    assert "🆕 Candidate · arXiv 2611.01234 · cs.CV" in str(slack_post.blocks)
+    assert "[pdf](https://arxiv.org/pdf/2611.01234)" in discord_post.embeds[0]["description"]
     assert [r[2] for r in platforms.fake_slack.reactions] == ["+1", "-1", "white_check_mark", "x"]
     assert [r[2] for r in platforms.fake_discord.reactions] == ["👍", "👎", "✅", "❌"]
     assert outbox.find_key("slack", slack_post.ts) == "candidate:1"

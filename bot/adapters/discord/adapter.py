@@ -169,7 +169,9 @@ class DiscordAdapter:
             reply = task.result()
             await interaction.response.send_message(**_reply_kwargs(reply))
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # the answer's visibility is fixed by the defer: guess it from the request
+        shared = command == "search" and text.startswith("share ")
+        await interaction.response.defer(ephemeral=not shared, thinking=True)
         await interaction.followup.send(**_reply_kwargs(await task))
 
     # ---------------------------------------------------------------- reactions

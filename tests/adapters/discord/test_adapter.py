@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter, build_invite_url
 from bot.core.commands import CommandRouter, search_completions
-from bot.core.models import Card, Entry, MessageRef
+from bot.core.models import Card, Entry, MessageRef, Reply, Request
 from bot.core.search import SearchIndex
 from bot.settings import DiscordSettings
 from tests.adapters.conftest import RecordingSink
@@ -84,6 +85,34 @@ async def test_shared_search_is_visible_to_the_channel(
     data = fake_discord.interaction_replies[0]["data"]
     assert not data.get("flags", 0) & 64
     assert "Holmes" in data["embeds"][0]["description"]
+
+
+async def test_a_slow_answer_is_deferred_then_followed_up(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, router: CommandRouter
+) -> None:
+    async def slow_digest(request: Request) -> Reply:
+        await asyncio.sleep(0.05)
+        return Reply(text="digest of the week", ephemeral=True)
+
+    router.register("digest", slow_digest, "the digest", "/vad digest")
+    adapter.reply_budget = 0.001
+    await fake_discord.send_command("digest", {})
+    await fake_discord.wait_for(lambda: len(fake_discord.interaction_replies) == 2)
+    deferred, followup = fake_discord.interaction_replies
+    assert deferred["type"] == 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, within Discord's 3 s
+    assert deferred["data"]["flags"] & 64
+    assert followup["kind"] == "followup"
+    assert followup["content"] == "digest of the week"
+
+
+async def test_a_dropped_gateway_resumes_and_keeps_answering(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    await fake_discord.drop_connection()
+    await fake_discord.wait_for(lambda: fake_discord.resumes == 1)
+    await fake_discord.send_command("search", {"query": "vera"})
+    await fake_discord.wait_for(lambda: fake_discord.interaction_replies)
+    assert "VERA" in fake_discord.interaction_replies[0]["data"]["embeds"][0]["description"]
 
 
 async def test_card_posted_with_its_reactions(
