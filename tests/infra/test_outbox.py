@@ -31,9 +31,16 @@ CHANNELS = {
     "slack": ChannelSettings(candidates=SLACK_CHANNEL),
     "discord": ChannelSettings(candidates=DISCORD_CHANNEL),
 }
-CARD = Card(
-    title="Rare events", body="an abstract", reactions=("👍", "👎", "✅", "❌"), kind="candidate"
+PAPER = Paper(
+    "2611.01234",
+    "Rare events: Multimodal LLMs for Open-Set Video Anomaly Detection",
+    "We propose a method.",
+    authors=("A. Author",),
+    categories=("cs.CV",),
+    abs_url="https://arxiv.org/abs/2611.01234",
+    pdf_url="https://arxiv.org/pdf/2611.01234",
 )
+CARD = build_candidate_card(Candidate(1, PAPER, Match(0.91, ("video anomaly",))))
 
 
 @dataclass
