@@ -13,8 +13,8 @@ import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
-from bot.core.commands import build_router
 from bot.core.cards import build_candidate_card
+from bot.core.commands import build_router
 from bot.core.models import Candidate, Card, Match, MessageRef, Paper
 from bot.core.search import SearchIndex
 from bot.errors import RateLimited
