@@ -74,6 +74,17 @@ class LoggingSink:
 
 
 @dataclass
+class ReactionRelay:
+    """The sink the adapters hold; `target` is set once the votes area is built (it needs the
+    app's outbox and state, so it cannot exist before the adapters do)."""
+
+    target: ReactionSink = field(default_factory=LoggingSink)
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        await self.target.on_reaction(event)
+
+
+@dataclass
 class App:
     """Everything vadbot runs, wired once; `await app.run()` serves until stopped."""
 
@@ -82,6 +93,7 @@ class App:
     router: CommandRouter
     outbox: Outbox
     adapters: Sequence[Startable]
+    reactions: ReactionRelay
     console: ConsoleAdapter | None = None
     out: TextIO = sys.stdout
     retry_seconds: Sequence[float] = RETRY_SECONDS
@@ -147,13 +159,17 @@ def build_app(
     sink: ReactionSink | None = None,
     out: TextIO | None = None,
 ) -> App:
-    """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox."""
+    """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox.
+
+    Areas plug in afterwards: `app.router.register(...)` for their `/vad` subcommands,
+    `app.reactions.target = …` for the votes, `app.outbox` as their Poster.
+    """
     clock = clock or UtcClock()
     db = Database(settings.resolve(settings.state.path))
     index = SearchIndex(_load_entries(settings))
     router = build_router(index)
-    sink = sink or LoggingSink()
-    adapters = _build_adapters(settings, router, sink, db, clock, index)
+    reactions = ReactionRelay(sink or LoggingSink())
+    adapters = _build_adapters(settings, router, reactions, db, clock, index)
     console = None if adapters else ConsoleAdapter(router, out)
     senders: list[Sender] = [*adapters, *([console] if console else [])]
     channels = {
@@ -162,7 +178,7 @@ def build_app(
         "console": CONSOLE_CHANNELS,
     }
     outbox = Outbox(db, senders, channels, clock)
-    return App(settings, db, router, outbox, adapters, console, out or sys.stdout)
+    return App(settings, db, router, outbox, adapters, reactions, console, out or sys.stdout)
 
 
 def _build_adapters(
