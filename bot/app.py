@@ -22,7 +22,7 @@ from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
 from bot.core.search import SearchIndex
-from bot.errors import CatalogError
+from bot.errors import CatalogError, UserError
 from bot.infra.outbox import Outbox, Sender
 from bot.infra.state import Database
 from bot.infra.yaml_files import load_catalog
@@ -139,6 +139,9 @@ class App:
             try:
                 await adapter.start()
                 break
+            except UserError as exc:  # a setting is wrong: retrying will not fix it
+                log.error("%s: not started: %s", adapter.platform, exc)
+                return
             except Exception as exc:
                 delay = self.retry_seconds[min(attempt, len(self.retry_seconds) - 1)]
                 log.error(

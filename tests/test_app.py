@@ -10,6 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_app
 from bot.settings import DiscordSettings, Secrets, SlackSettings, load_settings
 from tests.adapters.conftest import RecordingSink
@@ -81,3 +83,18 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     app.stop()
     await task
     await fake.close()
+
+
+async def test_a_misconfigured_platform_is_reported_and_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = dataclasses.replace(
+        load_settings(write_config(tmp_path), {}),
+        secrets=Secrets(slack_bot_token="xoxb-fake"),  # socket mode without SLACK_APP_TOKEN
+    )
+    app = build_app(settings, out=io.StringIO())
+    await app.start()
+    await asyncio.gather(*app._tasks)  # the connect task gives up at once instead of retrying
+    assert app.connected == set()
+    assert "slack: not started: slack.mode socket needs SLACK_APP_TOKEN" in caplog.text
+    await app.close()

@@ -152,7 +152,15 @@ class DiscordAdapter:
 
     async def sync_commands(self) -> None:
         """Register `/vad` with Discord (in the configured guild, else globally)."""
-        synced = await self.tree.sync(guild=self._guild)
+        try:
+            synced = await self.tree.sync(guild=self._guild)
+        except discord.HTTPException as exc:  # posting and reactions still work without /vad
+            log.error(
+                "discord: cannot register /vad (%s); was the bot invited with the "
+                "applications.commands scope? See `vadbot discord invite-url`",
+                exc,
+            )
+            return
         log.info("discord: %d command(s) synced", len(synced))
 
     # ---------------------------------------------------------------- commands

@@ -69,8 +69,6 @@ class SlackAdapter:
         self._secrets = secrets
         self.client = build_client(settings, secrets.slack_bot_token)
         http = settings.mode == "http"
-        if http and not secrets.slack_signing_secret:
-            raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secrets.slack_signing_secret or "",
@@ -87,6 +85,10 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Connect over Socket Mode, or serve HTTP on `http_port`."""
+        if self.settings.mode == "http" and not self._secrets.slack_signing_secret:
+            raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
+        if self.settings.mode == "socket" and not self._secrets.slack_app_token:
+            raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
         await self.client.auth_test()  # fails fast on a bad token
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
@@ -94,18 +96,22 @@ class SlackAdapter:
             await web.TCPSite(self._runner, port=self.settings.http_port).start()
             log.info("slack: HTTP mode on port %d", self.settings.http_port)
             return
-        if not self._secrets.slack_app_token:
-            raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
         self._socket = AsyncSocketModeHandler(self.app, self._secrets.slack_app_token)
-        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        except BaseException:
+            await self.close()
+            raise
         log.info("slack: connected over Socket Mode")
 
     async def close(self) -> None:
         """Disconnect cleanly."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     # ---------------------------------------------------------------- commands
 
