@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import catalog_dir, print_json
+from bot.cli_history import add_changes_command
 from bot.core.importer import parse_awesome_list
 from bot.core.models import Entry
 from bot.core.render import render_markdown
@@ -62,6 +63,7 @@ def register(sub: Any) -> None:
     _catalog_option(render)
     render.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
     render.set_defaults(handler=run_render)
+    add_changes_command(commands)
 
 
 def _catalog_option(parser: argparse.ArgumentParser) -> None:
