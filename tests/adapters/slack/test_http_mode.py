@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -16,8 +18,10 @@ import yaml
 
 from bot.adapters.slack.adapter import BOT_EVENTS, SlackAdapter
 from bot.core.commands import CommandRouter
+from bot.infra.state import Database
 from bot.settings import Secrets, SlackSettings
-from tests.fakes.slack import FakeSlack
+from tests.adapters.conftest import RecordingSink
+from tests.fakes.slack import FakeSlack, load
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 MANIFEST = Path(__file__).resolve().parents[3] / "config" / "slack-manifest.yaml"
@@ -30,23 +34,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def signed(body: str, secret: str = SECRET) -> dict[str, str]:
+def signed(
+    body: str, secret: str = SECRET, kind: str = "application/x-www-form-urlencoded"
+) -> dict[str, str]:
     timestamp = str(int(time.time()))
     base = f"v0:{timestamp}:{body}".encode()
     digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": kind,
     }
 
 
 @pytest.fixture
-async def http_bot(fake_slack: FakeSlack, router: CommandRouter) -> AsyncIterator[str]:
+async def http_bot(
+    fake_slack: FakeSlack, router: CommandRouter, sink: RecordingSink
+) -> AsyncIterator[str]:
     port = free_port()
     settings = SlackSettings(mode="http", api_base_url=fake_slack.api_url, http_port=port)
     secrets = Secrets(slack_bot_token="xoxb-fake", slack_signing_secret=SECRET)
-    bot = SlackAdapter(settings, secrets, router)
+    db = Database(":memory:")
+    bot = SlackAdapter(settings, secrets, router, sink, lambda key: db.first_time(key, "now"))
     await bot.start()
     yield f"http://127.0.0.1:{port}/slack/events"
     await bot.close()
@@ -79,6 +88,21 @@ async def test_forged_command_is_refused(http_bot: str, fake_slack: FakeSlack) -
     ):
         assert response.status == 401
     assert fake_slack.responses == []
+
+
+async def test_a_retried_event_changes_nothing(http_bot: str, sink: RecordingSink) -> None:
+    body = load("events_api_reaction_added.bolt-python.pydict.txt")
+    body["event"]["reaction"] = "+1"
+    text = json.dumps(body)
+    async with aiohttp.ClientSession() as session:
+        for retry in (None, "1", "2"):
+            headers = signed(text, kind="application/json")
+            if retry:
+                headers.update({"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"})
+            async with session.post(http_bot, data=text, headers=headers) as response:
+                assert response.status == 200
+    await asyncio.sleep(0.02)  # listeners run after the 200: let a wrong retry arrive too
+    assert [(e.emoji, e.event_id) for e in sink.events] == [("👍", "Ev111")]
 
 
 def test_manifest_asks_for_exactly_what_is_used() -> None:
