@@ -90,7 +90,9 @@ async def test_forged_command_is_refused(http_bot: str, fake_slack: FakeSlack) -
     assert fake_slack.responses == []
 
 
-async def test_a_retried_event_changes_nothing(http_bot: str, sink: RecordingSink) -> None:
+async def test_a_retried_event_changes_nothing(
+    http_bot: str, sink: RecordingSink, fake_slack: FakeSlack
+) -> None:
     body = load("events_api_reaction_added.bolt-python.pydict.txt")
     body["event"]["reaction"] = "+1"
     text = json.dumps(body)
@@ -101,7 +103,8 @@ async def test_a_retried_event_changes_nothing(http_bot: str, sink: RecordingSin
                 headers.update({"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"})
             async with session.post(http_bot, data=text, headers=headers) as response:
                 assert response.status == 200
-    await asyncio.sleep(0.02)  # listeners run after the 200: let a wrong retry arrive too
+    await fake_slack.wait_for(lambda: sink.events)  # listeners run after the 200
+    await asyncio.sleep(0.02)  # and give a wrongly accepted retry the time to arrive too
     assert [(e.emoji, e.event_id) for e in sink.events] == [("👍", "Ev111")]
 
 
