@@ -102,3 +102,8 @@ def test_console_shows_everything_of_a_card() -> None:
         "1 more",
         "[👍]",
     ]
+
+
+def test_discord_line_starts_cannot_become_headings_or_lists() -> None:
+    text = discord_render.escape("# Big\n- item\n12. numbered")
+    assert text == "\\# Big\n\\- item\n12\\. numbered"

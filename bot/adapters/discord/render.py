@@ -27,14 +27,16 @@ NO_MENTIONS: dict[str, Any] = {"parse": [], "users": [], "roles": [], "replied_u
 COLOUR = {"candidate": 0x5865F2, "entry": 0x57F287, "alert": 0xED4245, "search": 0xFEE75C}
 
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()])")
-_LINE_START = re.compile(r"^(\s*)([#-]|\d+\.)", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([#-])", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here)|<([@#/:]|a:)|://", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """Plain text made inert for Discord: no markdown, no mentions, no links."""
     text = _MARKDOWN.sub(r"\\\1", text)
-    text = _LINE_START.sub(r"\1\\\2", text)  # headings, lists
+    text = _LINE_START.sub(r"\1\\\2", text)  # headings, bullet lists
+    text = _NUMBERED.sub(r"\1\\.", text)  # numbered lists
     return _MENTION.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
 
 
