@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import build_app
 from bot.settings import DiscordSettings, Secrets, SlackSettings, load_settings
-from tests.adapters.conftest import RecordingSink
+from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     await fake.wait_for(lambda: fake.responses)
     assert "VERA" in str(fake.responses[0]["blocks"])
     assert "discord" not in app.connected
-    votes = RecordingSink()
+    votes = FakeReactionSink()
     app.reactions.target = votes  # how the votes area plugs in after the app is built
     await fake.send_reaction("C0CANDIDATES", "1.000200", "-1")
     await fake.wait_for(lambda: votes.events)

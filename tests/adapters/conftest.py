@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from bot.core.commands import CommandRouter, build_router
-from bot.core.models import Entry, ReactionEvent
+from bot.core.models import Entry
 from bot.core.search import SearchIndex
 from bot.infra.yaml_files import load_catalog
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import FakeSlack
-
-
-@dataclass
-class RecordingSink:
-    """A ReactionSink that keeps every event it receives."""
-
-    events: list[ReactionEvent] = field(default_factory=list)
-
-    async def on_reaction(self, event: ReactionEvent) -> None:
-        self.events.append(event)
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +28,8 @@ def router(catalog_entries: tuple[Entry, ...]) -> CommandRouter:
 
 
 @pytest.fixture
-def sink() -> RecordingSink:
-    return RecordingSink()
+def sink() -> FakeReactionSink:
+    return FakeReactionSink()
 
 
 @pytest.fixture

@@ -11,26 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.adapter import DiscordAdapter
-from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.cards import build_candidate_card
-from bot.core.commands import build_router
 from bot.core.models import Candidate, Card, Match, MessageRef, Paper
-from bot.core.search import SearchIndex
 from bot.errors import RateLimited
 from bot.infra.outbox import Outbox, Pacer, dump_card, parse_card
 from bot.infra.state import Database
-from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings
+from bot.settings import ChannelSettings
 from tests.fakes import FakeClock
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.slack import FakeSlack
+from tests.fakes.platforms import (
+    DISCORD_CHANNELS,
+    SLACK_CHANNELS,
+    FakeReactionSink,
+    Platforms,
+    running_platforms,
+)
 
-SLACK_CHANNEL = "C0CANDIDATES"
-DISCORD_CHANNEL = "244567637332328449"
-CHANNELS = {
-    "slack": ChannelSettings(candidates=SLACK_CHANNEL),
-    "discord": ChannelSettings(candidates=DISCORD_CHANNEL),
-}
+SLACK_CHANNEL = SLACK_CHANNELS.candidates
+DISCORD_CHANNEL = DISCORD_CHANNELS.candidates
 PAPER = Paper(
     "2611.01234",
     "Rare events: Multimodal LLMs for Open-Set Video Anomaly Detection",
@@ -58,39 +55,16 @@ class Sleeps:
         return self.now
 
 
-@dataclass
-class Platforms:
-    slack: SlackAdapter
-    discord: DiscordAdapter
-    fake_slack: FakeSlack
-    fake_discord: FakeDiscord
-
-
 @pytest.fixture
 async def platforms() -> AsyncIterator[Platforms]:
-    fake_slack, fake_discord = FakeSlack(), FakeDiscord()
-    await fake_slack.start()
-    await fake_discord.start()
-    router = build_router(SearchIndex([]))
-    secrets = Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake")
-    slack = SlackAdapter(SlackSettings(api_base_url=fake_slack.api_url), secrets, router)
-    discord_settings = DiscordSettings(
-        api_base_url=fake_discord.api_url, gateway_url=fake_discord.gateway_url
-    )
-    discord = DiscordAdapter(discord_settings, "fake", router, guild_ready_timeout=0.05)
-    await slack.start()
-    await discord.start(timeout=5)
-    yield Platforms(slack, discord, fake_slack, fake_discord)
-    await discord.close()
-    await slack.close()
-    await fake_discord.close()
-    await fake_slack.close()
+    async with running_platforms() as p:
+        yield p
 
 
 def build_outbox(db: Database, p: Platforms, sleeps: Sleeps | None = None) -> Outbox:
     sleeps = sleeps or Sleeps()
     pacer = Pacer(monotonic=sleeps.monotonic, sleep=sleeps)
-    return Outbox(db, [p.slack, p.discord], CHANNELS, FakeClock(), pacer)
+    return Outbox(db, [p.slack, p.discord], p.channels, FakeClock(), pacer)
 
 
 async def test_candidate_reaches_both_platforms_with_its_reactions_once(
@@ -226,3 +200,20 @@ async def test_a_burst_is_paced_at_about_one_message_a_second_per_channel(tmp_pa
 def test_cards_survive_the_posts_table() -> None:
     card = Card(title="t", items=(Card(title="i", reactions=("👍",)),), reactions=("✅",))
     assert parse_card(dump_card(card)) == card
+
+
+async def test_reactions_on_both_platforms_map_back_to_the_candidate(tmp_path: Path) -> None:
+    sink = FakeReactionSink()
+    async with running_platforms(sink=sink, maintainer_roles=("555",)) as p:
+        outbox = build_outbox(Database(tmp_path / "s.sqlite3"), p)
+        await outbox.publish("candidates", "candidate:7", CARD)
+        (slack_post,) = p.fake_slack.messages_in(SLACK_CHANNEL)
+        (discord_post,) = p.fake_discord.messages_in(DISCORD_CHANNEL)
+        await p.fake_slack.send_reaction(SLACK_CHANNEL, slack_post.ts, "+1", user="U42")
+        await p.fake_discord.send_reaction(DISCORD_CHANNEL, discord_post.id, "✅", roles=("555",))
+        await p.fake_discord.wait_for(lambda: len(sink.events) == 2)
+    by_platform = {e.platform: e for e in sink.events}
+    assert by_platform["slack"].emoji == "👍"
+    assert by_platform["discord"].roles == ("555",)
+    for event in sink.events:
+        assert outbox.find_key(event.platform, event.message_id) == "candidate:7"

@@ -12,8 +12,8 @@ from bot.core.commands import CommandRouter, search_completions
 from bot.core.models import Card, Entry, MessageRef, Reply, Request
 from bot.core.search import SearchIndex
 from bot.settings import DiscordSettings
-from tests.adapters.conftest import RecordingSink
 from tests.fakes.discord import GUILD_ID, FakeDiscord
+from tests.fakes.platforms import FakeReactionSink
 
 CHANNEL = "244567637332328449"
 
@@ -22,7 +22,7 @@ CHANNEL = "244567637332328449"
 async def adapter(
     fake_discord: FakeDiscord,
     router: CommandRouter,
-    sink: RecordingSink,
+    sink: FakeReactionSink,
     catalog_entries: tuple[Entry, ...],
 ) -> AsyncIterator[DiscordAdapter]:
     settings = DiscordSettings(
@@ -130,7 +130,7 @@ async def test_card_posted_with_its_reactions(
 
 
 async def test_reactions_reach_the_core_but_not_the_bots_own(
-    adapter: DiscordAdapter, fake_discord: FakeDiscord, sink: RecordingSink
+    adapter: DiscordAdapter, fake_discord: FakeDiscord, sink: FakeReactionSink
 ) -> None:
     await fake_discord.send_reaction(CHANNEL, "42", "👍", user_id="1030118727418646629")
     await fake_discord.send_reaction(CHANNEL, "42", "✅", roles=("555",))

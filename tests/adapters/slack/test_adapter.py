@@ -12,7 +12,7 @@ from bot.core.models import Card, MessageRef
 from bot.errors import RateLimited
 from bot.infra.state import Database
 from bot.settings import Secrets, SlackSettings
-from tests.adapters.conftest import RecordingSink
+from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import BOT_USER, FakeSlack
 
 SECRETS = Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake")
@@ -20,7 +20,7 @@ SECRETS = Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake")
 
 @pytest.fixture
 async def adapter(
-    fake_slack: FakeSlack, router: CommandRouter, sink: RecordingSink
+    fake_slack: FakeSlack, router: CommandRouter, sink: FakeReactionSink
 ) -> AsyncIterator[SlackAdapter]:
     db = Database(":memory:")
     settings = SlackSettings(api_base_url=fake_slack.api_url)
@@ -91,7 +91,7 @@ async def test_card_posted_with_its_reactions_and_edited(
 
 
 async def test_reactions_reach_the_core_once_per_delivery(
-    adapter: SlackAdapter, fake_slack: FakeSlack, sink: RecordingSink
+    adapter: SlackAdapter, fake_slack: FakeSlack, sink: FakeReactionSink
 ) -> None:
     await fake_slack.send_reaction("C0PAPERS", "1.000100", "+1", event_id="Ev1")
     await fake_slack.send_reaction("C0PAPERS", "1.000100", "+1", event_id="Ev1", retry_attempt=1)

@@ -20,7 +20,7 @@ from bot.adapters.slack.adapter import BOT_EVENTS, SlackAdapter
 from bot.core.commands import CommandRouter
 from bot.infra.state import Database
 from bot.settings import Secrets, SlackSettings
-from tests.adapters.conftest import RecordingSink
+from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import FakeSlack, load
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -49,7 +49,7 @@ def signed(
 
 @pytest.fixture
 async def http_bot(
-    fake_slack: FakeSlack, router: CommandRouter, sink: RecordingSink
+    fake_slack: FakeSlack, router: CommandRouter, sink: FakeReactionSink
 ) -> AsyncIterator[str]:
     port = free_port()
     settings = SlackSettings(mode="http", api_base_url=fake_slack.api_url, http_port=port)
@@ -91,7 +91,7 @@ async def test_forged_command_is_refused(http_bot: str, fake_slack: FakeSlack) -
 
 
 async def test_a_retried_event_changes_nothing(
-    http_bot: str, sink: RecordingSink, fake_slack: FakeSlack
+    http_bot: str, sink: FakeReactionSink, fake_slack: FakeSlack
 ) -> None:
     body = load("events_api_reaction_added.bolt-python.pydict.txt")
     body["event"]["reaction"] = "+1"
