@@ -23,7 +23,7 @@ from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
 from bot.core.search import SearchIndex
 from bot.errors import CatalogError, UserError
-from bot.infra.outbox import Outbox, Sender
+from bot.infra.outbox import Outbox, Pacer, Sender
 from bot.infra.state import Database
 from bot.infra.yaml_files import load_catalog
 from bot.settings import ChannelSettings, Settings
@@ -31,6 +31,8 @@ from bot.settings import ChannelSettings, Settings
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = (5.0, 30.0, 60.0, 300.0)
+FLUSH_SECONDS = 60.0
+"""How often posts that failed (a platform error, a network blip) are tried again."""
 CONSOLE_CHANNELS = ChannelSettings(
     papers="papers", candidates="candidates", digest="digest", admin="admin"
 )
@@ -97,6 +99,7 @@ class App:
     console: ConsoleAdapter | None = None
     out: TextIO = sys.stdout
     retry_seconds: Sequence[float] = RETRY_SECONDS
+    flush_seconds: float = FLUSH_SECONDS
     connected: set[str] = field(default_factory=set)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -105,6 +108,7 @@ class App:
         """Connect every platform in the background; print the console's help when alone."""
         for adapter in self.adapters:
             self._tasks.append(asyncio.create_task(self._connect(adapter)))
+        self._tasks.append(asyncio.create_task(self._flush_now_and_then()))
         if self.console is not None:
             self.console.say(NO_TOKEN_HELP)
             self._tasks.append(asyncio.create_task(self.console.run()))
@@ -132,6 +136,16 @@ class App:
             if adapter.platform in self.connected:
                 await adapter.close()
         self.db.close()
+
+    async def _flush_now_and_then(self) -> None:
+        """Retry unconfirmed posts while the bot runs, not only at start-up."""
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            try:
+                if self.outbox.unsent():
+                    await self.outbox.flush()
+            except Exception:
+                log.exception("outbox: retrying unsent posts failed")
 
     async def _connect(self, adapter: Startable) -> None:
         """Connect one platform, retrying with backoff; then send what waited for it."""
@@ -161,6 +175,7 @@ def build_app(
     clock: Clock | None = None,
     sink: ReactionSink | None = None,
     out: TextIO | None = None,
+    pacer: Pacer | None = None,
 ) -> App:
     """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox.
 
@@ -180,7 +195,7 @@ def build_app(
         "slack": settings.slack.channels,
         "console": CONSOLE_CHANNELS,
     }
-    outbox = Outbox(db, senders, channels, clock)
+    outbox = Outbox(db, senders, channels, clock, pacer)
     return App(settings, db, router, outbox, adapters, reactions, console, out or sys.stdout)
 
 

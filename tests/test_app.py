@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.settings import DiscordSettings, Secrets, SlackSettings, load_settings
+from bot.core.models import Card
+from bot.infra.outbox import Pacer
+from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings, load_settings
 from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import FakeSlack
 
@@ -93,8 +95,35 @@ async def test_a_misconfigured_platform_is_reported_and_left_alone(
         secrets=Secrets(slack_bot_token="xoxb-fake"),  # socket mode without SLACK_APP_TOKEN
     )
     app = build_app(settings, out=io.StringIO())
+    app.retry_seconds = (0.001,)
     await app.start()
-    await asyncio.gather(*app._tasks)  # the connect task gives up at once instead of retrying
+    async with asyncio.timeout(5):
+        while "slack: not started" not in caplog.text:
+            await asyncio.sleep(0.001)
+    await asyncio.sleep(0.01)  # time for retries, were there any
+    assert caplog.text.count("slack.mode socket needs SLACK_APP_TOKEN") == 1
+    assert "retrying" not in caplog.text
     assert app.connected == set()
-    assert "slack: not started: slack.mode socket needs SLACK_APP_TOKEN" in caplog.text
     await app.close()
+
+
+async def test_a_post_that_failed_is_sent_again_while_running(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    settings = dataclasses.replace(
+        load_settings(write_config(tmp_path), {}),
+        slack=SlackSettings(api_base_url=fake.api_url, channels=ChannelSettings(admin="C0ADMIN")),
+        secrets=Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake"),
+    )
+    app = build_app(settings, out=io.StringIO(), pacer=Pacer(intervals={}))
+    app.flush_seconds = 0.01
+    task = asyncio.create_task(app.run())
+    await fake.wait_for(lambda: "slack" in app.connected)
+    fake.errors.append("internal_error")
+    assert await app.outbox.publish("admin", "alert:1", Card(title="arXiv is down")) == []
+    await fake.wait_for(lambda: fake.messages_in("C0ADMIN"))
+    await fake.wait_for(lambda: app.outbox.unsent() == 0)
+    assert len(fake.messages_in("C0ADMIN")) == 1
+    app.stop()
+    await task
+    await fake.close()

@@ -64,6 +64,8 @@ class FakeSlack:
         self.acks: dict[str, dict[str, Any]] = {}
         self.rate_limits: list[int] = []
         """Retry-After values: the next chat.postMessage calls are answered 429 with these."""
+        self.errors: list[str] = []
+        """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
         """When set to an unset Event, a post is recorded, then its answer waits for it."""
         self.connected = asyncio.Event()
@@ -236,6 +238,8 @@ class FakeSlack:
             body = load("ratelimited_429_body.python-slack-sdk.json")
             headers = {"Retry-After": str(self.rate_limits.pop(0))}
             return _json(body, status=429, headers=headers)
+        if self.errors:
+            return _json({"ok": False, "error": self.errors.pop(0)})
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         self.messages.append(Posted(str(args["channel"]), ts, args))
         if self.hold_posts is not None:
