@@ -8,6 +8,7 @@ stops the other. Posts wait in the outbox until their platform is up.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sys
 from collections.abc import Sequence
@@ -112,7 +113,8 @@ class App:
         if self.console is not None:
             self.console.say(NO_TOKEN_HELP)
             self._tasks.append(asyncio.create_task(self.console.run()))
-            await self.outbox.flush()
+            self.connected.add(self.console.platform)
+            await self.outbox.flush(self.connected)
         # scheduling: the service area starts its jobs (announce, arXiv watch, digest) here.
 
     async def run(self) -> None:
@@ -143,13 +145,13 @@ class App:
             await asyncio.sleep(self.flush_seconds)
             try:
                 if self.outbox.unsent():
-                    await self.outbox.flush()
+                    await self.outbox.flush(self.connected)
             except Exception:
                 log.exception("outbox: retrying unsent posts failed")
 
     async def _connect(self, adapter: Startable) -> None:
         """Connect one platform, retrying with backoff; then send what waited for it."""
-        for attempt in range(10**6):
+        for attempt in itertools.count():
             try:
                 await adapter.start()
                 break
@@ -164,7 +166,7 @@ class App:
                 await asyncio.sleep(delay)
         self.connected.add(adapter.platform)
         log.info("%s: connected", adapter.platform)
-        sent = await self.outbox.flush()
+        sent = await self.outbox.flush({adapter.platform})
         if sent:
             log.info("%s: %d waiting post(s) sent", adapter.platform, sent)
 

@@ -18,7 +18,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -159,10 +159,11 @@ class Outbox:
         """How many posts are recorded but not confirmed (for `vadbot status`)."""
         return int(self.db.query("SELECT count(*) FROM posts WHERE status != 'sent'")[0][0])
 
-    async def flush(self) -> int:
-        """Deliver every unconfirmed post (at start-up, and now and then); how many went out."""
+    async def flush(self, platforms: Collection[str] | None = None) -> int:
+        """Deliver every unconfirmed post (of `platforms`, default all); how many went out."""
         rows = self.db.query("SELECT * FROM posts WHERE status != 'sent' ORDER BY id")
-        rows = [r for r in rows if r["platform"] in self.senders]
+        wanted = set(self.senders) if platforms is None else set(platforms) & set(self.senders)
+        rows = [r for r in rows if r["platform"] in wanted]
         results = await asyncio.gather(*(self._deliver(row) for row in rows))
         return sum(1 for ref in results if ref is not None)
 
