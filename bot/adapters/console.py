@@ -98,7 +98,7 @@ class ConsoleAdapter:
         lines = _pump(stdin or sys.stdin)
         while line := await lines.get():
             if line.strip():
-                self.say(await self.handle_line(line))
+                self.say(await self.handle_line(line) + "\n")
 
 
 def _pump(source: TextIO) -> asyncio.Queue[str]:

@@ -272,6 +272,10 @@ class FakeDiscord:
     async def _post(self, parts: list[str], body: Any) -> web.Response:
         if self.rate_limits:
             return _rate_limited(self.rate_limits.pop(0))
+        nonce = body.get("nonce")
+        for earlier in self.messages:  # enforce_nonce: the same nonce returns the first message
+            if body.get("enforce_nonce") and nonce and earlier.payload.get("nonce") == nonce:
+                return _json(self._message(earlier.channel, earlier.id, earlier.payload))
         message = SentMessage(parts[1], self.new_id(), body)
         self.messages.append(message)
         if self.hold_posts is not None:

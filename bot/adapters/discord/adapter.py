@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 REPLY_BUDGET_SECONDS = 2.0
 """Answer at once if the core is this fast; else defer (Discord allows 3 s before the first)."""
 HISTORY_LIMIT = 50
+CLOCK_SKEW = timedelta(minutes=5)
+"""Our clock and Discord's may differ: look a little further back than the post's record."""
 PERMISSIONS = discord.Permissions(
     view_channel=True,  # see the configured channels
     send_messages=True,  # post cards
@@ -236,7 +238,7 @@ class DiscordAdapter:
         for message in await self.client.http.logs_from(channel, HISTORY_LIMIT):
             if me is None or message["author"]["id"] != str(me.id):
                 continue
-            if discord.utils.parse_time(message["timestamp"]) < since:
+            if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
                 break
             embeds = message.get("embeds") or [{}]
             if message.get("nonce") == nonce_for(key) or embeds[0].get("title") == title:

@@ -147,6 +147,17 @@ async def test_reactions_reach_the_core_but_not_the_bots_own(
     assert (removed.emoji, removed.added) == ("✅", False)
 
 
+async def test_a_keyed_resend_returns_the_first_message(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    first = await adapter.post_keyed(CHANNEL, Card(title="digest"), "digest:2026-W48")
+    again = await adapter.post_keyed(CHANNEL, Card(title="digest"), "digest:2026-W48")
+    other = await adapter.post_keyed(CHANNEL, Card(title="digest"), "digest:2026-W49")
+    assert first == again != other
+    assert len(fake_discord.messages_in(CHANNEL)) == 2
+    assert fake_discord.messages[0].payload["enforce_nonce"] is True
+
+
 async def test_429_is_waited_out(adapter: DiscordAdapter, fake_discord: FakeDiscord) -> None:
     fake_discord.rate_limits.append(0.01)
     await adapter.post(CHANNEL, Card(title="after the limit"))
