@@ -64,6 +64,8 @@ class FakeSlack:
         self.acks: dict[str, dict[str, Any]] = {}
         self.rate_limits: list[int] = []
         """Retry-After values: the next chat.postMessage calls are answered 429 with these."""
+        self.user_groups: dict[str, list[str]] = {}
+        """Members of each user group, for usergroups.users.list."""
         self.errors: list[str] = []
         """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
@@ -262,6 +264,12 @@ class FakeSlack:
             return _json({"ok": False, "error": "already_reacted"})
         self.reactions.append(entry)
         return _json({"ok": True})
+
+    async def _usergroups_users_list(self, args: dict[str, Any]) -> web.Response:
+        group = str(args.get("usergroup", ""))
+        if group not in self.user_groups:
+            return _json({"ok": False, "error": "no_such_subteam"})
+        return _json({"ok": True, "users": self.user_groups[group]})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
         found = [m for m in reversed(self.messages) if m.channel == args["channel"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import MultipartParameters, Route
 
+from bot.adapters.discord.commands import Complete, build_group
 from bot.adapters.discord.render import render_card, render_reply
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
@@ -114,6 +114,7 @@ class DiscordAdapter:
         self._guild = discord.Object(int(settings.guild_id)) if settings.guild_id else None
         self._build_client()
         self._task: asyncio.Task[None] | None = None
+        self._roles: dict[int, tuple[str, ...]] = {}
 
     def _build_client(self) -> None:
         """A fresh discord.py client (a closed one cannot log in again)."""
@@ -191,8 +192,12 @@ class DiscordAdapter:
         me = self.client.user
         if self.sink is None or (me is not None and payload.user_id == me.id):
             return
-        member = payload.member
-        roles = tuple(str(r.id) for r in member.roles if not r.is_default()) if member else ()
+        member = payload.member  # only reaction adds carry it: remember roles for removals
+        if member is not None:
+            self._roles[payload.user_id] = tuple(
+                str(r.id) for r in member.roles if not r.is_default()
+            )
+        roles = self._roles.get(payload.user_id, ())
         event = ReactionEvent(
             "discord",
             str(payload.channel_id),
@@ -265,45 +270,3 @@ def _reply_kwargs(reply: Reply) -> dict[str, Any]:
         "ephemeral": reply.ephemeral,
         "allowed_mentions": discord.AllowedMentions.none(),
     }
-
-
-Answer = Callable[[discord.Interaction[Any], str, str], Awaitable[None]]
-Complete = Callable[[str], Sequence[str]]
-"""Search queries to offer for what has been typed so far (autocomplete)."""
-
-
-def build_group(answer: Answer, complete: Complete) -> app_commands.Group:
-    """The `/vad` command group; every subcommand goes through the core's router."""
-    group = app_commands.Group(name="vad", description="The LLM-for-VAD paper list")
-
-    @group.command(name="search", description="Search the list (filters: venue: year: has:code)")
-    @app_commands.describe(query="words or filters", share="show the answer to the channel")
-    async def search(
-        interaction: discord.Interaction[Any], query: str, share: bool = False
-    ) -> None:
-        await answer(interaction, "search", f"share {query}" if share else query)
-
-    @search.autocomplete("query")
-    async def search_choices(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=q, value=q) for q in complete(current)[:25]]
-
-    @group.command(name="candidates", description="Papers waiting for votes")
-    async def candidates(interaction: discord.Interaction[Any]) -> None:
-        await answer(interaction, "candidates", "")
-
-    @group.command(name="suggest", description="Propose an arXiv paper for the list")
-    @app_commands.describe(paper="arXiv id or URL")
-    async def suggest(interaction: discord.Interaction[Any], paper: str) -> None:
-        await answer(interaction, "suggest", paper)
-
-    @group.command(name="digest", description="This week's digest, now")
-    async def digest(interaction: discord.Interaction[Any]) -> None:
-        await answer(interaction, "digest", "")
-
-    @group.command(name="help", description="Every subcommand with an example")
-    async def help_(interaction: discord.Interaction[Any]) -> None:
-        await answer(interaction, "help", "")
-
-    return group

@@ -7,7 +7,9 @@ through its response_url. A delivery Slack retries carries the same event_id: it
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +40,8 @@ BOT_EVENTS = ("reaction_added", "reaction_removed")
 """The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
 HISTORY_LIMIT = 100
 CLOCK_SKEW = timedelta(minutes=5)
+GROUP_CACHE_SECONDS = 300.0
+"""How long the members of a maintainer user group are trusted before asking Slack again."""
 Seen = Callable[[str], bool]
 """Answers True the first time a delivery key is met (`Database.first_time` with a clock)."""
 
@@ -78,6 +82,8 @@ class SlackAdapter:
         self.app.action(SHARE_ACTION)(self.on_share)
         for event in BOT_EVENTS:
             self.app.event(event)(self.on_reaction)
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._groups_lock = asyncio.Lock()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
@@ -164,8 +170,34 @@ class SlackAdapter:
             parse_emoji(str(event.get("reaction", ""))),
             event.get("type") == "reaction_added",
             event_id=event_id,
+            roles=await self.groups_of(str(event.get("user", ""))),
         )
         await self.sink.on_reaction(reaction)
+
+    async def groups_of(self, user: str) -> tuple[str, ...]:
+        """Which of the configured maintainer user groups `user` is in (members cached)."""
+        found = []
+        for group in self.settings.maintainer_groups:
+            if user in await self._members(group):
+                found.append(group)
+        return tuple(found)
+
+    async def _members(self, group: str) -> frozenset[str]:
+        async with self._groups_lock:  # a burst of reactions asks Slack once
+            return await self._fetch_members(group)
+
+    async def _fetch_members(self, group: str) -> frozenset[str]:
+        fetched = self._groups.get(group)
+        if fetched is not None and time.monotonic() - fetched[0] < GROUP_CACHE_SECONDS:
+            return fetched[1]
+        try:
+            response = await self._call(self.client.usergroups_users_list, usergroup=group)
+        except ChatError as exc:
+            log.warning("slack: members of user group %s unknown: %s", group, exc)
+            return fetched[1] if fetched else frozenset()
+        members = frozenset(str(u) for u in response.get("users", []))
+        self._groups[group] = (time.monotonic(), members)
+        return members
 
     # ---------------------------------------------------------------- ChatOut
 

@@ -110,6 +110,22 @@ async def test_reactions_reach_the_core_once_per_delivery(
     assert len(sink.events) == 2
 
 
+async def test_maintainer_groups_reach_the_core_as_roles(
+    fake_slack: FakeSlack, router: CommandRouter, sink: FakeReactionSink
+) -> None:
+    fake_slack.user_groups = {"S0MAINT": ["U0ADA"], "S0OTHER": ["U0BOB"]}
+    settings = SlackSettings(api_base_url=fake_slack.api_url, maintainer_groups=("S0MAINT",))
+    bot = SlackAdapter(settings, SECRETS, router, sink)
+    await bot.start()
+    await fake_slack.send_reaction("C0PAPERS", "1.000100", "white_check_mark", user="U0ADA")
+    await fake_slack.send_reaction("C0PAPERS", "1.000100", "white_check_mark", user="U0BOB")
+    await fake_slack.wait_for(lambda: len(sink.events) == 2)
+    await bot.close()
+    assert [e.roles for e in sink.events] == [("S0MAINT",), ()]
+    lookups = [c for c in fake_slack.calls if c[0] == "usergroups.users.list"]
+    assert len(lookups) == 1  # members are cached, not fetched per reaction
+
+
 async def test_429_becomes_rate_limited_with_retry_after(
     adapter: SlackAdapter, fake_slack: FakeSlack
 ) -> None:

@@ -118,6 +118,7 @@ def test_manifest_asks_for_exactly_what_is_used() -> None:
         "reactions:write",
         "channels:history",
         "groups:history",
+        "usergroups:read",
     }
     assert tuple(manifest["settings"]["event_subscriptions"]["bot_events"]) == BOT_EVENTS
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/vad"]
