@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.commands import CommandRouter
-from bot.core.models import Card, MessageRef
+from bot.core.models import Card, MessageRef, Reply, Request
 from bot.errors import RateLimited
 from bot.infra.state import Database
 from bot.settings import Secrets, SlackSettings
@@ -57,6 +58,24 @@ async def test_share_button_posts_the_search_to_the_channel(
     assert shared["response_type"] == "in_channel"
     assert "VERA" in str(shared["blocks"])
     assert "Share in channel" not in str(shared["blocks"])
+
+
+async def test_slow_command_is_acknowledged_before_it_is_answered(
+    adapter: SlackAdapter, fake_slack: FakeSlack, router: CommandRouter
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_digest(request: Request) -> Reply:
+        await release.wait()
+        return Reply(text="digest of the week")
+
+    router.register("digest", slow_digest, "the digest", "/vad digest")
+    ack = await fake_slack.send_command("digest")  # returns once Slack has the ack
+    assert ack["envelope_id"]
+    assert fake_slack.responses == []
+    release.set()
+    await fake_slack.wait_for(lambda: fake_slack.responses)
+    assert fake_slack.responses[0]["text"] == "digest of the week"
 
 
 async def test_search_share_answers_in_channel(
