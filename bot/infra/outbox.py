@@ -115,6 +115,7 @@ class Outbox:
         self.channels = channels
         self.clock = clock
         self.pacer = pacer or Pacer()
+        self._inflight: dict[int, asyncio.Future[MessageRef | None]] = {}
 
     # ---------------------------------------------------------------- Poster
 
@@ -182,7 +183,19 @@ class Outbox:
                     )
 
     async def _deliver(self, row: Any) -> MessageRef | None:
+        """Deliver one recorded post; a post already on its way is awaited, not sent twice."""
+        if row["status"] == "sent":
+            return MessageRef(row["platform"], row["channel"], row["message_id"])
+        task = self._inflight.get(row["id"])
+        if task is None:
+            task = asyncio.ensure_future(self._deliver_once(row["id"]))
+            self._inflight[row["id"]] = task
+            task.add_done_callback(lambda _: self._inflight.pop(row["id"], None))
+        return await task
+
+    async def _deliver_once(self, row_id: int) -> MessageRef | None:
         """Send one recorded post unless it is confirmed, or found on the platform."""
+        row = self.db.query("SELECT * FROM posts WHERE id = ?", (row_id,))[0]
         if row["status"] == "sent":
             return MessageRef(row["platform"], row["channel"], row["message_id"])
         sender = self.senders.get(row["platform"])

@@ -197,6 +197,21 @@ async def test_a_burst_is_paced_at_about_one_message_a_second_per_channel(tmp_pa
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
 
 
+async def test_the_same_key_published_twice_at_once_posts_once(tmp_path: Path) -> None:
+    recorder = Recorder()
+    pacer = Pacer(monotonic=recorder.clock.monotonic, sleep=recorder.clock)
+    channels = {"slack": ChannelSettings(admin="C0ADMIN")}
+    outbox = Outbox(Database(tmp_path / "s.sqlite3"), [recorder], channels, FakeClock(), pacer)
+    card = Card(title="arXiv is failing")
+    first, second, _ = await asyncio.gather(
+        outbox.publish("admin", "alert:arxiv", card),
+        outbox.publish("admin", "alert:arxiv", card),
+        outbox.flush(),
+    )
+    assert first == second
+    assert [key for _, key in recorder.sent] == ["alert:arxiv"]
+
+
 def test_cards_survive_the_posts_table() -> None:
     card = Card(title="t", items=(Card(title="i", reactions=("👍",)),), reactions=("✅",))
     assert parse_card(dump_card(card)) == card
