@@ -22,9 +22,10 @@ from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
-from bot.core.search import SearchIndex
+from bot.core.search import SearchIndex, build_index
 from bot.errors import CatalogError, UserError
 from bot.infra.outbox import Outbox, Pacer, Sender
+from bot.infra.search_index import SearchIndexFile
 from bot.infra.state import Database
 from bot.infra.yaml_files import load_catalog
 from bot.settings import ChannelSettings, Settings
@@ -186,7 +187,7 @@ def build_app(
     """
     clock = clock or UtcClock()
     db = Database(settings.resolve(settings.state.path))
-    index = SearchIndex(_load_entries(settings))
+    index = _build_index(settings)
     router = build_router(index)
     reactions = ReactionRelay(sink or LoggingSink())
     adapters = _build_adapters(settings, router, reactions, db, clock, index)
@@ -225,6 +226,13 @@ def _build_adapters(
 
         adapters.append(DiscordAdapter(settings.discord, token, router, sink, complete=complete))
     return adapters
+
+
+def _build_index(settings: Settings) -> SearchIndex:
+    """The search index, reusing the saved one at `search.index_path` when set."""
+    entries = _load_entries(settings)
+    path = settings.search.index_path
+    return build_index(entries, SearchIndexFile(settings.resolve(path)) if path else None)
 
 
 def _load_entries(settings: Settings) -> list[Entry]:
