@@ -214,3 +214,16 @@ class SearchIndexStore(Protocol):
     def save(self, snapshot: IndexSnapshot) -> None:
         """Replace the saved index, atomically."""
         ...
+
+
+# ---- chat
+
+from bot.core.models import ReactionEvent  # noqa: E402
+
+
+class ReactionSink(Protocol):
+    """Receives every reaction added or removed on any platform (the votes area implements it)."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        """Handle one reaction event; the same `event_id` twice must change nothing."""
+        ...
