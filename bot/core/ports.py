@@ -126,7 +126,7 @@ class AnnounceState(Protocol):
 # ---- votes
 
 from bot.core.approval import AddedEntry  # noqa: E402
-from bot.core.models import Candidate, CandidateStatus, Match, Paper, ReactionEvent  # noqa: E402
+from bot.core.models import Candidate, CandidateStatus, Match, Paper  # noqa: E402
 from bot.core.votes import Decision, VoteReaction  # noqa: E402
 
 
