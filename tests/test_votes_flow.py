@@ -8,8 +8,8 @@ from pathlib import Path
 from bot.core.announce import run_announcer
 from bot.core.approval import parse_trailers
 from bot.core.models import ReactionEvent
-from bot.core.votes import build_vote_rules
-from bot.core.voting import VoteFlow, build_basic_card, candidate_origin
+from bot.core.votes import VoteRules, build_vote_rules
+from bot.core.voting import VoteFlow, build_vote_card, candidate_origin
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
@@ -24,6 +24,8 @@ ENV = {
     "VADBOT_DISCORD__MAINTAINER_ROLES": "['R-MAINT']",
     "VADBOT_SLACK__MAINTAINER_USERS": "['UMAINT']",
 }
+
+CARD = build_vote_card(VoteRules())
 
 
 async def never(_: float) -> None:
@@ -43,7 +45,7 @@ async def test_an_approval_commits_once_and_is_announced_once(tmp_path: Path) ->
     writer = CatalogWriter(repo, "catalog", bot_name="vadbot", bot_email="bot@lab", remote="origin")
     flow = VoteFlow(
         build_vote_rules(load_settings(None, ENV)), VoteStore(db), candidates, writer, poster,
-        clock, build_basic_card, sleep=never,
+        clock, CARD, sleep=never,
     )  # fmt: skip
 
     await asyncio.gather(  # a maintainer on each platform, at the same moment

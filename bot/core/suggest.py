@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.core.approval import find_in_catalog
+from bot.core.cards import format_tally
 from bot.core.models import (
     Candidate,
     Card,
@@ -24,7 +25,7 @@ from bot.core.models import (
     parse_arxiv_id,
 )
 from bot.core.ports import Clock, PaperLookup, Poster, SuggestionBook
-from bot.core.votes import describe_tally, platform_name
+from bot.core.votes import platform_name
 from bot.core.voting import CardBuilder, candidate_key
 from bot.errors import FeedError, QueryError, UserError
 
@@ -138,6 +139,6 @@ def _list_item(candidate: Candidate, tally: Tally) -> Card:
     return Card(
         title=f"#{candidate.id} {paper.title}",
         url=paper.abs_url or f"https://arxiv.org/abs/{paper.arxiv_id}",
-        fields=(CardField("Votes", describe_tally(tally)),),
+        fields=(CardField("Votes", format_tally(tally)),),
         kind="candidate",
     )

@@ -187,15 +187,6 @@ def is_auto_approved(tally: Tally, rules: VoteRules) -> bool:
     return rules.auto_approve_at is not None and tally.net >= rules.auto_approve_at
 
 
-def describe_tally(tally: Tally, rules: VoteRules | None = None) -> str:
-    """`👍 4 · 👎 1 (Discord 3, Slack 2)`: the footer of a candidate's posts."""
-    up = min((rules or VoteRules()).up, default="👍")
-    down = min((rules or VoteRules()).down, default="👎")
-    text = f"{up} {tally.up} · {down} {tally.down}"
-    parts = [f"{platform_name(p)} {n}" for p, n in tally.by_platform.items() if n]
-    return f"{text} ({', '.join(parts)})" if parts else text
-
-
 # ---------------------------------------------------------------------------- decision
 
 

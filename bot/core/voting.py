@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.approval import AddedEntry
+from bot.core.cards import build_candidate_card
 from bot.core.models import Candidate, Card, Entry, ReactionEvent, Tally
 from bot.core.ports import Candidates, Clock, EntryWriter, Poster, SuggestionBook, VoteState
 from bot.core.votes import (
@@ -22,7 +23,6 @@ from bot.core.votes import (
     VoteRules,
     build_tally,
     describe_decision,
-    describe_tally,
     display_name,
     is_auto_approved,
     read_reaction,
@@ -196,18 +196,16 @@ def _push_card(candidate: Candidate, added: AddedEntry) -> Card:
     return Card(title="Push to the catalog remote failed", body=body, kind="alert")
 
 
-def build_basic_card(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
-    """A plain candidate card: the paper, its tally, and the decision once there is one."""
-    paper = candidate.paper
-    footer = describe_decision(decision) if decision else describe_tally(tally)
-    return Card(
-        title=paper.title,
-        url=paper.abs_url or None,
-        body=paper.abstract[:400],
-        footer=f"Candidate #{candidate.id} · {footer}",
-        reactions=() if decision else ("👍", "👎", "✅", "❌"),
-        kind="candidate",
-    )
+def build_vote_card(rules: VoteRules) -> CardBuilder:
+    """The candidate card builder (the chat area's card), with the configured reactions, the
+    tally in the footer, and the decision line once there is one."""
+    reactions = tuple(min(group) for group in (rules.up, rules.down, rules.approve, rules.reject))
+
+    def build(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
+        line = describe_decision(decision) if decision else None
+        return build_candidate_card(candidate, tally, line, reactions)
+
+    return build
 
 
 class Throttle:

@@ -10,10 +10,13 @@ import pytest
 
 from bot.core.models import Catalog, Entry, Paper, Request, Tally
 from bot.core.suggest import CandidateCommands
-from bot.core.voting import build_basic_card
+from bot.core.votes import VoteRules
+from bot.core.voting import build_vote_card
 from bot.errors import FeedError, UserError
 from tests.fakes import FakeClock, FakePoster
 from tests.support_votes import FakeBook, make_candidate
+
+CARD = build_vote_card(VoteRules())
 
 
 @dataclass
@@ -48,7 +51,7 @@ def parts() -> tuple[CandidateCommands, FakeBook, FakeArxiv, FakePoster]:
         arxiv,
         catalog,
         poster,
-        build_basic_card,
+        CARD,
         lambda n: tallies.get(n, Tally()),
         FakeClock(),
     )

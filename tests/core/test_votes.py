@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.cards import format_tally
 from bot.core.models import ReactionEvent, Tally
 from bot.core.votes import (
     Decision,
@@ -12,7 +13,6 @@ from bot.core.votes import (
     build_tally,
     build_vote_rules,
     describe_decision,
-    describe_tally,
     is_auto_approved,
     normalise_emoji,
     read_reaction,
@@ -93,7 +93,7 @@ def test_votes_from_both_platforms_are_summed_per_platform(rules: VoteRules) -> 
     )
     assert (tally.up, tally.down, tally.net) == (4, 1, 3)
     assert dict(tally.by_platform) == {"discord": 3, "slack": 2}
-    assert describe_tally(tally) == "👍 4 · 👎 1 (Discord 3, Slack 2)"
+    assert format_tally(tally) == "👍 4 · 👎 1 (Discord 3, Slack 2)"
 
 
 def test_one_person_counts_once_across_posts_and_linked_platforms(rules: VoteRules) -> None:

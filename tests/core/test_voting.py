@@ -14,7 +14,7 @@ from bot.core.votes import VoteRules, build_vote_rules
 from bot.core.voting import (
     Throttle,
     VoteFlow,
-    build_basic_card,
+    build_vote_card,
     candidate_origin,
     post_candidates,
 )
@@ -31,6 +31,8 @@ ENV = {
     "VADBOT_DISCORD__MAINTAINER_USERS": "['111']",
     "VADBOT_SLACK__MAINTAINER_GROUPS": "['SMAINT']",
 }
+
+CARD = build_vote_card(VoteRules())
 
 
 @dataclass
@@ -69,7 +71,7 @@ def build_world(rules: VoteRules | None = None) -> World:
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
-        rules, VoteStore(db), candidates, writer, poster, FakeClock(), build_basic_card,
+        rules, VoteStore(db), candidates, writer, poster, FakeClock(), build_vote_card(rules),
         sleep=never,
     )  # fmt: skip
     return World(flow, poster, writer, candidates, candidate)
@@ -101,7 +103,7 @@ async def test_votes_on_both_platforms_are_summed_in_one_edit(world: World) -> N
         await world.flow.on_reaction(event)
     assert world.poster.updated == []  # the window is still open
     await world.flow.aclose()
-    assert footers(world) == ["Candidate #12 · 👍 4 · 👎 1 (Discord 3, Slack 2)"]
+    assert footers(world) == ["👍 4 · 👎 1 (Discord 3, Slack 2)"]
     assert world.poster.updated[0][0] == "candidate:12"
 
 
@@ -111,11 +113,11 @@ async def test_duplicate_and_removed_reactions(world: World) -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "7", "👍"))
     await world.flow.on_reaction(react(DISCORD_POST, "7", "👍"))
     await world.flow.aclose()
-    assert footers(world) == ["Candidate #12 · 👍 2 · 👎 0 (Discord 1, Slack 1)"]
+    assert footers(world) == ["👍 2 · 👎 0 (Discord 1, Slack 1)"]
 
     await world.flow.on_reaction(react(DISCORD_POST, "7", "👍", added=False))
     await world.flow.aclose()
-    assert footers(world)[-1] == "Candidate #12 · 👍 1 · 👎 0 (Slack 1)"
+    assert footers(world)[-1] == "👍 1 · 👎 0 (Slack 1)"
     assert world.flow.tally(12).up == 1
 
 
@@ -140,8 +142,7 @@ async def test_a_maintainers_checkmark_adds_the_paper_and_edits_the_posts(world:
     await world.flow.on_reaction(react(SLACK_POST, "U9", "white_check_mark", roles=("SMAINT",)))
     assert world.writer.calls == [(12, "U9", "slack")]
     assert footers(world) == [
-        "Candidate #12 · ✅ Added to the list by @U9 (Slack) · commit 3f2a9c1"
-        " · catalog/papers/2025/c12.yaml"
+        "✅ Added to the list by @U9 (Slack) · commit 3f2a9c1 · catalog/papers/2025/c12.yaml"
     ]
     decided = world.candidates.get(12)
     assert decided is not None
@@ -166,7 +167,7 @@ async def test_a_rejection_is_final_and_later_votes_are_ignored(world: World) ->
     await world.flow.on_reaction(react(SLACK_POST, "U9", "white_check_mark", roles=("SMAINT",)))
     await world.flow.on_reaction(react(SLACK_POST, "U1", "+1"))
     await world.flow.aclose()
-    assert footers(world) == ["Candidate #12 · ❌ Rejected by @111 (Discord)"]
+    assert footers(world) == ["❌ Rejected by @111 (Discord)"]
     assert world.writer.calls == []
     assert world.candidates.get(12).status == "rejected"  # type: ignore[union-attr]
 
@@ -184,9 +185,7 @@ async def test_auto_approve_at_the_configured_net_votes() -> None:
     assert world.writer.calls == []
     await world.flow.on_reaction(react(SLACK_POST, "U1", "+1"))
     assert world.writer.calls == [(12, "auto-approve", "slack")]
-    assert footers(world)[-1].startswith(
-        "Candidate #12 · ✅ Added to the list by votes (auto-approve)"
-    )
+    assert footers(world)[-1].startswith("✅ Added to the list by votes (auto-approve)")
 
 
 async def test_a_failed_write_keeps_the_candidate_pending_and_alerts(world: World) -> None:
@@ -215,8 +214,8 @@ async def test_reactions_on_other_posts_are_ignored(world: World) -> None:
 
 async def test_new_candidates_are_posted_once_with_reactions(world: World) -> None:
     other = make_candidate(13, "2501.00013", status="rejected")
-    assert await post_candidates([world.candidate, other], world.poster, build_basic_card) == 1
-    await post_candidates([world.candidate], world.poster, build_basic_card)
+    assert await post_candidates([world.candidate, other], world.poster, CARD) == 1
+    await post_candidates([world.candidate], world.poster, CARD)
     [(purpose, key, card)] = world.poster.published
     assert (purpose, key) == ("candidates", "candidate:12")
     assert card.reactions == ("👍", "👎", "✅", "❌")
