@@ -4,11 +4,14 @@ tests use the fakes in `tests/fakes/`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.core.models import Card, MessageRef
+from bot.core.models import Candidate, Card, Match, MessageRef, Paper
+
+if TYPE_CHECKING:
+    from bot.core.arxiv import Feed
 
 # ---------------------------------------------------------------------------- time
 
@@ -57,4 +60,56 @@ class Poster(Protocol):
 
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`, on every platform."""
+        ...
+
+
+# ---------------------------------------------------------------------------- arxiv
+
+
+class FeedSource(Protocol):
+    """arXiv as the watch needs it: the latest announcement and a search over dates."""
+
+    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
+        """The configured categories' feed; `validators` (ETag…) from the last fetch make it
+        conditional, and a 304 comes back as `Feed(not_modified=True)`."""
+        ...
+
+    async def search(self, start: datetime, end: datetime) -> Sequence[Paper]:
+        """Every paper of the keyword query submitted between `start` and `end` (all pages)."""
+        ...
+
+
+class PaperStore(Protocol):
+    """Papers seen and candidates saved, so that nothing is proposed twice."""
+
+    def seen_ids(self, arxiv_ids: Collection[str]) -> set[str]:
+        """Those of `arxiv_ids` (version-less) already seen or already candidates."""
+        ...
+
+    def mark_seen(self, papers: Sequence[Paper], now: datetime) -> None:
+        """Remember papers by version-less id (a later version updates the row)."""
+        ...
+
+    def add_candidate(self, paper: Paper, match: Match, source: str, now: datetime) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        ...
+
+    def get_fact(self, key: str) -> Any:
+        """A small named fact of the watch (last feed day, validators), or None."""
+        ...
+
+    def put_fact(self, key: str, value: Any) -> None:
+        """Store a small named fact (JSON-able)."""
+        ...
+
+
+class KnownPapers(Protocol):
+    """The catalog's papers, as the keys that recognise one already listed."""
+
+    def arxiv_ids(self) -> Collection[str]:
+        """Version-less arXiv ids of the catalog's entries."""
+        ...
+
+    def title_keys(self) -> Collection[str]:
+        """Normalised titles (`normalise_title`) of the catalog's entries."""
         ...
