@@ -37,6 +37,12 @@ def build_user_agent(contact: str) -> str:
     return f"vadbot/{__version__} (+mailto:{contact or 'unknown'})"
 
 
+def rules_from_settings(settings: ArxivSettings, reference_titles: Sequence[str] = ()) -> Rules:
+    """The matching rules of `arxiv.match` (built-in defaults for what is left empty)."""
+    match = settings.match
+    return build_rules(match.groups, match.exclude, match.min_score, reference_titles)
+
+
 def parse_feed_bytes(data: bytes) -> Feed:
     """A Feed from the bytes of an RSS/Atom/API answer; FeedError if it is not a feed."""
     parsed = feedparser.parse(data)
