@@ -72,9 +72,11 @@ _URL = re.compile(
     r"(?:https?://|(?<![\w/.])(?=(?:www\.)?(?:github|gitlab)\.com/))[^\s<>\"'{}|\\^`]+",
     re.IGNORECASE,
 )
-_CODE_HOSTS = re.compile(
-    r"(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|\.github\.io)", re.IGNORECASE
+_CODE_HOSTS = (
+    re.compile(r"//(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/", re.I),
+    re.compile(r"\.github\.io\b", re.IGNORECASE),
 )
+"""Code hosts first, then project pages; any other URL in the abstract comes last."""
 _NOT_CODE = re.compile(r"(?:arxiv\.org|doi\.org|creativecommons\.org)", re.IGNORECASE)
 _ANNOUNCE = {"new", "cross", "replace", "replace-cross"}
 _OLD_TYPES = {"UPDATED": "replace", "CROSS LISTED": "cross"}
@@ -91,9 +93,10 @@ def find_code_url(abstract: str) -> str | None:
     """The code or project URL an abstract gives (GitHub and friends first), or None."""
     urls = [_trim_url(m.group(0)) for m in _URL.finditer(abstract)]
     urls = [u if "://" in u else f"https://{u}" for u in urls if u and not _NOT_CODE.search(u)]
-    for url in urls:
-        if _CODE_HOSTS.search(url):
-            return url
+    for host in _CODE_HOSTS:
+        for url in urls:
+            if host.search(url):
+                return url
     return urls[0] if urls else None
 
 

@@ -118,7 +118,8 @@ async def run_watch(
         except ServiceError as exc:
             errors.append(f"gap {missed[0]}…{missed[-1]}: {exc}")
     candidates = process_papers(found, store, known, rules, now, source="watch")
-    covered = max((d for d in (last, shown, *([] if errors else missed)) if d), default=None)
+    # a failed fill keeps the old day, so the next run asks the API for the whole gap again
+    covered = last if errors else max((d for d in (last, shown, *missed) if d), default=None)
     _remember(store, feed, covered, now)
     return WatchReport(
         candidates=tuple(candidates),
