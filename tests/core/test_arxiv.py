@@ -80,15 +80,18 @@ def test_empty_weekend_feeds_have_a_date_and_no_papers() -> None:
     ):
         feed = parse_feed(feedparser.parse((DATA / name).read_bytes()))
         assert feed.papers == ()
-        assert feed.date is not None and feed.date.weekday() == 6
+        assert feed.date is not None
+        assert feed.date.weekday() == 6
 
 
 def test_old_rss_title_carries_id_and_status() -> None:
     raw = {
-        "title": "Holmes-VAU: Long-term Video Anomaly Understanding. (arXiv:2412.06171v2 [cs.CV] UPDATED)",
+        "title": "Holmes-VAU: Long-term Video Anomaly Understanding. "
+        "(arXiv:2412.06171v2 [cs.CV] UPDATED)",
         "summary": "<p>We study video anomaly\nunderstanding with   MLLMs.</p>",
         "link": "http://arxiv.org/abs/2412.06171",
-        "author": '<a href="http://arxiv.org/a/zhang_h_1">Huaxin Zhang</a>, <a href="x">Xiaohao Xu</a>',
+        "author": '<a href="http://arxiv.org/a/zhang_h_1">Huaxin Zhang</a>, '
+        '<a href="x">Xiaohao Xu</a>',
     }
     paper = parse_entry(raw)
     assert paper is not None
@@ -177,7 +180,8 @@ def test_match_names_the_terms_and_ranks_title_over_abstract() -> None:
     rules = build_rules()
     strong = match_paper(paper("Video Anomaly Detection with Multimodal LLMs"), rules)
     weak = match_paper(paper("A study", "we use an LLM on video to find anomalies"), rules)
-    assert strong is not None and weak is not None
+    assert strong is not None
+    assert weak is not None
     assert strong.terms == ("anomaly", "video", "LLMs")
     assert 0 < weak.score < strong.score <= 1
 
@@ -193,4 +197,5 @@ def test_catalog_similarity_ranks_but_never_gates() -> None:
     near = paper("Towards Long-term Video Anomaly Understanding with LLMs")
     far = paper("Crowd video anomaly scoring with LLMs")
     assert match_paper(near, ranked).score > match_paper(far, ranked).score  # type: ignore[union-attr]
-    assert match_paper(far, plain) is not None and match_paper(far, ranked) is not None
+    assert match_paper(far, plain) is not None
+    assert match_paper(far, ranked) is not None

@@ -58,7 +58,9 @@ async def test_first_run_saves_matching_papers_and_sets_a_baseline() -> None:
     source, store = FakeFeedSource([feed(date(2026, 11, 23), *papers)]), FakePaperStore()
     report = await run_watch(source, store, at(23), NOTHING, RULES)
     assert [c.paper.arxiv_id for c in report.candidates] == [i.arxiv_id for i in VAD_PAPERS]
-    assert report.ok and not report.gap and source.searches == []
+    assert report.ok
+    assert not report.gap
+    assert source.searches == []
     assert store.facts[FEED_DATE_KEY] == "2026-11-23"
     assert store.facts[VALIDATORS_KEY] == {"etag": '"2026-11-23"'}
     assert report.candidates[0].match.terms  # what chat shows as "matched: …"
@@ -75,7 +77,8 @@ async def test_v2_and_cross_list_of_a_seen_paper_are_not_new() -> None:
     await run_watch(source, store, at(23), NOTHING, RULES)
     report = await run_watch(source, store, at(24, 9), NOTHING, RULES)
     assert report.candidates == ()
-    assert report.read == 2 and report.ok
+    assert report.read == 2
+    assert report.ok
     assert store.seen[first.arxiv_id] == 2
     assert source.validators_seen[1] == {"etag": '"2026-11-23"'}
 
@@ -116,7 +119,9 @@ async def test_empty_weekend_feed_is_a_normal_quiet_day() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-20"})
     source = FakeFeedSource([feed(date(2026, 11, 22))])  # Sunday, no items
     report = await run_watch(source, store, at(22, 12), NOTHING, RULES)
-    assert report.ok and not report.stale and report.gap == ()
+    assert report.ok
+    assert not report.stale
+    assert report.gap == ()
     assert source.searches == []
 
 
@@ -125,7 +130,8 @@ async def test_feed_that_did_not_advance_is_stale_and_the_day_is_filled_from_the
     late = as_paper(VAD_PAPERS[2], published=datetime(2026, 11, 23, 15, tzinfo=UTC))
     source = FakeFeedSource([feed(date(2026, 11, 23))], api=[late])
     report = await run_watch(source, store, at(24, 9), NOTHING, RULES)  # Tue: expects Tue's feed
-    assert report.stale and not report.ok
+    assert report.stale
+    assert not report.ok
     assert report.gap == (date(2026, 11, 24),)
     assert [c.paper.arxiv_id for c in report.candidates] == [late.arxiv_id]
 
@@ -144,14 +150,16 @@ async def test_three_missed_weekdays_are_filled_from_the_api() -> None:
     start, end = source.searches[0]
     assert start < missed[0].published < end  # type: ignore[operator]
     assert end == datetime(2026, 11, 18, 20, tzinfo=end.tzinfo)
-    assert report.ok and store.facts[FEED_DATE_KEY] == "2026-11-20"
+    assert report.ok
+    assert store.facts[FEED_DATE_KEY] == "2026-11-20"
 
 
 async def test_failed_gap_fill_is_retried_on_the_next_run() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-16"})
     source = FakeFeedSource([feed(date(2026, 11, 18)), feed(date(2026, 11, 19))], fail_search=True)
     report = await run_watch(source, store, at(18), NOTHING, RULES)
-    assert report.errors and report.gap == ()
+    assert report.errors
+    assert report.gap == ()
     source.fail_search = False
     again = await run_watch(source, store, at(19), NOTHING, RULES)
     assert date(2026, 11, 17) in again.gap
@@ -161,7 +169,9 @@ async def test_not_modified_feed_changes_nothing() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-23", VALIDATORS_KEY: {"etag": '"x"'}})
     source = FakeFeedSource([Feed(papers=(), not_modified=True)])
     report = await run_watch(source, store, at(23, 15), NOTHING, RULES)
-    assert report.not_modified and report.ok and report.candidates == ()
+    assert report.not_modified
+    assert report.ok
+    assert report.candidates == ()
     assert source.validators_seen == [{"etag": '"x"'}]
     assert store.facts[VALIDATORS_KEY] == {"etag": '"x"'}
 
