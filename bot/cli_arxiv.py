@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -241,7 +241,8 @@ def _candidate_json(paper: Paper, match: Match) -> dict[str, Any]:
     return paper_to_json(paper) | {"score": match.score, "terms": list(match.terms)}
 
 
-def _print_candidates(found: Any, out: TextIO = sys.stdout) -> None:
+def _print_candidates(found: Iterable[tuple[Paper, Match]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     for paper, match in found:
         out.write(f"{match.score:.2f}  {paper.arxiv_id}  {paper.title}\n")
         out.write(f"      matched: {' · '.join(match.terms)}   {paper.abs_url}\n")
