@@ -66,7 +66,6 @@ _PREFIX = re.compile(
 )
 _OLD_TITLE = re.compile(r"\s*\(arXiv:\s*([^\s\[)]+)\s*(?:\[([^\]]*)\])?\s*([A-Z ]*?)\s*\)\s*$")
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 _TILDE = re.compile(r"(?<=[\w.,)])~(?=[\w$(])")
 _URL = re.compile(
     r"(?:https?://|(?<![\w/.])(?=(?:www\.)?(?:github|gitlab)\.com/))[^\s<>\"'{}|\\^`]+",
@@ -84,13 +83,19 @@ _OLD_TYPES = {"UPDATED": "replace", "CROSS LISTED": "cross"}
 
 def clean_text(text: str) -> str:
     """Plain one-line text: HTML tags and entities gone, LaTeX `~` and line breaks as spaces."""
-    text = html.unescape(_TAG.sub(" ", text))
-    text = _TILDE.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "~" in text:
+        text = _TILDE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def find_code_url(abstract: str) -> str | None:
     """The code or project URL an abstract gives (GitHub and friends first), or None."""
+    if "://" not in abstract and ".com/" not in abstract:
+        return None  # most abstracts: skip the slower search
     urls = [_trim_url(m.group(0)) for m in _URL.finditer(abstract)]
     urls = [u if "://" in u else f"https://{u}" for u in urls if u and not _NOT_CODE.search(u)]
     for host in _CODE_HOSTS:

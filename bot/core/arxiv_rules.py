@@ -73,6 +73,25 @@ class Group:
 
     name: str
     terms: tuple[Term, ...]
+    literals: tuple[str, ...] = ()
+    """Each term's first word in lowercase: a paper with none of them cannot meet the group,
+    and plain substring search rules out most papers far faster than the patterns."""
+
+    def is_possible(self, lowered: str) -> bool:
+        """False when no term can be present in this lowercased text."""
+        return any(word in lowered for word in self.literals)
+
+    def is_met(self, text: str) -> bool:
+        """True when any term is present in `text`."""
+        return self.is_possible(text.lower()) and any(t.pattern.search(text) for t in self.terms)
+
+
+def build_group(name: str, terms: Sequence[str]) -> Group:
+    """A group of compiled terms and their first words."""
+    compiled = tuple(compile_term(t) for t in terms)
+    # the first word without a final "y", which plurals change ("anomaly" → "anomalies")
+    literals = {re.split(r"[\s\-]+", t.strip().rstrip("*").lower())[0].rstrip("y") for t in terms}
+    return Group(name, compiled, tuple(sorted(w for w in literals if w)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +99,7 @@ class Rules:
     """The gate (groups, exclusions, minimum) and what ranks the papers that pass."""
 
     groups: tuple[Group, ...]
-    exclude: tuple[Term, ...] = ()
+    exclude: Group = field(default_factory=lambda: build_group("exclude", ()))
     min_score: float = DEFAULT_MIN_SCORE
     reference: frozenset[str] = field(default_factory=frozenset)
     """Title words of the catalog's own papers; similarity to them only ranks, never gates."""
@@ -99,8 +118,8 @@ def build_rules(
     """Rules from config values; empty or None means the built-in default of that part."""
     chosen = groups or DEFAULT_GROUPS
     return Rules(
-        groups=tuple(Group(n, tuple(compile_term(t) for t in ts)) for n, ts in chosen.items()),
-        exclude=tuple(compile_term(t) for t in (exclude or DEFAULT_EXCLUDE)),
+        groups=tuple(build_group(name, terms) for name, terms in chosen.items()),
+        exclude=build_group("exclude", exclude or DEFAULT_EXCLUDE),
         min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
         reference=frozenset(w for t in reference_titles for w in _words(t)),
     )
@@ -133,7 +152,11 @@ def _last_word(word: str, prefix: bool, caps: bool) -> str:
 
 def match_paper(paper: Paper, rules: Rules) -> Match | None:
     """Why `paper` passes the rules and how relevant it looks (0–1), or None if it does not."""
-    if any(_hits(t, paper.title) or _hits(t, paper.abstract) for t in rules.exclude):
+    text = f"{paper.title}\n|\n{paper.abstract}"
+    lowered = text.lower()
+    if not all(group.is_possible(lowered) for group in rules.groups):
+        return None
+    if rules.exclude.is_met(text):
         return None
     strengths: list[float] = []
     terms: list[str] = []
