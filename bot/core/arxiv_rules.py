@@ -19,7 +19,7 @@ from bot.core.models import Match, Paper
 
 DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "anomaly": (
-        "anomal*", "abnormal*", "unusual event", "unusual activit*", "unusual behavio*",
+        "video anomal*", "anomal*", "abnormal*", "unusual event", "unusual activit*", "unusual behavio*",
         "VAD", "VAU", "WSVAD", "OVVAD",
     ),
     "video": (
@@ -27,13 +27,14 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "ShanghaiTech", "UBnormal", "CUHK Avenue", "UCSD Ped*", "VAD", "VAU", "WSVAD", "OVVAD",
     ),
     "language model": (
-        "LLM", "MLLM", "VLM", "LVLM", "VLLM", "Video-LLM", "large language model",
-        "language model", "multimodal large", "multi-modal large", "vision-language",
-        "visual-language", "vision and language", "vision-and-language", "GPT*", "ChatGPT",
-        "CLIP", "LLaVA*", "Qwen*", "InternVL*", "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini",
-        "foundation model", "chain-of-thought", "instruction tuning", "instruction-tuned",
-        "text prompt", "textual prompt", "prompt learning", "natural language", "open-vocabulary",
-        "language-guided", "captioning",
+        "multimodal LLM", "multi-modal LLM", "MLLM", "LVLM", "VLLM", "Video-LLM", "VLM", "LLM",
+        "multimodal large language model", "multi-modal large language model",
+        "large language model", "vision-language model", "vision-language", "visual-language",
+        "vision and language", "vision-and-language", "language model", "multimodal large",
+        "multi-modal large", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*",
+        "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "foundation model", "chain-of-thought",
+        "instruction tuning", "instruction-tuned", "text prompt", "textual prompt",
+        "prompt learning", "natural language", "open-vocabulary", "language-guided", "captioning",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""
@@ -52,6 +53,7 @@ _ABSTRACT_WEIGHT = 0.6
 _REPEAT_BONUS = 0.1
 _REFERENCE_SHARE = 0.25
 _WORD = re.compile(r"[a-z0-9]+")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _STOP = frozenset(
     ("a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on",
      "or", "the", "to", "towards", "via", "with", "without")
@@ -173,7 +175,7 @@ def match_paper(paper: Paper, rules: Rules) -> Match | None:
     if rules.reference:
         share = _similarity(paper.title, rules.reference)
         score = (1 - _REFERENCE_SHARE) * strength + _REFERENCE_SHARE * share
-    return Match(round(score, 3), tuple(dict.fromkeys(terms)))
+    return Match(round(score, 3), _distinct(terms))
 
 
 def _group_strength(group: Group, paper: Paper) -> tuple[float, str] | None:
@@ -186,11 +188,19 @@ def _group_strength(group: Group, paper: Paper) -> tuple[float, str] | None:
             continue
         base = _TITLE_WEIGHT if in_title else _ABSTRACT_WEIGHT
         strength = min(1.0, base + _REPEAT_BONUS * (len(in_abstract) - 1 if in_abstract else 0))
-        shown = (in_title or in_abstract)[0]
-        shown = shown if term.caps else shown.lower()
+        shown = _CAPITALISED.sub(lambda m: m.group(0).lower(), (in_title or in_abstract)[0])
         if best is None or strength > best[0]:
             best = (strength, shown)
     return best
+
+
+def _distinct(terms: Sequence[str]) -> tuple[str, ...]:
+    """Terms to show, without one inside another ("video" when "video anomaly" is shown)."""
+    kept: list[str] = []
+    for term in sorted(terms, key=len, reverse=True):
+        if not any(term.casefold() in k.casefold() for k in kept):
+            kept.append(term)
+    return tuple(t for t in terms if t in kept)
 
 
 def _hits(term: Term, text: str) -> list[str]:

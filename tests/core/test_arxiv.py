@@ -182,7 +182,7 @@ def test_match_names_the_terms_and_ranks_title_over_abstract() -> None:
     weak = match_paper(paper("A study", "we use an LLM on video to find anomalies"), rules)
     assert strong is not None
     assert weak is not None
-    assert strong.terms == ("anomaly", "video", "LLMs")
+    assert strong.terms == ("video anomaly", "multimodal LLMs")
     assert 0 < weak.score < strong.score <= 1
 
 
