@@ -19,8 +19,8 @@ from bot.core.models import Match, Paper
 
 DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "anomaly": (
-        "video anomal*", "anomal*", "abnormal*", "unusual event", "unusual activit*", "unusual behavio*",
-        "VAD", "VAU", "WSVAD", "OVVAD",
+        "video anomal*", "anomal*", "abnormal*", "unusual event", "unusual activit*",
+        "unusual behavio*", "VAD", "VAU", "WSVAD", "OVVAD",
     ),
     "video": (
         "video*", "surveillance", "CCTV", "footage", "dashcam", "UCF-Crime", "XD-Violence",
