@@ -5,13 +5,28 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from bot.cli import catalog_dir, print_json
+from bot.cli_history import add_changes_command
+from bot.core.importer import parse_awesome_list
 from bot.core.models import Entry
-from bot.errors import CatalogError
-from bot.infra.yaml_files import load_catalog, parse_catalog, read_catalog_files
+from bot.core.render import render_markdown
+from bot.errors import CatalogError, Problem, UserError
+from bot.infra.yaml_files import (
+    build_catalog_files,
+    load_catalog,
+    parse_catalog,
+    read_catalog_files,
+    write_atomic,
+)
+from bot.progress import Progress
 from bot.settings import Settings
+
+BIG_LIST = 200
+"""Entries from which `import` draws a progress bar."""
 
 
 def register(sub: Any) -> None:
@@ -27,6 +42,28 @@ def register(sub: Any) -> None:
     _catalog_option(listing)
     listing.add_argument("--json", action="store_true", help="a JSON array for scripts")
     listing.set_defaults(handler=run_list)
+
+    importing = commands.add_parser(
+        "import",
+        help="turn an awesome list (Markdown) into catalog files",
+        description="Read an awesome list and write one YAML file per entry plus list.yaml. "
+        "Lines that fit nowhere are reported as LIST.md:line (exit 1); none is dropped silently.",
+    )
+    importing.add_argument("source", metavar="LIST.md", help="the awesome list to read")
+    importing.add_argument("--out", metavar="DIR", required=True, help="catalog folder to write")
+    importing.add_argument(
+        "--force", action="store_true", help="write into a non-empty DIR, replacing its *.yaml"
+    )
+    importing.add_argument("--json", action="store_true", help="a JSON report for scripts")
+    importing.set_defaults(handler=run_import)
+
+    render = commands.add_parser(
+        "render", help="the awesome list as Markdown (stdout, or --out FILE)"
+    )
+    _catalog_option(render)
+    render.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
+    render.set_defaults(handler=run_render)
+    add_changes_command(commands)
 
 
 def _catalog_option(parser: argparse.ArgumentParser) -> None:
@@ -58,3 +95,73 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     data = dataclasses.asdict(entry)
     data["links"] = dict(entry.links)
     return data
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    source, out = Path(args.source), Path(args.out)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read {source}: {exc.strerror}") from exc
+    result = parse_awesome_list(text)
+    problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
+    files = build_catalog_files(result.catalog())
+    _, invalid = parse_catalog(files)
+    problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
+    _prepare_out(out, args.force)
+    with Progress("import", len(files)) as bar:
+        bar.enabled = bar.enabled and len(files) >= BIG_LIST
+        for rel, content in files.items():
+            write_atomic(out / rel, content)
+            bar.advance()
+    _report_import(args, result.entries, len(result.prose), out, problems)
+    return 1 if problems else 0
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    """Refuse a non-empty folder unless --force; with it, old entry files go first."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise UserError(f"{out} is not empty; pass --force to replace its catalog files")
+        for old in out.rglob("*.yaml"):
+            old.unlink()
+
+
+def _report_import(
+    args: argparse.Namespace,
+    entries: tuple[Entry, ...],
+    prose: int,
+    out: Path,
+    problems: list[Problem],
+) -> None:
+    kinds = Counter(e.kind for e in entries)
+    if args.json:
+        print_json(
+            {
+                "out": str(out),
+                "entries": len(entries),
+                "kinds": dict(kinds),
+                "prose": prose,
+                "ids": [e.id for e in entries],
+                "problems": [dataclasses.asdict(p) for p in problems],
+            }
+        )
+    else:
+        counts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        print(f"{out}: {len(entries)} entries ({counts}) and {prose} prose blocks")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} line(s) need a look; see above", file=sys.stderr)
+
+
+def run_render(args: argparse.Namespace, settings: Settings) -> int:
+    markdown = render_markdown(load_catalog(catalog_dir(args, settings)))
+    if args.out:
+        write_atomic(Path(args.out), markdown)
+        print(f"{args.out}: {markdown.count(chr(10))} lines")
+    else:
+        sys.stdout.write(markdown)
+    return 0

@@ -8,10 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.core.models import Candidate, Card, Match, MessageRef, Paper
-
-if TYPE_CHECKING:
-    from bot.core.arxiv import Feed
+from bot.core.models import Card, MessageRef
 
 # ---------------------------------------------------------------------------- time
 
@@ -63,7 +60,75 @@ class Poster(Protocol):
         ...
 
 
-# ---------------------------------------------------------------------------- arxiv
+# ---- history
+
+# Imported here rather than at the top so that each area's section merges without conflicts.
+from bot.core.history import Commit, FileVersion, Step  # noqa: E402
+from bot.core.models import Entry  # noqa: E402
+
+
+class CatalogHistory(Protocol):
+    """The git history of the catalog, read-only. Blocking: call it through a worker thread."""
+
+    def sync(self) -> str | None:
+        """Fetch and fast-forward from the remote, if one is set; the new HEAD. Raises GitError."""
+        ...
+
+    def head(self) -> str | None:
+        """The commit the catalog is read at (None before the first commit)."""
+        ...
+
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        """True when `ancestor` is in the history of `rev`; False when it is unknown."""
+        ...
+
+    def steps(self, since: str | None, until: str) -> Sequence[Step]:
+        """Each commit after `since` up to `until` that touched the catalog, oldest first."""
+        ...
+
+    def snapshot(self, rev: str) -> FileVersion:
+        """Every entry of the catalog at `rev`, and the problems of its unreadable files."""
+        ...
+
+    def last_commit(self, rev: str, path: str) -> Commit | None:
+        """The newest commit up to `rev` that touched the catalog file `path`."""
+        ...
+
+
+class AnnounceState(Protocol):
+    """What the announcer remembers: its cursor, the entries announced, and a few flags."""
+
+    def cursor(self) -> str | None:
+        """The last commit whose entries were all announced, or None before the baseline."""
+        ...
+
+    def set_cursor(self, sha: str) -> None:
+        """Move the cursor (only once the posts up to `sha` are confirmed)."""
+        ...
+
+    def announced(self, entries: Sequence[Entry]) -> set[str]:
+        """The ids among `entries` already announced, by id, arXiv id or normalised title."""
+        ...
+
+    def mark_announced(self, entries: Sequence[Entry], commit: str, at: datetime) -> None:
+        """Remember `entries` as announced in `commit`."""
+        ...
+
+    def flag(self, key: str) -> str | None:
+        """A small remembered fact (e.g. since when the fetch fails), or None."""
+        ...
+
+    def set_flag(self, key: str, value: str | None) -> None:
+        """Remember (or, with None, forget) a small fact."""
+        ...
+
+
+# ---- arxiv
+
+from bot.core.models import Candidate, Match, Paper  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.core.arxiv import Feed
 
 
 class FeedSource(Protocol):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,20 @@ ENTRY_KEY_ORDER = (
 )  # fmt: skip
 
 
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+# Multi-line text as `|` blocks, so summaries and prose stay readable and diff well.
+_BlockDumper: type[yaml.SafeDumper] = type("_BlockDumper", (_Dumper,), {})
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=10**6)
+
+
 def dump_entry(entry: Entry) -> str:
     """YAML text for one entry: keys in a fixed order, empty optional keys left out."""
     data: dict[str, Any] = {}
@@ -128,7 +142,24 @@ def dump_entry(entry: Entry) -> str:
             value = dict(value)
         if value or key in ("id", "kind", "title", "summary"):
             data[key] = value
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return _dump(data)
+
+
+def dump_list(title: str, intro: str, prose: Iterable[ProseBlock]) -> str:
+    """YAML text of `list.yaml`: the list's title, intro and prose blocks."""
+    blocks = [
+        {"id": b.id, "title": b.title, "level": b.level, "order": b.order, "body": b.body}
+        for b in prose
+    ]
+    return _dump({"title": title, "intro": intro, "prose": blocks})
+
+
+def build_catalog_files(catalog: Catalog) -> dict[str, str]:
+    """Every file of a catalog as {relative path: YAML text}, `list.yaml` first."""
+    files = {LIST_FILE: dump_list(catalog.title, catalog.intro, catalog.prose)}
+    for entry in catalog.entries:
+        files[entry_path(entry)] = dump_entry(entry)
+    return files
 
 
 def entry_path(entry: Entry) -> str:

@@ -1,0 +1,430 @@
+"""An awesome list in Markdown → catalog entries and prose (`vadbot catalog import`).
+
+The list is cut into sections at its headings. A heading says what its section holds: entries
+of a kind (papers by default, datasets under "Datasets"/"Benchmarks"), a year or venue for them,
+prose (overview, metrics, related lists), or the table of contents. A heading followed only by
+badges, a `> ` quote and a preview image is itself an entry (the seed's `#### Title` style).
+A thematic break (`---`) followed by text rather than a heading leaves every section.
+Lines that fit nowhere become problems with their line number: no entry is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from bot.core.catalog import make_catalog
+from bot.core.listline import (
+    LineItem,
+    arxiv_id_of,
+    heading_anchor,
+    link_name_for_url,
+    parse_image,
+    parse_line,
+    strip_marker,
+    title_from_url,
+    venue_from_url,
+)
+from bot.core.models import Catalog, Entry, ProseBlock, slugify
+from bot.core.sections import Ctx, Section, heading_context, split_sections
+from bot.core.tables import parse_table
+from bot.errors import Problem
+
+_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
+_DEFAULT_LINK = {"dataset": "project", "resource": "project"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an awesome list holds, and the lines the importer could not place."""
+
+    title: str
+    intro: str
+    entries: tuple[Entry, ...]
+    prose: tuple[ProseBlock, ...]
+    problems: list[Problem]
+
+    def catalog(self) -> Catalog:
+        """The imported list as a Catalog (entries in their stable order)."""
+        return make_catalog(self.title, self.intro, self.entries, self.prose)
+
+
+@dataclass(slots=True)
+class Draft:
+    """An entry while its lines are being read."""
+
+    line: int
+    kind: str
+    item: LineItem
+    ctx: Ctx
+    summary: list[str] = field(default_factory=list)
+    from_heading: bool = False
+
+
+@dataclass(slots=True)
+class _State:
+    drafts: list[Draft] = field(default_factory=list)
+    prose: dict[str, ProseBlock] = field(default_factory=dict)
+    intro: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    toc: list[tuple[int, str, str]] = field(default_factory=list)
+    current: Draft | None = None
+    last_line: int = 0
+    pending: tuple[int, str] | None = None
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem("", line, message))
+
+
+def parse_awesome_list(text: str) -> ImportResult:
+    """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
+    lines = _resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    sections = split_sections(lines)
+    state = _State()
+    title = ""
+    stack: list[Ctx] = [Ctx.top()]
+    for section in sections:
+        if section.level == 1 and not title:
+            title = section.title
+        while len(stack) > 1 and stack[-1].level >= section.level:
+            stack.pop()
+        ctx = heading_context(stack[-1], section, title_section=section.title == title)
+        state.current, state.pending = None, None
+        if ctx.mode == "entry":
+            _heading_entry(state, ctx, section)
+            continue
+        if ctx.mode == "fold":
+            _fold(state, ctx, section)
+        elif ctx.mode == "prose":
+            _open_prose(state, ctx, section)
+        stack.append(ctx)
+        _body(state, stack, section)
+    _toc_orphans(state, sections, len(lines))
+    entries = _build_entries(state)
+    prose = tuple(_tidy(b) for b in state.prose.values())
+    intro = _tidy_text(state.intro)
+    return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
+
+
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
+_REF_USE = re.compile(r"\[((?:!\[[^\]]*\]\([^)]*\)|[^\]])+)\]\[([^\]]*)\]")
+
+
+def _resolve_references(lines: list[str]) -> list[str]:
+    """Reference links (`[pdf][1]` … `[1]: https://…`) made inline; definitions become blank."""
+    refs: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        match = _REF_DEF.match(line)
+        if match:
+            refs[match.group(1).casefold()] = match.group(2)
+            lines[i] = ""
+    if not refs:
+        return lines
+
+    def inline(match: re.Match[str]) -> str:
+        url = refs.get((match.group(2) or match.group(1)).casefold())
+        return match.group(0) if url is None else f"[{match.group(1)}]({url})"
+
+    return [_REF_USE.sub(inline, line) for line in lines]
+
+
+def _body(state: _State, stack: list[Ctx], section: Section) -> None:
+    body = section.body
+    i = 0
+    while i < len(body):
+        number, line = body[i]
+        if line.lstrip().startswith("|"):
+            j = i
+            while j < len(body) and body[j][1].lstrip().startswith("|"):
+                j += 1
+            _table(state, stack[-1], body[i:j])
+            i = j
+            continue
+        if _RULE.match(line):
+            _flush(state, stack[-1])
+            state.current = None
+            if any(text.strip() for _, text in body[i + 1 :]):
+                del stack[1:]  # a break followed by text leaves every section
+        else:
+            _line(state, stack[-1], number, line)
+        i += 1
+    _flush(state, stack[-1])
+
+
+def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
+    if ctx.mode == "toc":
+        match = re.search(r"\[([^\]]+)\]\(#([^)]*)\)", line)
+        if match:
+            state.toc.append((len(line) - len(line.lstrip()), match.group(1), match.group(2)))
+        return
+    if ctx.mode in ("intro", "prose", "fold") and not _is_entry_line(line, ctx):
+        _flush(state, ctx)
+        _prose_line(state, ctx, line)
+        return
+    stripped = line.strip()
+    if not stripped:
+        _flush(state, ctx)
+    elif stripped.startswith(">"):
+        _quote(state, ctx, number, stripped.lstrip(">").strip())
+    elif (image := parse_image(stripped)) is not None:
+        _image(state, number, image[1])
+    else:
+        _item_line(state, ctx, number, line)
+
+
+def _is_entry_line(line: str, ctx: Ctx) -> bool:
+    """In prose, only a line with a `[[paper](…)]`-style link or a badge is an entry."""
+    if ctx.mode != "prose" or not ctx.entries_allowed:
+        return False
+    return bool(re.search(r"\[\[[^\]]+\]\(|\[!\[", line))
+
+
+def _prose_line(state: _State, ctx: Ctx, line: str) -> None:
+    if ctx.mode == "intro" or ctx.prose_id is None:
+        state.intro.append(line)
+        return
+    block = state.prose[ctx.prose_id]
+    state.prose[ctx.prose_id] = replace(block, body=block.body + line + "\n")
+
+
+def _quote(state: _State, ctx: Ctx, number: int, text: str) -> None:
+    current = state.current
+    if current is None:
+        if ctx.prose_id is not None:
+            _prose_line(state, ctx, "> " + text)
+        else:
+            state.problem(number, f"a quote that follows no entry: {text[:60]!r}")
+        return
+    current.summary.append(text)
+    state.last_line = number
+
+
+def _image(state: _State, number: int, source: str) -> None:
+    if state.current is None:
+        state.problem(number, f"an image that follows no entry: {source}")
+    elif state.current.item.preview is None:
+        state.current.item.preview = source
+        state.last_line = number
+
+
+def _item_line(state: _State, ctx: Ctx, number: int, line: str) -> None:
+    indent, text = strip_marker(line)
+    item = parse_line(text)
+    current = state.current
+    attached = current is not None and (
+        state.last_line == number - 1 or (current.from_heading and current.ctx is ctx)
+    )
+    if item.has_links and not item.title:
+        _links_line(state, ctx, number, item, attached)
+    elif item.has_links:
+        _flush(state, ctx)
+        _new(state, ctx, number, item)
+    elif (
+        current is not None
+        and attached
+        and (indent > 0 or current.from_heading or not (current.summary or _is_item(line)))
+    ):
+        current.summary.append(text)
+        state.last_line = number
+    else:
+        _flush(state, ctx)
+        state.pending = (number, text)
+
+
+def _is_item(line: str) -> bool:
+    """A new list item (`- `, `1. `) rather than the continuation of the previous one."""
+    return bool(re.match(r"(?:[-*+]|\d{1,4}[.)])\s", line))
+
+
+def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: bool) -> None:
+    """Links alone on a line: the pending title's, the current entry's, or a bare-URL entry."""
+    if state.pending is not None:
+        line, text = state.pending
+        state.pending = None
+        titled = parse_line(text)
+        titled.links += item.links
+        _merge_facts(titled, item)
+        _new(state, ctx, line, titled)
+        state.last_line = number
+    elif state.current is not None and attached:
+        state.current.item.links += item.links
+        _merge_facts(state.current.item, item)
+        state.last_line = number
+    elif any(url for _, url in item.links):
+        item.title = title_from_url(next(url for _, url in item.links if url))
+        _new(state, ctx, number, item)
+    else:
+        state.problem(number, "links that belong to no entry (empty badge on its own line)")
+
+
+def _merge_facts(into: LineItem, item: LineItem) -> None:
+    into.venue = into.venue or item.venue
+    into.year = into.year or item.year
+    into.arxiv_id = into.arxiv_id or item.arxiv_id
+
+
+def _new(state: _State, ctx: Ctx, number: int, item: LineItem, heading: bool = False) -> None:
+    draft = Draft(number, ctx.kind, item, ctx, from_heading=heading)
+    if item.summary:
+        draft.summary.append(item.summary)
+    state.drafts.append(draft)
+    state.current = draft
+    state.last_line = number
+
+
+def _flush(state: _State, ctx: Ctx) -> None:
+    """Decide on a text line left waiting: a bare name (NWPU-Campus) or unplaceable text."""
+    if state.pending is None:
+        return
+    number, text = state.pending
+    state.pending = None
+    item = parse_line(text)
+    if ctx.mode in ("entries", "top") and _is_name_like(item.title):
+        _new(state, ctx, number, item)
+    elif ctx.prose_id is not None:
+        _prose_line(state, ctx, text)
+    else:
+        state.problem(
+            number, f"text that is neither an entry nor in a prose section: {text[:60]!r}"
+        )
+
+
+def _is_name_like(title: str) -> bool:
+    return 0 < len(title) <= 80 and len(title.split()) <= 8 and not title.endswith((".", "。"))
+
+
+def _heading_entry(state: _State, ctx: Ctx, section: Section) -> None:
+    _flush(state, ctx)
+    item = parse_line(section.title)
+    _new(state, ctx, section.line, item, heading=True)
+    _body(state, [ctx], section)
+    state.current = None
+
+
+def _open_prose(state: _State, ctx: Ctx, section: Section) -> None:
+    assert ctx.prose_id is not None
+    state.prose[ctx.prose_id] = ProseBlock(
+        ctx.prose_id, section.title, "", level=section.level, order=section.line
+    )
+
+
+def _fold(state: _State, ctx: Ctx, section: Section) -> None:
+    _prose_line(state, ctx, f"{'#' * section.level} {section.title}")
+
+
+def _table(state: _State, ctx: Ctx, rows: list[tuple[int, str]]) -> None:
+    _flush(state, ctx)
+    items, problems = parse_table(rows)
+    state.problems += problems
+    for number, item in items:
+        _new(state, ctx, number, item)
+    state.current = None
+
+
+def _toc_orphans(state: _State, sections: list[Section], end: int) -> None:
+    """A contents item with no heading and no children becomes an empty prose block."""
+    anchors = {heading_anchor(s.title) for s in sections}
+    for i, (indent, text, anchor) in enumerate(state.toc):
+        has_children = i + 1 < len(state.toc) and state.toc[i + 1][0] > indent
+        if anchor not in anchors and not has_children:
+            block_id = _unique(slugify(text), set(state.prose))
+            state.prose[block_id] = ProseBlock(block_id, text, "", level=2, order=end + i)
+
+
+def _tidy(block: ProseBlock) -> ProseBlock:
+    return replace(block, body=_tidy_text(block.body.split("\n")))
+
+
+def _tidy_text(lines: list[str]) -> str:
+    """Prose without leading/trailing blank lines, runs of blank lines cut to one."""
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines))
+    return text.strip("\n")
+
+
+def _unique(base: str, taken: set[str], year: int | None = None) -> str:
+    if base not in taken:
+        return base
+    if year and f"{base}-{year}" not in taken:
+        return f"{base}-{year}"
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# ---------------------------------------------------------------------------- entries
+
+
+def _build_entries(state: _State) -> tuple[Entry, ...]:
+    taken: set[str] = set()
+    entries = []
+    for draft in state.drafts:
+        entry = build_entry(draft, state)
+        entry = replace(entry, id=_unique(entry.id, taken, entry.year))
+        taken.add(entry.id)
+        entries.append(entry)
+    return tuple(entries)
+
+
+def build_entry(draft: Draft, state: _State) -> Entry:
+    """An Entry from a draft: links named, venue and year from the line or its headings."""
+    item, ctx = draft.item, draft.ctx
+    links = _name_links(draft, state)
+    venue, year = item.venue, item.year
+    if venue == "arXiv" and ctx.venue:
+        venue = ctx.venue  # an "arXiv 2025" badge under a venue heading is not the venue
+    venue, year = venue or ctx.venue, year or ctx.year
+    if not venue:
+        for url in links.values():
+            venue, found = venue_from_url(url)
+            if venue:
+                year = year or found
+                break
+    arxiv_id = item.arxiv_id or next(filter(None, map(arxiv_id_of, links.values())), None)
+    short = short_name(item.title)
+    return Entry(
+        id=slugify(short, 10) if short else slugify(item.title),
+        kind=draft.kind,
+        title=item.title,
+        venue=venue,
+        year=year,
+        links=links,
+        summary="\n".join(draft.summary).strip(),
+        arxiv_id=arxiv_id,
+        preview=item.preview,
+        short_name=short,
+        section=ctx.section,
+        note=item.note,
+        order=draft.line,
+    )
+
+
+def _name_links(draft: Draft, state: _State) -> dict[str, str]:
+    links: dict[str, str] = {}
+    default = _DEFAULT_LINK.get(draft.kind, "paper")
+    for name, url in draft.item.links:
+        if not url or url in links.values():
+            continue
+        chosen = name or link_name_for_url(url) or default
+        if chosen in links:
+            chosen = "other"
+        if chosen in links:
+            state.problem(draft.line, f"more links than names, dropped {url}")
+            continue
+        links[chosen] = url
+    return links
+
+
+_PAREN_SHORT = re.compile(r"\(([A-Za-z][\w\-+.]{0,24})\)")
+_PREFIX_SHORT = re.compile(r"^\s*([^:：]{1,40}?)\s*[:：]")
+
+
+def short_name(title: str) -> str | None:
+    """The short name a title gives itself: "(LAVAD)", or a "VERA:" prefix of up to 3 words."""
+    for match in _PAREN_SHORT.finditer(title):
+        if any(ch.isupper() for ch in match.group(1)):
+            return match.group(1)
+    prefix = _PREFIX_SHORT.match(title)
+    if prefix and 1 <= len(prefix.group(1).split()) <= 3:
+        return prefix.group(1).strip()
+    return None

@@ -1,0 +1,81 @@
+"""`vadbot catalog changes` and `vadbot announce --once`, run through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.git_repo import CatalogRepo, make_entry
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogRepo:
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    monkeypatch.delenv("VADBOT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return CatalogRepo(tmp_path / "catalog-repo")
+
+
+def test_changes_as_json_name_change_id_fields_commit_and_author(
+    repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = repo.add(make_entry("alpha"), make_entry("gone"))
+    repo.put(make_entry("alpha", venue="ICCV"))
+    repo.put(make_entry("beta"))
+    repo.remove("papers/2025/gone.yaml")
+    sha = repo.commit("A pull request", author="Grace Hopper")
+    code = main(["catalog", "changes", "--since", base, "--json", "--catalog-repo", str(repo.root)])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"change": "added", "id": "beta", "fields": [], "commit": sha, "author": "Grace Hopper"},
+        {
+            "change": "updated",
+            "id": "alpha",
+            "fields": ["venue"],
+            "commit": sha,
+            "author": "Grace Hopper",
+        },
+        {"change": "removed", "id": "gone", "fields": [], "commit": sha, "author": "Grace Hopper"},
+    ]
+
+
+def test_changes_default_to_the_last_announced_commit(
+    repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", "changes", "--catalog-repo", str(repo.root)]) == 1
+    assert "give --since" in capsys.readouterr().err
+    repo.add(make_entry("alpha"))
+    assert main(["announce", "--once", "--catalog-repo", str(repo.root)]) == 0
+    assert "baseline" in capsys.readouterr().out
+    repo.add(make_entry("beta"), author="Grace Hopper")
+    assert main(["catalog", "changes", "--catalog-repo", str(repo.root)]) == 0
+    out = capsys.readouterr().out
+    assert "+ beta" in out
+    assert "alpha" not in out
+
+
+def test_announce_once_prints_the_new_entry_card(
+    repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.add(make_entry("alpha"))
+    main(["announce", "--once", "--catalog-repo", str(repo.root)])
+    capsys.readouterr()
+    sha = repo.add(make_entry("beta", title="Holmes-VAU", summary="长视频异常理解。"))
+    assert main(["announce", "--once", "--catalog-repo", str(repo.root)]) == 0
+    out = capsys.readouterr().out
+    assert "[papers] 📚 New in the list · CVPR 2025\nHolmes-VAU\n长视频异常理解。\n" in out
+    assert f"added by Ada Lovelace in {sha[:7]}" in out
+    assert main(["announce", "--once", "--json", "--catalog-repo", str(repo.root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["report"]["new"], report["posts"]) == ([], [])
+
+
+def test_an_unknown_revision_is_a_user_error(
+    repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.add(make_entry("alpha"))
+    assert main(["catalog", "changes", "--since", "nope", "--catalog-repo", str(repo.root)]) == 1
+    assert "nope: no such commit" in capsys.readouterr().err
