@@ -4,9 +4,9 @@ tests use the fakes in `tests/fakes/`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 from bot.core.models import Card, MessageRef
 
@@ -124,6 +124,9 @@ class AnnounceState(Protocol):
 
 
 # ---- arxiv
+
+from collections.abc import Collection, Mapping  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from bot.core.models import Candidate, Match, Paper  # noqa: E402
 
