@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -66,6 +67,9 @@ _PREFIX = re.compile(
 )
 _OLD_TITLE = re.compile(r"\s*\(arXiv:\s*([^\s\[)]+)\s*(?:\[([^\]]*)\])?\s*([A-Z ]*?)\s*\)\s*$")
 _TAG = re.compile(r"<[^>]+>")
+_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303",
+            "c": "\u0327", "v": "\u030c", "=": "\u0304", "u": "\u0306", ".": "\u0307"}  # fmt: skip
+_ACCENT = re.compile(r"\{?\\(['`\"^~=.]|[cvu](?=[\s{]))\s*\{?([A-Za-z])\}?\}?")
 _TILDE = re.compile(r"(?<=[\w.,)])~(?=[\w$(])")
 _URL = re.compile(
     r"(?:https?://|(?<![\w/.])(?=(?:www\.)?(?:github|gitlab)\.com/))[^\s<>\"'{}|\\^`]+",
@@ -87,9 +91,16 @@ def clean_text(text: str) -> str:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    if "\\" in text:
+        text = _ACCENT.sub(_accented, text)
     if "~" in text:
         text = _TILDE.sub(" ", text)
     return " ".join(text.split())
+
+
+def _accented(found: re.Match[str]) -> str:
+    """`\\'e` or `{\\"o}` as the letter with its accent (author names are full of them)."""
+    return unicodedata.normalize("NFC", found.group(2) + _ACCENTS[found.group(1)])
 
 
 def find_code_url(abstract: str) -> str | None:

@@ -112,6 +112,12 @@ def test_latex_whitespace_and_entities_are_cleaned() -> None:
     assert clean_text("Theorems~1, 2 and\n  3 &amp; $p$") == "Theorems 1, 2 and 3 & $p$"
 
 
+def test_latex_accents_in_names_become_letters() -> None:
+    papers = feed_of("rss_atom_cs.AI_2025-08-20_zotero-arxiv-daily.xml")
+    assert papers[2].authors == ("Paulo André Lima de Castro",)
+    assert clean_text(r'Fran\c{c}ois G\"{o}khan \v{S}imon') == "François Gökhan Šimon"
+
+
 @pytest.mark.parametrize(
     ("abstract", "url"),
     [
