@@ -115,7 +115,7 @@ def test_latex_whitespace_and_entities_are_cleaned() -> None:
 def test_latex_accents_in_names_become_letters() -> None:
     papers = feed_of("rss_atom_cs.AI_2025-08-20_zotero-arxiv-daily.xml")
     assert papers[2].authors == ("Paulo André Lima de Castro",)
-    assert clean_text(r'Fran\c{c}ois G\"{o}khan \v{S}imon') == "François Gökhan Šimon"
+    assert clean_text(r"Fran\c{c}ois G\"{o}khan \v{S}imon") == "François Gökhan Šimon"
 
 
 @pytest.mark.parametrize(
