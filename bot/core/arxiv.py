@@ -132,10 +132,11 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
     found = None
     old = _OLD_TITLE.search(title)
     if old:  # the pre-2024 feed puts id, category and status in the title
-        title = title[: old.start()]
+        title = title[: old.start()].removesuffix(".")  # that feed adds ". (arXiv:…)"
         found = parse_arxiv_id(old.group(1))
         announce = announce or _OLD_TYPES.get(old.group(3).strip(), "new")
-        categories = categories or [old.group(2)] if old.group(2) else categories
+        if not categories and old.group(2):
+            categories = [old.group(2)]
     prefix = _PREFIX.match(summary)
     if prefix:
         found = found or parse_arxiv_id(prefix.group(1))
