@@ -102,28 +102,11 @@ def test_old_rss_title_carries_id_and_status() -> None:
     assert paper.authors == ("Huaxin Zhang", "Xiaohao Xu")
 
 
-OLD_RSS = """<?xml version="1.0" encoding="UTF-8"?>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
- xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:syn="http://purl.org/rss/1.0/modules/syndication/">
-<channel rdf:about="http://arxiv.org/">
-<title>cs.CV updates on arXiv.org</title><link>http://arxiv.org/</link>
-<description rdf:parseType="Literal">Computer Science -- Computer Vision</description>
-<dc:date>2023-11-20T20:30:00-05:00</dc:date>
-<items><rdf:Seq><rdf:li rdf:resource="http://arxiv.org/abs/2311.10001" /></rdf:Seq></items>
-</channel>
-<item rdf:about="http://arxiv.org/abs/2311.10001">
-<title>Open-Vocabulary Video Anomaly Detection. (arXiv:2311.10001v2 [cs.CV] CROSS LISTED)</title>
-<link>http://arxiv.org/abs/2311.10001</link>
-<description rdf:parseType="Literal">&lt;p&gt;We detect &lt;b&gt;anomalies&lt;/b&gt; with CLIP.&lt;/p&gt;</description>
-<dc:creator> &lt;a href="http://arxiv.org/find/cs/1/au:+Wu_P/0/1/0/all/0/1"&gt;Peng Wu&lt;/a&gt;, &lt;a href="x"&gt;Xuerong Zhou&lt;/a&gt;</dc:creator>
-</item>
-</rdf:RDF>"""
-"""The pre-2024 RSS 1.0 layout (no sample of it survives in tests/data; written after arXiv's
-old feed format, which put the id, category and status in the title)."""
-
-
 def test_old_rss_feed_reads_through_feedparser() -> None:
-    feed = parse_feed(feedparser.parse(OLD_RSS.encode()))
+    # written after arXiv's pre-2024 RSS 1.0 layout: no real sample of it survives
+    feed = parse_feed(
+        feedparser.parse((DATA / "rss1_old_format_written_for_tests.xml").read_bytes())
+    )
     (paper,) = feed.papers
     assert (paper.arxiv_id, paper.version, paper.announce_type) == ("2311.10001", 2, "cross")
     assert paper.title == "Open-Vocabulary Video Anomaly Detection"
