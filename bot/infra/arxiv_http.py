@@ -184,6 +184,8 @@ class ArxivClient:
                     failure, wait = "timed out", self._backoff(attempt)
                 except httpx.TransportError as exc:
                     failure, wait = f"unreachable ({type(exc).__name__})", self._backoff(attempt)
+                except httpx.HTTPError as exc:  # redirect loops, undecodable bodies: not transient
+                    raise FeedError(f"arXiv request failed ({type(exc).__name__})") from exc
                 else:
                     if response.status_code < 400:
                         return response

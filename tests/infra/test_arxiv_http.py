@@ -177,3 +177,14 @@ async def test_fetch_by_ids_accepts_any_form_of_id() -> None:
     assert seen[0].url.params["id_list"] == "2611.01234,2611.02345"
     assert [p.title for p in papers] == [VAD_PAPERS[0].title, VAD_PAPERS[1].title]
     assert papers[0].code_url == "https://github.com/lab/rare"
+
+
+async def test_connection_refused_is_retried_then_reported() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    timeline = Timeline()
+    async with client_for(handler, timeline, max_retries=2) as client:
+        with pytest.raises(FeedError, match="unreachable"):
+            await client.fetch_latest({})
+    assert len(timeline.sleeps) == 2
