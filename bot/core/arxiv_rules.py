@@ -28,13 +28,15 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     ),
     "language model": (
         "multimodal LLM", "multi-modal LLM", "MLLM", "LVLM", "VLLM", "Video-LLM", "VLM", "LLM",
+        "LMM", "Video-LMM", "large multimodal", "large multi-modal", "language-image",
         "multimodal large language model", "multi-modal large language model",
         "large language model", "vision-language model", "vision-language", "visual-language",
         "vision and language", "vision-and-language", "language model", "multimodal large",
         "multi-modal large", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*",
         "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "foundation model", "chain-of-thought",
         "instruction tuning", "instruction-tuned", "text prompt", "textual prompt",
-        "prompt learning", "natural language", "open-vocabulary", "language-guided", "captioning",
+        "prompt learning", "natural language", "text description*", "textual description*",
+        "textual explanation*", "open-vocabulary", "language-guided", "captioning",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""
