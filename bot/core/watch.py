@@ -108,15 +108,9 @@ async def run_watch(
         return WatchReport(expected_date=expected, errors=(f"feed: {exc}",))
     shown = last if feed.not_modified else feed.date
     stale = shown is None or shown < expected
-    found = list(feed.papers)
     missed = _missed_days(last, shown, expected)
-    errors: list[str] = []
-    if missed:
-        try:
-            start = announcement_time(missed[0]) - SUBMISSION_MARGIN
-            found += await source.search(start, announcement_time(missed[-1]))
-        except ServiceError as exc:
-            errors.append(f"gap {missed[0]}…{missed[-1]}: {exc}")
+    filled, errors = await _fill_gap(source, missed)
+    found = [*feed.papers, *filled]
     candidates = process_papers(found, store, known, rules, now, source="watch")
     # a failed fill keeps the old day, so the next run asks the API for the whole gap again
     covered = last if errors else max((d for d in (last, shown, *missed) if d), default=None)
@@ -131,6 +125,17 @@ async def run_watch(
         gap=() if errors else missed,
         errors=tuple(errors),
     )
+
+
+async def _fill_gap(source: FeedSource, missed: Sequence[date]) -> tuple[list[Paper], list[str]]:
+    """Papers of the missed feed days from the API (submitted up to their announcement)."""
+    if not missed:
+        return [], []
+    start = announcement_time(missed[0]) - SUBMISSION_MARGIN
+    try:
+        return list(await source.search(start, announcement_time(missed[-1]))), []
+    except ServiceError as exc:
+        return [], [f"gap {missed[0]}…{missed[-1]}: {exc}"]
 
 
 def _missed_days(last: date | None, shown: date | None, expected: date) -> tuple[date, ...]:
