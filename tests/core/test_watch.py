@@ -14,6 +14,7 @@ from bot.core.watch import (
     VALIDATORS_KEY,
     CatalogPapers,
     build_known_papers,
+    describe,
     expected_feed_date,
     run_watch,
 )
@@ -182,3 +183,13 @@ async def test_feed_failure_is_reported_and_remembers_nothing() -> None:
     report = await run_watch(source, store, at(23), NOTHING, RULES)
     assert report.errors == ("feed: arXiv answered 503 ×5",)
     assert store.facts == {FEED_DATE_KEY: "2026-11-20"}
+
+
+async def test_report_describes_stale_feeds_gaps_and_errors_in_words() -> None:
+    store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-20"})
+    source = FakeFeedSource([feed(date(2026, 11, 20))], fail_search=True)
+    report = await run_watch(source, store, at(24), NOTHING, RULES)
+    lines = describe(report)
+    assert lines[0] == "0 new candidate(s) from 0 paper(s)"
+    assert "feed is stale: shows 2026-11-20, expected 2026-11-24" in lines
+    assert any(line.startswith("error: gap 2026-11-23…2026-11-24") for line in lines)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
@@ -188,3 +189,15 @@ async def test_connection_refused_is_retried_then_reported() -> None:
         with pytest.raises(FeedError, match="unreachable"):
             await client.fetch_latest({})
     assert len(timeline.sleeps) == 2
+
+
+async def test_retry_after_as_an_http_date_is_honoured() -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    answers = [
+        httpx.Response(503, headers={"Retry-After": later}),
+        httpx.Response(200, content=RSS),
+    ]
+    timeline = Timeline()
+    async with client_for(lambda r: answers.pop(0), timeline) as client:
+        await client.fetch_latest({})
+    assert 50 < timeline.sleeps[0] <= 60
