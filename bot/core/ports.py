@@ -181,3 +181,11 @@ class KnownPapers(Protocol):
     def title_keys(self) -> Collection[str]:
         """Normalised titles (`normalise_title`) of the catalog's entries."""
         ...
+
+
+class PaperLookup(Protocol):
+    """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
+        """The papers with these ids (any form: 2401.05702, v2, abs/pdf URL); unknown ids omitted."""
+        ...
