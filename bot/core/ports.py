@@ -187,5 +187,5 @@ class PaperLookup(Protocol):
     """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
 
     async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
-        """The papers with these ids (any form: 2401.05702, v2, abs/pdf URL); unknown ids omitted."""
+        """The papers with these ids (2401.05702, with a version, abs or pdf URL); unknown: none."""
         ...
