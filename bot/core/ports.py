@@ -187,5 +187,5 @@ class PaperLookup(Protocol):
     """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
 
     async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
-        """The papers with these ids (2401.05702, with a version, abs or pdf URL); unknown: none."""
+        """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
         ...
