@@ -125,6 +125,8 @@ def _trim_url(url: str) -> str:
 
 def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
     """A Paper from one feed or API entry (feedparser's keys), or None if it names no arXiv id."""
+    if "/api/errors" in str(raw.get("id") or ""):
+        return None  # the API's way of saying "no such id"
     title = str(raw.get("title") or "")
     summary = str(raw.get("summary") or raw.get("description") or "")
     announce: str = str(raw.get("arxiv_announce_type") or "").strip().lower()
