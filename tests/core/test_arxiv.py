@@ -219,3 +219,12 @@ def test_catalog_similarity_ranks_but_never_gates() -> None:
     assert match_paper(near, ranked).score > match_paper(far, ranked).score  # type: ignore[union-attr]
     assert match_paper(far, plain) is not None
     assert match_paper(far, ranked) is not None
+
+
+def test_api_error_entry_is_not_a_paper() -> None:
+    raw = {
+        "id": "http://arxiv.org/api/errors#incorrect_id_format_for_2611.9999x",
+        "title": "Error",
+        "summary": "incorrect id format for 2611.9999x",
+    }
+    assert parse_entry(raw) is None
