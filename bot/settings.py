@@ -116,6 +116,12 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchSettings:
+    index_path: str = ""
+    results: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     format: Literal["text", "json"] = "text"
@@ -144,6 +150,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     votes: VoteSettings = field(default_factory=VoteSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     log: LogSettings = field(default_factory=LogSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: str = "."

@@ -123,6 +123,23 @@ class AnnounceState(Protocol):
         ...
 
 
+# ---- search
+
+from bot.core.search_postings import IndexSnapshot  # noqa: E402
+
+
+class SearchIndexStore(Protocol):
+    """Keeps the search index between runs, so that a restart does not re-read every entry."""
+
+    def load(self) -> IndexSnapshot | None:
+        """The saved index, or None when there is none (or it cannot be read)."""
+        ...
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Replace the saved index, atomically."""
+        ...
+
+
 # ---- arxiv
 
 from collections.abc import Collection, Mapping  # noqa: E402
