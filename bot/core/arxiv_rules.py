@@ -20,11 +20,13 @@ from bot.core.models import Match, Paper
 DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "anomaly": (
         "video anomal*", "anomal*", "abnormal*", "unusual event", "unusual activit*",
-        "unusual behavio*", "VAD", "VAU", "WSVAD", "OVVAD",
+        "unusual behavio*", "VAD", "VAU", "WSVAD", "OVVAD", "accident*", "crash*", "violen*",
+        "crime*", "criminal", "UCF-Crime", "XD-Violence", "UBnormal", "UCSD Ped*",
     ),
     "video": (
-        "video*", "surveillance", "CCTV", "footage", "dashcam", "UCF-Crime", "XD-Violence",
-        "ShanghaiTech", "UBnormal", "CUHK Avenue", "UCSD Ped*", "VAD", "VAU", "WSVAD", "OVVAD",
+        "video*", "surveillance", "CCTV", "footage", "dashcam", "camera*", "UCF-Crime",
+        "XD-Violence", "ShanghaiTech", "UBnormal", "CUHK Avenue", "UCSD Ped*", "VAD", "VAU",
+        "WSVAD", "OVVAD",
     ),
     "language model": (
         "multimodal LLM", "multi-modal LLM", "MLLM", "LVLM", "VLLM", "Video-LLM", "VLM", "LLM",
@@ -35,8 +37,9 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "multi-modal large", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*",
         "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "foundation model", "chain-of-thought",
         "instruction tuning", "instruction-tuned", "text prompt", "textual prompt",
-        "prompt learning", "natural language", "text description*", "textual description*",
-        "textual explanation*", "open-vocabulary", "language-guided", "captioning",
+        "prompt learning", "natural language", "language description*", "text description*",
+        "textual description*", "textual explanation*", "open-vocabulary", "language-guided",
+        "captioning",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""

@@ -122,7 +122,7 @@ class ArxivClient:
 
     def search_query(self, start: datetime, end: datetime) -> str:
         """The keyword query over submission dates, restricted to the configured categories."""
-        terms = " OR ".join(_query_term(t) for t in self.rules.query_terms())
+        terms = " OR ".join(q for t in self.rules.query_terms() if (q := _query_term(t)))
         cats = " OR ".join(f"cat:{c}" for c in self.settings.categories)
         dates = f"submittedDate:[{_stamp(start)} TO {_stamp(end)}]"
         return f"({terms}) AND ({cats}) AND {dates}"
@@ -226,9 +226,12 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), MAX_BACKOFF)
 
 
-def _query_term(term: str) -> str:
+def _query_term(term: str) -> str | None:
+    """A term in arXiv's query syntax; None for a wildcard phrase, which it cannot search."""
     text = term.replace("-", " ")
-    return f'all:"{text}"' if " " in text else f"all:{text}"
+    if " " not in text:
+        return f"all:{text}"
+    return None if "*" in text else f'all:"{text}"'
 
 
 def _stamp(when: datetime) -> str:
