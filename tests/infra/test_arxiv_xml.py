@@ -8,6 +8,7 @@ import feedparser
 import pytest
 
 from bot.core.arxiv import parse_feed
+from bot.errors import FeedError
 from bot.infra.arxiv_xml import parse_known_layout
 from tests.fakes.arxiv import VAD_PAPERS, api_feed
 
@@ -34,3 +35,13 @@ def test_built_api_answer_agrees_too() -> None:
 def test_old_rss1_feed_is_left_to_feedparser() -> None:
     data = (DATA / "rss1_old_format_written_for_tests.xml").read_bytes()
     assert parse_known_layout(data) is None
+
+
+def test_entity_bomb_is_a_feed_error_not_a_hang() -> None:
+    levels = ['<!ENTITY l0 "lol">'] + [
+        f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10)
+    ]
+    bomb = f"<?xml version='1.0'?><!DOCTYPE x [{''.join(levels)}]><rss><channel><item>"
+    bomb += "<title>&l9;</title></item></channel></rss>"
+    with pytest.raises(FeedError, match="broken feed"):
+        parse_known_layout(bomb.encode())
