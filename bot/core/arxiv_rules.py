@@ -21,7 +21,9 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "anomaly": (
         "video anomal*", "anomal*", "abnormal*", "unusual event", "unusual activit*",
         "unusual behavio*", "VAD", "VAU", "WSVAD", "OVVAD", "accident*", "crash*", "violen*",
-        "crime*", "criminal", "UCF-Crime", "XD-Violence", "UBnormal", "UCSD Ped*",
+        "crime*", "criminal", "UCF-Crime", "XD-Violence", "UBnormal", "UCSD Ped*", "suspicious",
+        "incident*", "hazard*", "unexpected event*", "rare event*", "irregular*", "shoplifting",
+        "vandalism", "robbery", "assault*",
     ),
     "video": (
         "video*", "surveillance", "CCTV", "footage", "dashcam", "camera*", "UCF-Crime",
@@ -35,7 +37,8 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "large language model", "vision-language model", "vision-language", "visual-language",
         "vision and language", "vision-and-language", "language model", "multimodal large",
         "multi-modal large", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*",
-        "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "foundation model", "chain-of-thought",
+        "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "Gemma*", "LLaMA*", "InternLM*",
+        "MiniCPM*", "DeepSeek*", "Claude", "foundation model", "chain-of-thought",
         "instruction tuning", "instruction-tuned", "text prompt", "textual prompt",
         "prompt learning", "natural language", "language description*", "text description*",
         "textual description*", "textual explanation*", "open-vocabulary", "language-guided",
@@ -46,7 +49,7 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     "voice activity detection", "valence-arousal", "industrial anomaly", "defect detection",
-    "MVTec", "log anomaly", "time-series anomaly", "time series anomaly",
+    "MVTec", "VisA", "Real-IAD", "log anomaly", "time-series anomaly", "time series anomaly",
 )  # fmt: skip
 """A paper mentioning any of these is a look-alike, never a candidate."""
 
