@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+from bot.core.catalog import ENTRY_KEYS
+from bot.core.models import LINK_NAMES
 from bot.core.render import render_markdown
-from bot.infra.yaml_files import load_catalog
+from bot.infra.yaml_files import load_catalog, parse_catalog
 
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"
 
@@ -19,3 +21,15 @@ def test_committed_readme_is_the_rendered_catalog() -> None:
     assert actual == expected, (
         "catalog/README.md is stale: run `vadbot catalog render --out catalog/README.md`"
     )
+
+
+def test_schema_documents_every_key_and_link_name_and_its_example_is_valid() -> None:
+    schema = (CATALOG / "SCHEMA.md").read_text(encoding="utf-8")
+    for key in ENTRY_KEYS:
+        assert f"| `{key}` |" in schema, key
+    for name in LINK_NAMES:
+        assert f"`{name}`" in schema, name
+    example = schema.split("```yaml\n", 1)[1].split("```", 1)[0]
+    catalog, problems = parse_catalog({"papers/2024/vadclip.yaml": example})
+    assert problems == []
+    assert catalog.entries[0].arxiv_id == "2308.11681"

@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.core.models import KINDS, LINK_NAMES, Catalog, Entry, ProseBlock, normalise_title
 
+_URL = re.compile(r"https?://[^\s/?#@]*\.[^\s/?#]*[^\s/?#.](?:[/?#]\S*)?\Z", re.IGNORECASE)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARXIV_ID_PATTERN = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})$")
 MIN_YEAR = 1950
@@ -65,8 +65,10 @@ def _unknown_keys(
 def _check_types(raw: Mapping[str, Any]) -> list[KeyProblem]:
     problems: list[KeyProblem] = []
     for key in TEXT_KEYS:
-        if raw.get(key) is not None and not isinstance(raw[key], str):
-            problems.append((key, f"'{key}' must be text, not {type(raw[key]).__name__}"))
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            hint = f" (put it in quotes: '{value}')" if isinstance(value, int | float) else ""
+            problems.append((key, f"'{key}' must be text, not {type(value).__name__}{hint}"))
     for key in LIST_KEYS:
         value = raw.get(key)
         if value is not None and not (
@@ -105,17 +107,18 @@ def _check_values(raw: Mapping[str, Any], path: str, max_year: int) -> list[KeyP
     if isinstance(links, Mapping):
         problems += _unknown_keys(links, LINK_NAMES, "links.")
         for name, url in links.items():
-            if not is_url(url):
+            if url is None or url == "":
+                problems.append(
+                    (f"links.{name}", f"links.{name} is empty: give a URL or remove it")
+                )
+            elif not is_url(url):
                 problems.append((f"links.{name}", f"links.{name} is not an http(s) URL: {url!r}"))
     return problems
 
 
 def is_url(value: Any) -> bool:
     """An absolute http(s) URL with a host and no spaces."""
-    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and "." in parts.netloc
+    return isinstance(value, str) and _URL.match(value) is not None
 
 
 def _build_entry(raw: Mapping[str, Any], path: str) -> Entry:
@@ -169,22 +172,36 @@ def build_prose(raw: Any) -> tuple[str, str, tuple[ProseBlock, ...], list[KeyPro
     if not isinstance(raw, Mapping):
         return "", "", (), [("", "the list file must be a mapping (title, intro, prose)")]
     problems = list(_unknown_keys(raw, ("title", "intro", "prose"), ""))
+    prose = raw.get("prose") or []
+    if not isinstance(prose, list):
+        return "", "", (), [*problems, ("prose", "'prose' must be a list of blocks (- id: …)")]
     blocks: list[ProseBlock] = []
-    for i, block in enumerate(raw.get("prose") or ()):
-        if not isinstance(block, Mapping) or not isinstance(block.get("id"), str):
-            problems.append((f"prose[{i}]", "each prose block needs at least an id and a body"))
-            continue
-        problems += _unknown_keys(block, ("id", "title", "body", "level", "order"), "prose.")
-        blocks.append(
-            ProseBlock(
-                id=block["id"],
-                title=str(block.get("title") or ""),
-                body=str(block.get("body") or ""),
-                level=int(block.get("level") or 2),
-                order=int(block.get("order") or i),
-            )
-        )
+    for i, block in enumerate(prose):
+        found, block_problems = _prose_block(i, block)
+        problems += block_problems
+        if found is not None:
+            blocks.append(found)
     return str(raw.get("title") or ""), str(raw.get("intro") or ""), tuple(blocks), problems
+
+
+def _prose_block(i: int, block: Any) -> tuple[ProseBlock | None, list[KeyProblem]]:
+    where = f"prose[{i}]"
+    if not isinstance(block, Mapping) or not isinstance(block.get("id"), str):
+        return None, [(where, "each prose block needs at least an id and a body")]
+    problems = list(_unknown_keys(block, ("id", "title", "body", "level", "order"), f"{where}."))
+    for key in ("level", "order"):
+        value = block.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            problems.append((f"{where}.{key}", f"'{key}' must be a whole number"))
+    if problems:
+        return None, problems
+    return ProseBlock(
+        id=block["id"],
+        title=str(block.get("title") or ""),
+        body=str(block.get("body") or ""),
+        level=block.get("level") or 2,
+        order=block.get("order") or i,
+    ), []
 
 
 def sorted_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:

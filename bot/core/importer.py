@@ -14,24 +14,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.core.catalog import make_catalog
-from bot.core.listline import (
-    LineItem,
-    arxiv_id_of,
-    heading_anchor,
-    link_name_for_url,
-    parse_image,
-    parse_line,
-    strip_marker,
-    title_from_url,
-    venue_from_url,
-)
+from bot.core.drafts import Draft, build_entries, unique_id
+from bot.core.listline import LineItem, parse_line, title_from_url
+from bot.core.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
 from bot.core.models import Catalog, Entry, ProseBlock, slugify
 from bot.core.sections import Ctx, Section, heading_context, split_sections
 from bot.core.tables import parse_table
 from bot.errors import Problem
 
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_DEFAULT_LINK = {"dataset": "project", "resource": "project"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +38,6 @@ class ImportResult:
     def catalog(self) -> Catalog:
         """The imported list as a Catalog (entries in their stable order)."""
         return make_catalog(self.title, self.intro, self.entries, self.prose)
-
-
-@dataclass(slots=True)
-class Draft:
-    """An entry while its lines are being read."""
-
-    line: int
-    kind: str
-    item: LineItem
-    ctx: Ctx
-    summary: list[str] = field(default_factory=list)
-    from_heading: bool = False
 
 
 @dataclass(slots=True)
@@ -78,58 +57,41 @@ class _State:
 
 def parse_awesome_list(text: str) -> ImportResult:
     """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
-    lines = _resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    lines = resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     sections = split_sections(lines)
     state = _State()
     title = ""
     stack: list[Ctx] = [Ctx.top()]
-    for section in sections:
+    for k, section in enumerate(sections):
+        leaf = k + 1 == len(sections) or sections[k + 1].level <= section.level
         if section.level == 1 and not title:
             title = section.title
         while len(stack) > 1 and stack[-1].level >= section.level:
             stack.pop()
-        ctx = heading_context(stack[-1], section, title_section=section.title == title)
+        ctx = heading_context(stack[-1], section, section.title == title, leaf)
         state.current, state.pending = None, None
         if ctx.mode == "entry":
-            _heading_entry(state, ctx, section)
-            continue
-        if ctx.mode == "fold":
+            _flush(state, ctx)
+            _new(state, ctx, section.line, parse_line(section.title), heading=True)
+        elif ctx.mode == "fold":
             _fold(state, ctx, section)
         elif ctx.mode == "prose":
             _open_prose(state, ctx, section)
-        stack.append(ctx)
-        _body(state, stack, section)
+        if ctx.mode != "entry":
+            stack.append(ctx)
+        if _body(state, ctx, section):
+            del stack[1:]  # a break followed by text leaves every section
     _toc_orphans(state, sections, len(lines))
-    entries = _build_entries(state)
+    entries = build_entries(state.drafts, state.problems)
     prose = tuple(_tidy(b) for b in state.prose.values())
     intro = _tidy_text(state.intro)
     return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
 
 
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
-_REF_USE = re.compile(r"\[((?:!\[[^\]]*\]\([^)]*\)|[^\]])+)\]\[([^\]]*)\]")
-
-
-def _resolve_references(lines: list[str]) -> list[str]:
-    """Reference links (`[pdf][1]` … `[1]: https://…`) made inline; definitions become blank."""
-    refs: dict[str, str] = {}
-    for i, line in enumerate(lines):
-        match = _REF_DEF.match(line)
-        if match:
-            refs[match.group(1).casefold()] = match.group(2)
-            lines[i] = ""
-    if not refs:
-        return lines
-
-    def inline(match: re.Match[str]) -> str:
-        url = refs.get((match.group(2) or match.group(1)).casefold())
-        return match.group(0) if url is None else f"[{match.group(1)}]({url})"
-
-    return [_REF_USE.sub(inline, line) for line in lines]
-
-
-def _body(state: _State, stack: list[Ctx], section: Section) -> None:
+def _body(state: _State, ctx: Ctx, section: Section) -> bool:
+    """Read a section's lines; True when a thematic break followed by text left the section."""
     body = section.body
+    left = False
     i = 0
     while i < len(body):
         number, line = body[i]
@@ -137,18 +99,19 @@ def _body(state: _State, stack: list[Ctx], section: Section) -> None:
             j = i
             while j < len(body) and body[j][1].lstrip().startswith("|"):
                 j += 1
-            _table(state, stack[-1], body[i:j])
+            _table(state, ctx, body[i:j])
             i = j
             continue
-        if _RULE.match(line):
-            _flush(state, stack[-1])
+        if _RULE.match(line) and ctx.mode not in ("intro", "toc"):
+            _flush(state, ctx)
             state.current = None
             if any(text.strip() for _, text in body[i + 1 :]):
-                del stack[1:]  # a break followed by text leaves every section
+                ctx, left = Ctx.top(), True
         else:
-            _line(state, stack[-1], number, line)
+            _line(state, ctx, number, line)
         i += 1
-    _flush(state, stack[-1])
+    _flush(state, ctx)
+    return left
 
 
 def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
@@ -293,14 +256,6 @@ def _is_name_like(title: str) -> bool:
     return 0 < len(title) <= 80 and len(title.split()) <= 8 and not title.endswith((".", "。"))
 
 
-def _heading_entry(state: _State, ctx: Ctx, section: Section) -> None:
-    _flush(state, ctx)
-    item = parse_line(section.title)
-    _new(state, ctx, section.line, item, heading=True)
-    _body(state, [ctx], section)
-    state.current = None
-
-
 def _open_prose(state: _State, ctx: Ctx, section: Section) -> None:
     assert ctx.prose_id is not None
     state.prose[ctx.prose_id] = ProseBlock(
@@ -327,7 +282,7 @@ def _toc_orphans(state: _State, sections: list[Section], end: int) -> None:
     for i, (indent, text, anchor) in enumerate(state.toc):
         has_children = i + 1 < len(state.toc) and state.toc[i + 1][0] > indent
         if anchor not in anchors and not has_children:
-            block_id = _unique(slugify(text), set(state.prose))
+            block_id = unique_id(slugify(text), set(state.prose))
             state.prose[block_id] = ProseBlock(block_id, text, "", level=2, order=end + i)
 
 
@@ -339,92 +294,3 @@ def _tidy_text(lines: list[str]) -> str:
     """Prose without leading/trailing blank lines, runs of blank lines cut to one."""
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines))
     return text.strip("\n")
-
-
-def _unique(base: str, taken: set[str], year: int | None = None) -> str:
-    if base not in taken:
-        return base
-    if year and f"{base}-{year}" not in taken:
-        return f"{base}-{year}"
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
-# ---------------------------------------------------------------------------- entries
-
-
-def _build_entries(state: _State) -> tuple[Entry, ...]:
-    taken: set[str] = set()
-    entries = []
-    for draft in state.drafts:
-        entry = build_entry(draft, state)
-        entry = replace(entry, id=_unique(entry.id, taken, entry.year))
-        taken.add(entry.id)
-        entries.append(entry)
-    return tuple(entries)
-
-
-def build_entry(draft: Draft, state: _State) -> Entry:
-    """An Entry from a draft: links named, venue and year from the line or its headings."""
-    item, ctx = draft.item, draft.ctx
-    links = _name_links(draft, state)
-    venue, year = item.venue, item.year
-    if venue == "arXiv" and ctx.venue:
-        venue = ctx.venue  # an "arXiv 2025" badge under a venue heading is not the venue
-    venue, year = venue or ctx.venue, year or ctx.year
-    if not venue:
-        for url in links.values():
-            venue, found = venue_from_url(url)
-            if venue:
-                year = year or found
-                break
-    arxiv_id = item.arxiv_id or next(filter(None, map(arxiv_id_of, links.values())), None)
-    short = short_name(item.title)
-    return Entry(
-        id=slugify(short, 10) if short else slugify(item.title),
-        kind=draft.kind,
-        title=item.title,
-        venue=venue,
-        year=year,
-        links=links,
-        summary="\n".join(draft.summary).strip(),
-        arxiv_id=arxiv_id,
-        preview=item.preview,
-        short_name=short,
-        section=ctx.section,
-        note=item.note,
-        order=draft.line,
-    )
-
-
-def _name_links(draft: Draft, state: _State) -> dict[str, str]:
-    links: dict[str, str] = {}
-    default = _DEFAULT_LINK.get(draft.kind, "paper")
-    for name, url in draft.item.links:
-        if not url or url in links.values():
-            continue
-        chosen = name or link_name_for_url(url) or default
-        if chosen in links:
-            chosen = "other"
-        if chosen in links:
-            state.problem(draft.line, f"more links than names, dropped {url}")
-            continue
-        links[chosen] = url
-    return links
-
-
-_PAREN_SHORT = re.compile(r"\(([A-Za-z][\w\-+.]{0,24})\)")
-_PREFIX_SHORT = re.compile(r"^\s*([^:：]{1,40}?)\s*[:：]")
-
-
-def short_name(title: str) -> str | None:
-    """The short name a title gives itself: "(LAVAD)", or a "VERA:" prefix of up to 3 words."""
-    for match in _PAREN_SHORT.finditer(title):
-        if any(ch.isupper() for ch in match.group(1)):
-            return match.group(1)
-    prefix = _PREFIX_SHORT.match(title)
-    if prefix and 1 <= len(prefix.group(1).split()) <= 3:
-        return prefix.group(1).strip()
-    return None

@@ -36,8 +36,7 @@ LABELS = {
 """Link texts that name a kind of link rather than a title ("" = kind unknown)."""
 
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
-_LABELED = re.compile(r"\[\[([^\]]+)\]\(([^)\s]*)\)\]")
+_LABELED = re.compile(r"\[\[([^\]]+)\]\(([^)\s]*)\)\]|\[\[([^\]]+)\]\]\(([^)\s]*)\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
 _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)>\]]+")
@@ -48,8 +47,24 @@ _BRACKET_VENUE = re.compile(
     rf"\*{{0,2}}\[\s*({_VENUE_WORDS})\s*(?:'\s*(\d\d)|\s(\d{{4}}))\s*\]\*{{0,2}}"
 )
 _SHORT_YEAR = re.compile(r"\b([A-Za-z][A-Za-z]+)\s*'\s*(\d\d)\b")
+_OPEN, _CLOSE = "\x01", "\x02"
+_LEAD_TITLE = re.compile(r"\s*(\*\*.+?\*\*|__.+?__|\x01[^\x02]+\x02)\s+-\s+(\S.*)")
+"""A bold or linked title, then " - " and a description (the usual awesome-list line)."""
 _DASH = re.compile(r"\s+[—–]\s+|\s+--\s+")
 _LABEL_PREFIX = re.compile(r"^(?:datasets?|benchmarks?|数据集|数据)\s*[:：]\s*", re.IGNORECASE)
+
+_BARE_VENUE = re.compile(
+    r"(?<![\w/.-])("
+    + "|".join(sorted((re.escape(v) for v in {*VENUES.values(), "NIPS"}), key=len, reverse=True))
+    + r")\s*'?\s*((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+"""A known venue and a year in running text: "…, CVPR 2023." """
+
+_EMPTY_LABEL = re.compile(
+    r"\[(?:pdf|paper|code|github|project|arxiv|video|data)\](?![(\[])", re.IGNORECASE
+)
+"""A link label with no URL ("Title | **[CVPR' 19]** | [pdf]"): says nothing to keep."""
 
 RawLink = tuple[str | None, str]
 """(link name or None when the line does not say, URL); the URL may be "" (an empty badge)."""
@@ -176,6 +191,10 @@ def parse_line(text: str) -> LineItem:
     rest = _take_links(rest, item)
     rest = _take_venue(rest, item)
     rest, _, summary = (p.strip() for p in _split_dash(rest))
+    lead = _LEAD_TITLE.match(rest)
+    if lead and not summary:
+        rest, summary = lead.group(1), lead.group(2).strip()
+    rest = rest.replace(_OPEN, "").replace(_CLOSE, "")
     item.summary = summary
     cells = [c.strip() for c in rest.split("|")]
     named = [c for c in cells if c.strip("*_[]() ")]
@@ -206,8 +225,9 @@ def _take_badges(text: str, item: LineItem) -> str:
 
 def _take_links(text: str, item: LineItem) -> str:
     def labeled(match: re.Match[str]) -> str:
-        name = LABELS.get(match.group(1).strip().casefold(), "other")
-        item.links.append((name or None, match.group(2)))
+        label, url = match.group(1, 2) if match.group(1) else match.group(3, 4)
+        name = LABELS.get(label.strip().casefold(), "other")
+        item.links.append((name or None, url))
         return " "
 
     def link(match: re.Match[str]) -> str:
@@ -216,13 +236,14 @@ def _take_links(text: str, item: LineItem) -> str:
             item.links.append((LABELS[words] or None, match.group(2)))
             return " "
         item.links.append((None, match.group(2)))
-        return match.group(1)
+        return f"{_OPEN}{match.group(1)}{_CLOSE}"  # marks a linked title for "[T](…) - note"
 
     def url(match: re.Match[str]) -> str:
         item.links.append((None, match.group(1) if match.re is _ANGLE_URL else match.group(0)))
         return " "
 
     text = _LABELED.sub(labeled, text)
+    text = _EMPTY_LABEL.sub(" ", text)
     text = _LINK.sub(link, text)
     text = _ANGLE_URL.sub(url, text)
     return _BARE_URL.sub(url, text)
@@ -248,9 +269,15 @@ def _take_venue(text: str, item: LineItem) -> str:
         item.year = item.year or full_year(match.group(2))
         return " "
 
+    def bare(match: re.Match[str]) -> str:
+        item.venue = item.venue or canonical_venue(match.group(1))
+        item.year = item.year or int(match.group(2))
+        return " "
+
     text = _PAREN_VENUE.sub(paren, text, count=1)
     text = _BRACKET_VENUE.sub(bracket, text, count=1)
-    return _SHORT_YEAR.sub(short, text, count=1)
+    text = _SHORT_YEAR.sub(short, text, count=1)
+    return text if item.venue else _BARE_VENUE.sub(bare, text, count=1)
 
 
 def clean_title(text: str) -> str:
@@ -261,19 +288,6 @@ def clean_title(text: str) -> str:
         text = bold.group(1) or bold.group(2)
     text = text.strip(" *_`[]|,;:-—–").strip()
     return _LABEL_PREFIX.sub("", text).strip()
-
-
-def parse_image(text: str) -> tuple[str, str] | None:
-    """(alt, source) when the whole line is one image, e.g. a preview figure."""
-    match = _IMAGE.fullmatch(text.strip())
-    return (match.group(1), match.group(2)) if match else None
-
-
-def strip_marker(line: str) -> tuple[int, str]:
-    """(indent, text) of a line without its bullet or number mark (`- `, `* `, `3. `)."""
-    indent = len(line) - len(line.lstrip(" \t"))
-    text = re.sub(r"^(?:[-*+]|\d{1,4}[.)])\s+", "", line.strip())
-    return indent, text
 
 
 _VENUE_URLS = (
@@ -295,10 +309,3 @@ def venue_from_url(url: str) -> tuple[str, int | None]:
             return canonical_venue(groups[0]), int(groups[1]) if len(groups) > 1 else None
         return venue, int(groups[-1]) if groups else None
     return "", None
-
-
-def heading_anchor(title: str) -> str:
-    """The anchor GitHub gives a heading ("📊 Benchmarks" → "-benchmarks")."""
-    text = title.strip().casefold()
-    text = "".join(ch for ch in text if ch.isalnum() or ch in " -_")
-    return text.replace(" ", "-")

@@ -74,10 +74,12 @@ class Catalog:
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?", re.IGNORECASE)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def normalise_title(title: str) -> str:
     """A title reduced to lowercase letters and digits, for "is this the same paper?"."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", title).casefold())
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:

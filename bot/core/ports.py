@@ -140,6 +140,19 @@ class SearchIndexStore(Protocol):
         ...
 
 
+# ---- chat
+
+from bot.core.models import ReactionEvent  # noqa: E402
+
+
+class ReactionSink(Protocol):
+    """Receives every reaction added or removed on any platform (the votes area implements it)."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        """Handle one reaction event; the same `event_id` twice must change nothing."""
+        ...
+
+
 # ---- arxiv
 
 from collections.abc import Collection, Mapping  # noqa: E402

@@ -14,16 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from bot.core.listline import heading_anchor
+from bot.core.mdtext import heading_anchor
 from bot.core.models import Catalog, Entry, ProseBlock
+from bot.core.sections import heading_kind, is_overview
 
 VENUE_COLOURS = {
     "NeurIPS": "2DB55D", "ICML": "FF6B6B", "ICCV": "00CED1", "ACM MM": "FF69B4",
     "CVPR": "1E90FF", "AAAI": "1F77B4", "ECCV": "0B84FE", "arXiv": "b31b1b",
 }  # fmt: skip
 OTHER_COLOUR = "6C757D"
-GROUP_HEADINGS = {"dataset": (2, "Datasets"), "resource": (2, "Resources")}
-BACKGROUND = (3, "Background")
+GROUP_HEADINGS = {"dataset": "Datasets", "resource": "Resources"}
 LINK_ORDER = ("paper", "pdf", "arxiv", "code", "project", "data", "video", "openreview", "other")
 
 
@@ -33,12 +33,15 @@ class _Doc:
 
     chunks: list[str] = field(default_factory=list)
     headings: list[tuple[int, str]] = field(default_factory=list)
+    top: str = ""
+    """The last level-2 heading: sub-sections below it inherit what it says."""
 
     def heading(self, level: int, title: str) -> None:
         if level == 2 and not (self.chunks and self.chunks[-1] == "---"):
             self.chunks.append("---")
         self.chunks.append(f"{'#' * level} {title}")
         self.headings.append((level, title))
+        self.top = title if level == 2 else self.top
 
     def add(self, text: str) -> None:
         if text:
@@ -86,10 +89,8 @@ def _prose(block: ProseBlock) -> Callable[[_Doc], None]:
 
 
 def _group(kind: str, section: str, entries: list[Entry]) -> Callable[[_Doc], None]:
-    level, default = GROUP_HEADINGS.get(kind, BACKGROUND)
-
     def render(doc: _Doc) -> None:
-        doc.heading(level, section or default)
+        _group_heading(doc, kind, section)
         names: list[str] = []
         for entry in sorted(entries, key=_list_order):
             if not (entry.links or entry.summary or entry.venue or entry.year):
@@ -101,6 +102,23 @@ def _group(kind: str, section: str, entries: list[Entry]) -> Callable[[_Doc], No
         doc.add("\n".join(names))
 
     return render
+
+
+def _group_heading(doc: _Doc, kind: str, section: str) -> None:
+    """A heading the importer reads back as this kind: under "## Datasets" if the section's
+    own name does not say "dataset"; background always below overview-like prose."""
+    if kind in GROUP_HEADINGS:
+        default = GROUP_HEADINGS[kind]
+        if heading_kind(section or default) == kind:
+            doc.heading(2, section or default)
+            return
+        if heading_kind(doc.top) != kind:
+            doc.heading(2, default)
+        doc.heading(3, section)
+        return
+    if not is_overview(doc.top):
+        doc.heading(2, "Background")
+    doc.heading(3, section or "Background reading")
 
 
 def _list_order(entry: Entry) -> tuple[float, str]:
@@ -187,6 +205,9 @@ def badges(paper: Entry) -> list[str]:
     for name, url in _ordered_links(paper):
         if name in links:
             lines.append(_link_badge(name, url, paper.arxiv_id))
+    if not lines and not paper.summary:
+        # an empty badge, as the seed writes them, so that the title reads back as an entry
+        lines.append(f"[![Paper]({shield('Paper', '', 'lightgrey')})]()")
     return lines
 
 

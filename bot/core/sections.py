@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.listline import canonical_venue, is_known_venue, parse_image, parse_line, strip_marker
+from bot.core.listline import canonical_venue, is_known_venue, parse_line
+from bot.core.mdtext import parse_image, strip_marker
 from bot.core.models import slugify
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _TOC = re.compile(r"(?:table of )?contents|目录|toc")
-_VERBATIM = re.compile(
-    r"related|awesome|licen[cs]e|citation|cite|contribut|acknowledg|contact|star history"
-    r"|metric|evaluation|todo|news|update|changelog|how to"
-)
+_NO_VENUE = re.compile(r"(?:other|others|misc|miscellaneous|more)\b")
+_NOTES = re.compile(r"licen[cs]e|citation|cite|contribut|acknowledg|contact|star history|changelog")
+_VERBATIM = re.compile(r"related|awesome|metric|evaluation|todo|news|update|how to")
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
 _RESOURCE = re.compile(r"tool|resource|librar|software|framework")
@@ -81,6 +81,8 @@ def heading_facts(title: str) -> tuple[str, int | None]:
     rest = re.sub(r"\([^)]*\)", " ", rest)
     rest = re.sub(r"[^\w&.\- ]", " ", rest).strip(" -.")
     rest = re.sub(r"\s+", " ", rest)
+    if _NO_VENUE.match(rest.casefold()):
+        return "", year
     if rest and is_known_venue(rest):
         return canonical_venue(rest), year
     words = rest.split()
@@ -91,8 +93,8 @@ def heading_facts(title: str) -> tuple[str, int | None]:
     return "", year
 
 
-def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
-    """The context a heading opens below `parent`."""
+def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bool) -> Ctx:
+    """The context a heading opens below `parent` (`leaf`: no deeper heading follows it)."""
     if section.level == 0 or (section.level == 1 and title_section):
         return Ctx(level=section.level, mode="intro", entries_allowed=False)
     low = plain(section.title).casefold()
@@ -103,28 +105,44 @@ def heading_context(parent: Ctx, section: Section, title_section: bool) -> Ctx:
         if not parent.entries_allowed or not has_entries(section.body):
             return Ctx(level, "fold", parent.kind, prose_id=parent.prose_id, entries_allowed=False)
         return Ctx(level, "entries", "background", section=plain(section.title))
-    if _VERBATIM.search(low):
+    if len(low.split()) > 3 and is_entry_heading(section, badges=True):
+        # a long heading with badges below is a paper's title, even "…: A Benchmark for …"
+        kind = parent.kind if parent.mode in ("entries", "top") else "paper"
+        return Ctx(level, "entry", kind, parent.venue, parent.year, parent.section)
+    if _NOTES.search(low) or (_VERBATIM.search(low) and heading_kind(low) is None):
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
-    if _OVERVIEW.search(low):
+    if is_overview(low):
         return Ctx(level, "prose", "background", prose_id=slugify(low) or "overview")
-    return _entries_context(parent, section, low)
+    return _entries_context(parent, section, low, leaf)
 
 
-def _entries_context(parent: Ctx, section: Section, low: str) -> Ctx:
+def heading_kind(title: str) -> str | None:
+    """The kind of entries a heading names ("📊 Benchmarks and Datasets" → dataset), or None."""
+    low = plain(title).casefold()
+    for kind, pattern in (("dataset", _DATASET), ("resource", _RESOURCE), ("paper", _PAPER)):
+        if pattern.search(low):
+            return kind
+    return None
+
+
+def is_overview(title: str) -> bool:
+    """Whether a heading opens overview prose, whose sub-sections hold background reading."""
+    low = plain(title).casefold()
+    return bool(_OVERVIEW.search(low)) and heading_kind(low) is None
+
+
+def _entries_context(parent: Ctx, section: Section, low: str, leaf: bool) -> Ctx:
     venue, year = heading_facts(section.title)
-    kind = parent.kind if parent.mode in ("entries", "top") else "paper"
-    named = True
-    if _DATASET.search(low):
-        kind = "dataset"
-    elif _RESOURCE.search(low):
-        kind = "resource"
-    elif _PAPER.search(low):
-        kind = "paper"
-    else:
-        named = False
-    if not (venue or year or named) and is_entry_heading(section):
+    named = heading_kind(low)
+    kind = named or (parent.kind if parent.mode in ("entries", "top") else "paper")
+    # a long heading with nothing below it, in a list of papers, is a title without badges
+    bare_title = (
+        leaf and parent.mode == "entries" and len(low.split()) > 3 and not has_text(section)
+    )
+    if not (venue or year or named) and (bare_title or is_entry_heading(section)):
         return Ctx(section.level, "entry", kind, parent.venue, parent.year, parent.section)
-    topical = not (venue or year)
+    # "Papers (undated)", "Other venues": structure, not a topic worth keeping as `section`
+    topical = not (venue or year or named == "paper" or _NO_VENUE.match(low))
     return Ctx(
         section.level,
         "entries",
@@ -151,12 +169,19 @@ def _line_class(line: str) -> str:
     return "text"
 
 
+def has_text(section: Section) -> bool:
+    """Whether anything but blank lines and thematic breaks follows a heading."""
+    return any(_line_class(line) != "blank" for _, line in section.body)
+
+
 def has_entries(body: list[tuple[int, str]]) -> bool:
     """Whether a section's own lines hold entries (lines with links, or a table)."""
     return any(_line_class(line) in ("entry", "links", "table") for _, line in body)
 
 
-def is_entry_heading(section: Section) -> bool:
-    """Whether a heading is an entry's title: below it only badges, a quote, an image, text."""
+def is_entry_heading(section: Section, badges: bool = False) -> bool:
+    """Whether a heading is an entry's title: below it only badges, a quote, an image, text
+    (and at least one badge or link line when `badges`)."""
     classes = {_line_class(line) for _, line in section.body}
-    return bool(classes & {"links", "quote", "image"}) and not classes & {"entry", "table"}
+    wanted = {"links"} if badges else {"links", "quote", "image"}
+    return bool(classes & wanted) and not classes & {"entry", "table"}

@@ -16,7 +16,8 @@ _ROLES = (
     ("project", r"project|page|homepage|website|demo"),
     ("pdf", r"pdf"),
     ("arxiv", r"arxiv"),
-    ("paper", r"paper|link|url"),
+    ("paper", r"paper"),
+    ("link", r"links?|url|download"),
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _SHORT = re.compile(r"'\s*(\d\d)\b")
@@ -77,7 +78,7 @@ def _row_item(roles: list[str], cells: list[str]) -> LineItem:
         elif role == "summary":
             item.summary = cell
         elif role:
-            name = LABELS.get(role, role)
+            name = LABELS.get(role, role) or None
             item.links += [(name if n is None else n, url) for n, url in parsed.links]
             item.arxiv_id = item.arxiv_id or parsed.arxiv_id
     return item

@@ -28,18 +28,29 @@ from bot.core.models import Catalog, Entry, ProseBlock
 from bot.errors import CatalogError, Problem
 
 LIST_FILE = "list.yaml"
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader: type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+"""Every scalar is read as text: no YAML 1.1 guessing turns `arxiv_id: 2410.12340` into the
+float 2410.1234 or `title: no` into False. `_typed` converts the few numbers (year, order,
+level) itself. The base loader is also the fastest (see bench/catalog.py)."""
+_NUMBERS = ("year", "order", "level")
+_NULLS = ("~", "null", "Null", "NULL")
+_DOC_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
 
 
 def read_catalog_files(root: Path) -> dict[str, str]:
     """Every catalog YAML file below `root`, as {relative posix path: text}."""
     if not root.is_dir():
         raise CatalogError([Problem(str(root), 0, "no catalog folder here")])
+    found: list[tuple[str, str]] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        found += [(prefix + n, os.path.join(folder, n)) for n in names if n.endswith(".yaml")]
     files: dict[str, str] = {}
-    for path in sorted(root.rglob("*.yaml")):
-        rel = path.relative_to(root).as_posix()
-        files[rel] = path.read_text(encoding="utf-8")
+    for rel, full in sorted(found):
+        with open(full, encoding="utf-8") as handle:
+            files[rel] = handle.read()
     return files
 
 
@@ -52,8 +63,8 @@ def parse_catalog(
     entries: list[Entry] = []
     title, intro = "", ""
     prose: tuple[ProseBlock, ...] = ()
-    for path, text in files.items():
-        raw, problem = _parse_yaml(path, text)
+    for path, (raw, problem) in _parse_all(files).items():
+        text = files[path]
         if problem is not None:
             problems.append(problem)
             continue
@@ -77,9 +88,86 @@ def load_catalog(root: Path) -> Catalog:
     return catalog
 
 
+def _parse_all(files: Mapping[str, str]) -> dict[str, tuple[Any, Problem | None]]:
+    """Every file's data; all files as one YAML stream when that is safe (a third faster).
+
+    A key given twice in a file is a problem: YAML keeps the last silently, losing the first."""
+    texts = list(files.values())
+    if not any(_DOC_MARKER.search(text) for text in texts):
+        try:
+            docs, twice = _load_stream("\n---\n".join(texts))
+        except (yaml.YAMLError, TypeError):
+            docs, twice = [], []  # some file is broken: parse one by one to name it and its line
+        if len(docs) == len(texts):
+            parsed: dict[str, tuple[Any, Problem | None]] = {
+                path: (_typed(doc), None) for path, doc in zip(files, docs, strict=True)
+            }
+            for index, key in twice:
+                path = list(files)[index]
+                message = f"key '{key}' is given twice; the second would silently replace the first"
+                parsed[path] = (None, Problem(path, locate(files[path], key), message))
+            return parsed
+    return {path: _parse_yaml(path, text) for path, text in files.items()}
+
+
+_NO_KEY = object()
+
+
+def _load_stream(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
+    """The documents of a YAML stream, built straight from parser events (twice as fast as
+    `yaml.load_all`: no node graph), and the (document, key path) of every repeated key.
+    Aliases are refused: the per-file path takes them."""
+    docs: list[Any] = []
+    twice: list[tuple[int, str]] = []
+    stack: list[Any] = []
+    keys: list[Any] = []
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if isinstance(event, yaml.ScalarEvent):
+            value: Any = event.value
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            stack.append({} if kind is yaml.MappingStartEvent else [])
+            keys.append(_NO_KEY)
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = stack.pop()
+            keys.pop()
+        elif kind is yaml.AliasEvent:
+            raise yaml.YAMLError("alias")
+        else:
+            continue  # stream and document start/end
+        if not stack:
+            docs.append(value)
+        elif type(stack[-1]) is list:
+            stack[-1].append(value)
+        elif keys[-1] is _NO_KEY:
+            keys[-1] = value
+        else:
+            if keys[-1] in stack[-1]:
+                parent = keys[-2] if len(keys) > 1 and isinstance(keys[-2], str) else ""
+                twice.append((len(docs), f"{parent}.{keys[-1]}" if parent else str(keys[-1])))
+            stack[-1][keys[-1]] = value
+            keys[-1] = _NO_KEY
+    return docs, twice
+
+
+def _typed(raw: Any) -> Any:
+    """YAML nulls as None, and year/order/level as whole numbers when they are written as one."""
+    if isinstance(raw, list):
+        return [_typed(item) for item in raw]
+    if not isinstance(raw, dict):
+        return None if raw in _NULLS else raw
+    typed = {key: _typed(value) for key, value in raw.items()}
+    for key in _NUMBERS:
+        value = typed.get(key)
+        if isinstance(value, str) and (value == "" or value.strip().lstrip("-").isdigit()):
+            typed[key] = int(value) if value else None
+    return typed
+
+
 def _parse_yaml(path: str, text: str) -> tuple[Any, Problem | None]:
     try:
-        return yaml.load(text, Loader=_Loader), None
+        return _typed(yaml.load(text, Loader=_Loader)), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -91,7 +179,7 @@ def locate(text: str, key: str) -> int:
     """The 1-based line of a dotted key (`links.code`, `prose[2]`) in YAML text; 1 if not found."""
     line = 0
     lines = text.splitlines()
-    for depth, part in enumerate(_key_parts(key)):
+    for depth, (part, index) in enumerate(_key_parts(key)):
         pattern = re.compile(
             rf"^\s{{{2 * depth if depth else 0},}}-?\s*['\"]?{re.escape(part)}['\"]?\s*:"
         )
@@ -99,14 +187,17 @@ def locate(text: str, key: str) -> int:
             if pattern.match(lines[i]):
                 line = i
                 break
+        if index is not None:
+            items = [i for i in range(line + 1, len(lines)) if re.match(r"\s*- ", lines[i])]
+            line = items[index] if index < len(items) else line
     return line + 1
 
 
-def _key_parts(key: str) -> Iterator[str]:
+def _key_parts(key: str) -> Iterator[tuple[str, int | None]]:
     for part in key.split("."):
-        name = part.split("[", 1)[0]
+        name, _, index = part.partition("[")
         if name:
-            yield name
+            yield name, int(index.rstrip("]")) if index.rstrip("]").isdigit() else None
 
 
 # ---------------------------------------------------------------------------- writing
@@ -122,8 +213,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-# Multi-line text as `|` blocks, so summaries and prose stay readable and diff well.
-_BlockDumper: type[yaml.SafeDumper] = type("_BlockDumper", (_Dumper,), {})
+# Multi-line text as `|` blocks, so summaries and prose stay readable and diff well. The pure
+# Python dumper, because libyaml escapes emoji ("\U0001F4CA"); writing is rare, speed moot.
+_BlockDumper: type[yaml.SafeDumper] = type("_BlockDumper", (yaml.SafeDumper,), {})
 _BlockDumper.add_representer(str, _represent_str)
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.importer import ImportResult, parse_awesome_list, short_name
+from bot.core.drafts import short_name
+from bot.core.importer import ImportResult, parse_awesome_list
 from bot.core.models import Entry
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "awesome-llm4vad.md"
@@ -147,3 +148,13 @@ def test_every_paper_of_the_seed_is_found_by_title(seed: ImportResult) -> None:
 )
 def test_short_name(title: str, expected: str | None) -> None:
     assert short_name(title) == expected
+
+
+def test_new_entry_id_for_an_approved_paper() -> None:
+    from bot.core.drafts import new_entry_id
+
+    taken = {"vera", "vera-2025"}
+    assert new_entry_id("VERA: Explainable VAD", 2025, taken) == "vera-2"
+    assert new_entry_id("Holmes-VAU: Towards Long-term VAU", 2025, taken) == "holmes-vau"
+    title = "Language-guided Open-world Video Anomaly Detection Again"
+    assert new_entry_id(title, None, set()) == "language-guided-open-world-video-anomaly"

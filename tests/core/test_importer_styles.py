@@ -147,3 +147,95 @@ def test_same_title_twice_gets_year_then_number_suffix() -> None:
         "- VAD: Three [[paper](https://e.org/3)] (CVPR 2024)\n"
     )
     assert [e.id for e in result.entries] == ["vad", "vad-2024", "vad-2"]
+
+
+TYPICAL = """# Awesome Video Anomaly Detection [![Awesome](https://awesome.re/badge.svg)](https://awesome.re)
+
+A list of papers and datasets.
+
+## Table of Contents
+- [Datasets](#datasets)
+- [Papers](#papers)
+
+## Datasets
+
+| Dataset | Year | Videos | Link |
+|---|---|---|---|
+| UCSD Ped2 | 2010 | 28 | [link](http://www.svcl.ucsd.edu/projects/anomaly/dataset.htm) |
+
+## Papers
+
+### 2023
+
+- [CVPR 2023] **Bracketed Venue First** [[Paper]](https://example.org/bv) [[Code]](https://github.com/b/v)
+- [Linked Title](https://example.org/lt) - A one-line description.
+- **Author Style**, A. Author et al., ICCV 2023. [[pdf](https://example.org/as.pdf)]
+- Nested Links
+  - [paper](https://example.org/nl)
+  - [code](https://github.com/n/l)
+"""
+
+
+def test_a_typical_awesome_list() -> None:
+    result = parse_awesome_list(TYPICAL)
+    assert result.problems == []
+    assert result.title.startswith("Awesome Video Anomaly Detection [![Awesome]")
+    found = {e.title: e for e in result.entries}
+    ucsd = found["UCSD Ped2"]
+    assert (ucsd.kind, ucsd.year) == ("dataset", 2010)
+    assert ucsd.links == {"project": "http://www.svcl.ucsd.edu/projects/anomaly/dataset.htm"}
+    first = found["Bracketed Venue First"]
+    assert (first.venue, first.year) == ("CVPR", 2023)
+    assert first.links == {"paper": "https://example.org/bv", "code": "https://github.com/b/v"}
+    linked = found["Linked Title"]
+    assert (linked.summary, linked.year, linked.venue) == ("A one-line description.", 2023, "")
+    author = found["Author Style"]
+    assert (author.venue, author.year) == ("ICCV", 2023)
+    assert found["Nested Links"].links == {
+        "paper": "https://example.org/nl",
+        "code": "https://github.com/n/l",
+    }
+    assert len(result.entries) == 5
+
+
+def test_a_break_after_a_heading_entry_leaves_its_venue_and_a_break_in_the_intro_does_not() -> None:
+    result = parse_awesome_list(
+        "# List\n\nIntro one.\n\n---\n\nIntro two.\n\n## Papers\n\n### CVPR 2024\n\n"
+        "#### Anomaly Reasoner\n\n[![CVPR](https://img.shields.io/badge/CVPR-2024-1E90FF)]()\n\n"
+        "> 总结\n\n---\n\nLoose Paper\nhttps://neurips.cc/virtual/2025/poster/1\n"
+    )
+    assert result.problems == []
+    assert result.intro == "Intro one.\n\n---\n\nIntro two."
+    found = {e.title: e for e in result.entries}
+    assert (found["Anomaly Reasoner"].venue, found["Anomaly Reasoner"].summary) == ("CVPR", "总结")
+    assert (found["Loose Paper"].venue, found["Loose Paper"].year) == ("NeurIPS", 2025)
+
+
+def test_a_title_heading_with_badges_is_a_paper_even_if_it_says_benchmark_or_overview() -> None:
+    result = parse_awesome_list(
+        "## Papers\n\n### NeurIPS 2024\n\n"
+        "#### HAWK-Bench: A Benchmark for Open-World Video Anomalies\n\n"
+        "[![NeurIPS](https://img.shields.io/badge/NeurIPS-2024-2DB55D)](https://e.org/h)\n\n"
+        "#### An Overview of Metric Learning for Anomalies\n\n"
+        "[![NeurIPS](https://img.shields.io/badge/NeurIPS-2024-2DB55D)]()\n\n> 概述\n"
+    )
+    assert result.problems == []
+    assert [(e.id, e.kind, e.venue) for e in result.entries] == [
+        ("hawk-bench", "paper", "NeurIPS"),
+        ("an-overview-of-metric-learning-for", "paper", "NeurIPS"),
+    ]
+    assert result.prose == ()
+
+
+def test_heading_titles_without_badges_and_labels_without_urls_are_entries() -> None:
+    result = parse_awesome_list(
+        "## Papers\n\n### CVPR 2024\n\n#### A Title With No Badges At All\n\n"
+        "#### Another Title Without Any Link\n\n## Older\n\n"
+        "Future Frame Prediction for Anomaly Detection | **[CVPR' 18]** | [pdf]\n"
+    )
+    assert result.problems == []
+    assert [(e.title, e.venue, e.year, dict(e.links), e.summary) for e in result.entries] == [
+        ("A Title With No Badges At All", "CVPR", 2024, {}, ""),
+        ("Another Title Without Any Link", "CVPR", 2024, {}, ""),
+        ("Future Frame Prediction for Anomaly Detection", "CVPR", 2018, {}, ""),
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.importer import ImportResult, parse_awesome_list
-from bot.core.listline import heading_anchor
+from bot.core.mdtext import heading_anchor
 from bot.core.models import Catalog, Entry
 from bot.core.render import render_markdown, shield
 
@@ -95,3 +95,29 @@ def test_a_new_entry_without_order_joins_its_year_and_venue() -> None:
 def test_shield_escapes_dashes_underscores_and_spaces() -> None:
     assert shield("ACM MM", "2025", "FF69B4") == "https://img.shields.io/badge/ACM_MM-2025-FF69B4"
     assert shield("Vad-R1", "", "blue") == "https://img.shields.io/badge/Vad--R1-blue"
+
+
+def test_every_kind_of_entry_survives_render_and_import() -> None:
+    entries = (
+        Entry(
+            id="multi", kind="paper", title="Multi: Lines of Summary", venue="TPAMI", year=2023,
+            links={"paper": "https://e.org/m", "video": "https://youtu.be/x",
+                   "data": "https://e.org/d", "openreview": "https://openreview.net/forum?id=1"},
+            summary="第一行\n第二行", short_name="Multi", order=5,
+        ),
+        Entry(id="nameless-venue-paper-here", kind="paper", title="Nameless Venue Paper Here",
+              year=2022, links={"paper": "https://e.org/n"}, order=6),
+        Entry(id="undated-work-without-anything", kind="paper",
+              title="Undated Work Without Anything", order=7),
+        Entry(id="ds", kind="dataset", title="DS (DS)", short_name="DS", section="Data",
+              links={"project": "https://e.org/ds"}, summary="line one\nline two", order=1),
+        Entry(id="bare-set", kind="dataset", title="Bare-Set", section="Data", order=2),
+        Entry(id="toolkit", kind="resource", title="Toolkit", section="Tools",
+              links={"code": "https://github.com/t/k"}, summary="A toolkit.", order=3),
+    )  # fmt: skip
+    catalog = Catalog("Awesome", "Intro.", entries)
+    again = parse_awesome_list(render_markdown(catalog))
+    assert again.problems == []
+    assert {e.id: replace(e, order=0) for e in again.entries} == {
+        e.id: replace(e, order=0) for e in entries
+    }

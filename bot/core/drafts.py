@@ -1,0 +1,124 @@
+"""Entries from what the importer read: link names, venue and year, short names and ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from bot.core.listline import LineItem, arxiv_id_of, link_name_for_url, venue_from_url
+from bot.core.models import Entry, slugify
+from bot.core.sections import Ctx
+from bot.errors import Problem
+
+_DEFAULT_LINK = {"dataset": "project", "resource": "project"}
+
+
+@dataclass(slots=True)
+class Draft:
+    """An entry while its lines are being read."""
+
+    line: int
+    kind: str
+    item: LineItem
+    ctx: Ctx
+    summary: list[str] = field(default_factory=list)
+    from_heading: bool = False
+
+
+def unique_id(base: str, taken: set[str], year: int | None = None) -> str:
+    """`base`, or `base-<year>`, `base-2`, `base-3`… when it is taken."""
+    if base not in taken:
+        return base
+    if year and f"{base}-{year}" not in taken:
+        return f"{base}-{year}"
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def base_id(title: str) -> str:
+    """The id a title asks for: its short name, else its first 6 words (kebab-case)."""
+    short = short_name(title)
+    return slugify(short, 10) if short else slugify(title)
+
+
+def new_entry_id(title: str, year: int | None, taken: set[str]) -> str:
+    """The id for a new entry (an approved candidate, an import): `base_id`, made unique."""
+    return unique_id(base_id(title), taken, year)
+
+
+def build_entries(drafts: list[Draft], problems: list[Problem]) -> tuple[Entry, ...]:
+    """One Entry per draft, with unique ids (`-<year>`, then `-2`, `-3` on a collision)."""
+    taken: set[str] = set()
+    entries = []
+    for draft in drafts:
+        entry = build_entry(draft, problems)
+        entry = replace(entry, id=unique_id(entry.id, taken, entry.year))
+        taken.add(entry.id)
+        entries.append(entry)
+    return tuple(entries)
+
+
+def build_entry(draft: Draft, problems: list[Problem]) -> Entry:
+    """An Entry from a draft: links named, venue and year from the line or its headings."""
+    item, ctx = draft.item, draft.ctx
+    links = _name_links(draft, problems)
+    venue, year = item.venue, item.year
+    if venue == "arXiv" and ctx.venue:
+        venue = ctx.venue  # an "arXiv 2025" badge under a venue heading is not the venue
+    venue, year = venue or ctx.venue, year or ctx.year
+    if not venue:
+        for url in links.values():
+            venue, found = venue_from_url(url)
+            if venue:
+                year = year or found
+                break
+    arxiv_id = item.arxiv_id or next(filter(None, map(arxiv_id_of, links.values())), None)
+    short = short_name(item.title)
+    return Entry(
+        id=base_id(item.title),
+        kind=draft.kind,
+        title=item.title,
+        venue=venue,
+        year=year,
+        links=links,
+        summary="\n".join(draft.summary).strip(),
+        arxiv_id=arxiv_id,
+        preview=item.preview,
+        short_name=short,
+        section=ctx.section,
+        note=item.note,
+        order=draft.line,
+    )
+
+
+def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
+    links: dict[str, str] = {}
+    default = _DEFAULT_LINK.get(draft.kind, "paper")
+    for name, url in draft.item.links:
+        if not url or url in links.values():
+            continue
+        chosen = name or link_name_for_url(url) or default
+        if chosen in links:
+            chosen = "other"
+        if chosen in links:
+            problems.append(Problem("", draft.line, f"more links than names, dropped {url}"))
+            continue
+        links[chosen] = url
+    return links
+
+
+_PAREN_SHORT = re.compile(r"\(([A-Za-z][\w\-+.]{0,24})\)")
+_PREFIX_SHORT = re.compile(r"^\s*([^:：]{1,40}?)\s*[:：]")
+
+
+def short_name(title: str) -> str | None:
+    """The short name a title gives itself: "(LAVAD)", or a "VERA:" prefix of up to 3 words."""
+    for match in _PAREN_SHORT.finditer(title):
+        if any(ch.isupper() for ch in match.group(1)):
+            return match.group(1)
+    prefix = _PREFIX_SHORT.match(title)
+    if prefix and 1 <= len(prefix.group(1).split()) <= 3:
+        return prefix.group(1).strip()
+    return None
