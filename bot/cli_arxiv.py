@@ -48,7 +48,10 @@ def register(sub: Any) -> None:
     score.add_argument("file", metavar="FILE.jsonl", help='lines with "arxiv_id", "title", …')
     score.set_defaults(handler=run_score)
 
-    poll = commands.add_parser("poll", help="one watch run: new candidates, stale feed, gaps")
+    poll = commands.add_parser(
+        "poll",
+        help="one watch run: new candidates, stale feed, gaps (exit 1 if stale or failed)",
+    )
     poll.add_argument("--json", action="store_true", help="the report as JSON")
     _catalog_option(poll)
     poll.set_defaults(handler=run_poll)
