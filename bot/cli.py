@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(_config_path(args), os.environ)
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()
+        return code
     except CatalogError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -68,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `vadbot … | head` closed our stdout: not an error; silence the flush at exit too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("vadbot %s failed", args.command)
         return 70
