@@ -27,7 +27,7 @@ DEFAULT_CONFIG = Path("config/vadbot.yaml")
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every area's subcommands."""
-    from bot import cli_catalog, cli_history, cli_run, cli_search
+    from bot import cli_arxiv, cli_catalog, cli_history, cli_run, cli_search
 
     parser = argparse.ArgumentParser(
         prog="vadbot",
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     registers = (cli_catalog.register, cli_history.register, cli_search.register, cli_run.register)
-    for register in registers:
+    for register in (*registers, cli_arxiv.register):
         register(sub)
     return parser
 
@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(_config_path(args), os.environ)
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()
+        return code
     except CatalogError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -68,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `vadbot … | head` closed our stdout: not an error; silence the flush at exit too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("vadbot %s failed", args.command)
         return 70

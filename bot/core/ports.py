@@ -227,3 +227,71 @@ class ReactionSink(Protocol):
     async def on_reaction(self, event: ReactionEvent) -> None:
         """Handle one reaction event; the same `event_id` twice must change nothing."""
         ...
+
+
+# ---- arxiv
+
+from collections.abc import Collection, Mapping  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from bot.core.models import Candidate, Match, Paper  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.core.arxiv import Feed
+
+
+class FeedSource(Protocol):
+    """arXiv as the watch needs it: the latest announcement and a search over dates."""
+
+    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
+        """The configured categories' feed; `validators` (ETag…) from the last fetch make it
+        conditional, and a 304 comes back as `Feed(not_modified=True)`."""
+        ...
+
+    async def search(self, start: datetime, end: datetime) -> Sequence[Paper]:
+        """Every paper of the keyword query submitted between `start` and `end` (all pages)."""
+        ...
+
+
+class PaperStore(Protocol):
+    """Papers seen and candidates saved, so that nothing is proposed twice."""
+
+    def seen_ids(self, arxiv_ids: Collection[str]) -> set[str]:
+        """Those of `arxiv_ids` (version-less) already seen or already candidates."""
+        ...
+
+    def mark_seen(self, papers: Sequence[Paper], now: datetime) -> None:
+        """Remember papers by version-less id (a later version updates the row)."""
+        ...
+
+    def add_candidate(self, paper: Paper, match: Match, source: str, now: datetime) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        ...
+
+    def get_fact(self, key: str) -> Any:
+        """A small named fact of the watch (last feed day, validators), or None."""
+        ...
+
+    def put_fact(self, key: str, value: Any) -> None:
+        """Store a small named fact (JSON-able)."""
+        ...
+
+
+class KnownPapers(Protocol):
+    """The catalog's papers, as the keys that recognise one already listed."""
+
+    def arxiv_ids(self) -> Collection[str]:
+        """Version-less arXiv ids of the catalog's entries."""
+        ...
+
+    def title_keys(self) -> Collection[str]:
+        """Normalised titles (`normalise_title`) of the catalog's entries."""
+        ...
+
+
+class PaperLookup(Protocol):
+    """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
+        """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
+        ...
