@@ -126,7 +126,7 @@ class AnnounceState(Protocol):
 # ---- votes
 
 from bot.core.approval import AddedEntry  # noqa: E402
-from bot.core.models import Candidate, CandidateStatus, Match, Paper  # noqa: E402
+from bot.core.models import CandidateStatus  # noqa: E402  (Candidate, Match, Paper: arxiv section)
 from bot.core.votes import Decision, VoteReaction  # noqa: E402
 
 
@@ -188,14 +188,6 @@ class SuggestionBook(Candidates, Protocol):
         suggested_by: str | None = None,
     ) -> Candidate:
         """Save a pending candidate (or return the existing one for that arXiv id)."""
-        ...
-
-
-class PaperLookup(Protocol):
-    """Metadata of papers by arXiv id (the arXiv API client implements it)."""
-
-    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
-        """The papers arXiv knows among `ids` (unknown ids are left out)."""
         ...
 
 
