@@ -27,7 +27,7 @@ DEFAULT_CONFIG = Path("config/vadbot.yaml")
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every area's subcommands."""
-    from bot import cli_arxiv, cli_catalog, cli_history, cli_run, cli_search
+    from bot import cli_arxiv, cli_candidates, cli_catalog, cli_history, cli_run, cli_search
 
     parser = argparse.ArgumentParser(
         prog="vadbot",
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     registers = (cli_catalog.register, cli_history.register, cli_search.register, cli_run.register)
-    for register in (*registers, cli_arxiv.register):
+    for register in (*registers, cli_arxiv.register, cli_candidates.register):
         register(sub)
     return parser
 
