@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.core.approval import find_in_catalog
 from bot.core.cards import format_tally
+from bot.core.commands import CommandRouter
 from bot.core.models import (
     Candidate,
     Card,
@@ -105,6 +106,22 @@ class CandidateCommands:
         footer = f"and {more} more" if more > 0 else "Vote with 👍/👎 on a candidate's post."
         title = f"{len(pending)} candidate(s) waiting for a decision"
         return Reply(cards=(Card(title=title, items=items, footer=footer, kind="candidates"),))
+
+
+def register_candidate_commands(router: CommandRouter, commands: CandidateCommands) -> None:
+    """Add `/vad suggest` and `/vad candidates` to the router."""
+    router.register(
+        "suggest",
+        commands.suggest,
+        "propose an arXiv paper the watch did not find; members vote on it",
+        SUGGEST_EXAMPLE,
+    )
+    router.register(
+        "candidates",
+        commands.list_pending,
+        "the candidates waiting for a decision, with their votes",
+        "/vad candidates",
+    )
 
 
 def _arxiv_id(text: str) -> str:
