@@ -79,7 +79,7 @@ class VoteFlow:
         if meaning in ("up", "down"):
             await self._vote(candidate, event)
         elif event.added:
-            name = display_name(self.rules, event.platform, event.user_id)
+            name = display_name(self.rules, event.platform, event.user_id, event.user_name)
             await self.decide(candidate.id, meaning, name, event.platform)
 
     async def _vote(self, candidate: Candidate, event: ReactionEvent) -> None:

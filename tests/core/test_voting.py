@@ -153,6 +153,12 @@ async def test_a_maintainers_checkmark_adds_the_paper_and_edits_the_posts(world:
     )
 
 
+async def test_the_decider_is_named_as_the_platform_names_them(world: World) -> None:
+    await world.flow.on_reaction(react(DISCORD_POST, "111", "✅", user_name="maintainer"))
+    assert world.writer.calls == [(12, "maintainer", "discord")]
+    assert footers(world)[0].startswith("✅ Added to the list by @maintainer (Discord) · ")
+
+
 async def test_two_maintainers_at_once_make_one_entry(world: World) -> None:
     await asyncio.gather(
         world.flow.on_reaction(react(DISCORD_POST, "111", "✅")),
