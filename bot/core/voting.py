@@ -66,6 +66,8 @@ class VoteFlow:
         self.build_card = build_card
         self.throttle = Throttle(throttle_seconds, sleep)
         self._decide_lock = asyncio.Lock()
+        self._edit_lock = asyncio.Lock()
+        """One edit at a time, so a slow tally edit can never land over a decision."""
 
     async def on_reaction(self, event: ReactionEvent) -> None:
         """Handle one reaction added or removed, from any platform."""
@@ -96,11 +98,12 @@ class VoteFlow:
         return build_tally(self.votes.vote_reactions(candidate_id), self.rules)
 
     async def _show_tally(self, candidate_id: int) -> None:
-        candidate = self.candidates.get(candidate_id)
-        if candidate is None or candidate.status != "pending":
-            return  # the decision's edit already replaced the tally
-        card = self.build_card(candidate, self.tally(candidate_id), None)
-        await self.poster.update(candidate_key(candidate_id), card)
+        async with self._edit_lock:
+            candidate = self.candidates.get(candidate_id)
+            if candidate is None or candidate.status != "pending":
+                return  # decided: the posts show the decision, not the tally
+            card = self.build_card(candidate, self.tally(candidate_id), None)
+            await self.poster.update(candidate_key(candidate_id), card)
 
     async def decide(
         self, candidate_id: int, meaning: Meaning, by: str, platform: str, *, auto: bool = False
@@ -136,11 +139,11 @@ class VoteFlow:
         return added
 
     async def _show_decision(self, candidate_id: int, decision: Decision) -> None:
-        candidate = self.candidates.get(candidate_id)
-        if candidate is None:
-            return
-        card = self.build_card(candidate, self.tally(candidate_id), decision)
-        await self.poster.update(candidate_key(candidate_id), card)
+        async with self._edit_lock:
+            candidate = self.candidates.get(candidate_id)
+            if candidate is not None:
+                card = self.build_card(candidate, self.tally(candidate_id), decision)
+                await self.poster.update(candidate_key(candidate_id), card)
 
     async def _alert(self, key: str, card: Card) -> None:
         try:

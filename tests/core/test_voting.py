@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Entry, ReactionEvent
+from bot.core.models import Candidate, Card, Entry, ReactionEvent
 from bot.core.votes import VoteRules, build_vote_rules
 from bot.core.voting import (
     Throttle,
@@ -265,3 +265,23 @@ def test_an_entry_from_an_approved_candidate_names_it() -> None:
     )
     assert origin(Entry("other", "paper", "Pending", arxiv_id="2501.00013")) is None
     assert origin(Entry("hand-made", "paper", "No arXiv")) is None
+
+
+async def test_a_slow_tally_edit_never_lands_over_the_decision(world: World) -> None:
+    slow = asyncio.Event()
+    real_update = world.poster.update
+
+    async def update(key: str, card: Card) -> None:
+        if "Added to the list" not in card.footer:
+            await slow.wait()  # the tally edit is stuck on the network
+        await real_update(key, card)
+
+    world.poster.update = update  # type: ignore[method-assign]
+    await world.flow.on_reaction(react(SLACK_POST, "U1", "+1"))
+    draining = asyncio.create_task(world.flow.aclose())
+    await asyncio.sleep(0)
+    deciding = asyncio.create_task(world.flow.on_reaction(react(DISCORD_POST, "111", "✅")))
+    await asyncio.sleep(0.01)
+    slow.set()
+    await asyncio.gather(draining, deciding)
+    assert "Added to the list" in footers(world)[-1]
