@@ -105,11 +105,17 @@ class CatalogWriter:
     # -------------------------------------------------------------------- git
 
     def _commit(self, path: str, message: str) -> str:
-        self.repo.run("add", "--", path)
-        self.repo.run(
-            *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
-            "--author", self.author, "-m", message, "--", path,
-        )  # fmt: skip
+        try:
+            self.repo.run("add", "--", path)
+            self.repo.run(
+                *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
+                "--author", self.author, "-m", message, "--", path,
+            )  # fmt: skip
+        except GitError:
+            # an uncommitted entry file would later pass for one already in the list
+            self.repo.run("reset", "--quiet", "--", path, ok=(0, 1, 128))
+            (self.repo.path / path).unlink(missing_ok=True)
+            raise
         return self.repo.run("rev-parse", "HEAD").strip()
 
     def _push_once(self) -> None:

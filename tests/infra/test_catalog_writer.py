@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.core.approval import parse_trailers
+from bot.errors import GitError
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.yaml_files import load_catalog
@@ -176,3 +178,16 @@ def test_push_pending_sends_what_a_failed_push_left(tmp_path: Path) -> None:
     hidden.rename(remote)
     assert w.push_pending() is None
     assert git(remote, "rev-parse", "main").strip() == added.commit
+
+
+def test_a_failed_commit_leaves_no_stray_entry_file(tmp_path: Path) -> None:
+    repo, _ = make_catalog_repo(tmp_path, with_remote=False)
+    hook = repo / ".git" / "index.lock"
+    hook.write_text("", encoding="utf-8")  # another git process holds the index
+    with pytest.raises(GitError):
+        writer(repo).add_candidate(make_candidate(), "ana", "slack")
+    hook.unlink()
+    assert git(repo, "status", "--porcelain") == ""
+    added = writer(repo).add_candidate(make_candidate(), "ana", "slack")
+    assert added.created
+    assert added.commit == git(repo, "rev-parse", "HEAD").strip()
