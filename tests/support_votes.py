@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,41 +85,13 @@ def clone(remote: Path, where: Path) -> Path:
     return where
 
 
-class MemoryCandidates:
-    """The Candidates port over the real `candidates` table: rows inserted here, decisions
-    read back from it, so a decision recorded by the VoteStore shows in `get`."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.papers: dict[int, Candidate] = {}
-
-    def add(self, candidate: Candidate, *posts: tuple[str, str]) -> Candidate:
-        self.db.execute(
-            "INSERT INTO candidates(id, arxiv_id, title_key, paper, score, terms, source,"
-            " created_at) VALUES(?, ?, ?, '{}', 1.0, '[]', 'watch', '2026-11-23T09:00:00+00:00')",
-            (candidate.id, candidate.paper.arxiv_id, candidate.paper.title.casefold()),
-        )
-        for platform, message_id in posts:
-            self.db.execute(
-                "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id,"
-                " created_at) VALUES(?, 'candidates', ?, 'C', '{}', 'sent', ?, '')",
-                (f"candidate:{candidate.id}", platform, message_id),
-            )
-        self.papers[candidate.id] = candidate
-        return candidate
-
-    def get(self, candidate_id: int) -> Candidate | None:
-        rows = self.db.query("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
-        if not rows or candidate_id not in self.papers:
-            return None
-        row = rows[0]
-        return dataclasses.replace(
-            self.papers[candidate_id],
-            status=row["status"],
-            decided_by=row["decided_by"],
-            decided_platform=row["decided_platform"],
-            entry_id=row["entry_id"],
-            commit=row["commit_sha"],
+def add_posts(db: Database, candidate_id: int, *posts: tuple[str, str]) -> None:
+    """Record confirmed posts of a candidate (platform, message id), as the outbox does."""
+    for platform, message_id in posts:
+        db.execute(
+            "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id,"
+            " created_at) VALUES(?, 'candidates', ?, 'C', '{}', 'sent', ?, '')",
+            (f"candidate:{candidate_id}", platform, message_id),
         )
 
 

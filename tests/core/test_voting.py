@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Card, Entry, ReactionEvent
+from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent
 from bot.core.votes import VoteRules, build_vote_rules
 from bot.core.voting import (
     Throttle,
@@ -19,12 +20,14 @@ from bot.core.voting import (
     post_candidates,
 )
 from bot.errors import GitError
+from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore
 from bot.settings import load_settings
 from tests.fakes import FakeClock, FakePoster
-from tests.support_votes import FakeBook, MemoryCandidates, make_candidate
+from tests.support_votes import FakeBook, add_posts, make_candidate
 
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DISCORD_POST = ("discord", "900")
 SLACK_POST = ("slack", "1700000000.0001")
 ENV = {
@@ -60,14 +63,16 @@ class World:
     flow: VoteFlow
     poster: FakePoster
     writer: FakeWriter
-    candidates: MemoryCandidates
+    candidates: CandidateStore
     candidate: Candidate
 
 
 def build_world(rules: VoteRules | None = None) -> World:
     db = Database(":memory:")
-    candidates = MemoryCandidates(db)
-    candidate = candidates.add(make_candidate(12), DISCORD_POST, SLACK_POST)
+    candidates = CandidateStore(db)
+    paper = make_candidate().paper
+    candidate = candidates.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
+    add_posts(db, candidate.id, DISCORD_POST, SLACK_POST)
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
@@ -104,7 +109,7 @@ async def test_votes_on_both_platforms_are_summed_in_one_edit(world: World) -> N
     assert world.poster.updated == []  # the window is still open
     await world.flow.aclose()
     assert footers(world) == ["👍 4 · 👎 1 (Discord 3, Slack 2)"]
-    assert world.poster.updated[0][0] == "candidate:12"
+    assert world.poster.updated[0][0] == "candidate:1"
 
 
 async def test_duplicate_and_removed_reactions(world: World) -> None:
@@ -118,7 +123,7 @@ async def test_duplicate_and_removed_reactions(world: World) -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "7", "👍", added=False))
     await world.flow.aclose()
     assert footers(world)[-1] == "👍 1 · 👎 0 (Slack 1)"
-    assert world.flow.tally(12).up == 1
+    assert world.flow.tally(1).up == 1
 
 
 async def test_the_bots_own_reactions_change_nothing(world: World) -> None:
@@ -135,27 +140,27 @@ async def test_a_non_maintainers_checkmark_is_neither_a_decision_nor_a_vote(worl
     await world.flow.aclose()
     assert world.writer.calls == []
     assert world.poster.updated == []
-    assert world.candidates.get(12).status == "pending"  # type: ignore[union-attr]
+    assert world.candidates.get(1).status == "pending"  # type: ignore[union-attr]
 
 
 async def test_a_maintainers_checkmark_adds_the_paper_and_edits_the_posts(world: World) -> None:
     await world.flow.on_reaction(react(SLACK_POST, "U9", "white_check_mark", roles=("SMAINT",)))
-    assert world.writer.calls == [(12, "U9", "slack")]
+    assert world.writer.calls == [(1, "U9", "slack")]
     assert footers(world) == [
-        "✅ Added to the list by @U9 (Slack) · commit 3f2a9c1 · catalog/papers/2025/c12.yaml"
+        "✅ Added to the list by @U9 (Slack) · commit 3f2a9c1 · catalog/papers/2025/c1.yaml"
     ]
-    decided = world.candidates.get(12)
+    decided = world.candidates.get(1)
     assert decided is not None
     assert (decided.status, decided.entry_id, decided.decided_platform) == (
         "approved",
-        "c12",
+        "c1",
         "slack",
     )
 
 
 async def test_the_decider_is_named_as_the_platform_names_them(world: World) -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅", user_name="maintainer"))
-    assert world.writer.calls == [(12, "maintainer", "discord")]
+    assert world.writer.calls == [(1, "maintainer", "discord")]
     assert footers(world)[0].startswith("✅ Added to the list by @maintainer (Discord) · ")
 
 
@@ -175,13 +180,13 @@ async def test_a_rejection_is_final_and_later_votes_are_ignored(world: World) ->
     await world.flow.aclose()
     assert footers(world) == ["❌ Rejected by @111 (Discord)"]
     assert world.writer.calls == []
-    assert world.candidates.get(12).status == "rejected"  # type: ignore[union-attr]
+    assert world.candidates.get(1).status == "rejected"  # type: ignore[union-attr]
 
 
 async def test_removing_a_checkmark_does_not_undo_a_decision(world: World) -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅", added=False))
-    assert world.candidates.get(12).status == "approved"  # type: ignore[union-attr]
+    assert world.candidates.get(1).status == "approved"  # type: ignore[union-attr]
 
 
 async def test_auto_approve_at_the_configured_net_votes() -> None:
@@ -190,22 +195,22 @@ async def test_auto_approve_at_the_configured_net_votes() -> None:
     await world.flow.on_reaction(react(DISCORD_POST, "1", "👍"))
     assert world.writer.calls == []
     await world.flow.on_reaction(react(SLACK_POST, "U1", "+1"))
-    assert world.writer.calls == [(12, "auto-approve", "slack")]
+    assert world.writer.calls == [(1, "auto-approve", "slack")]
     assert footers(world)[-1].startswith("✅ Added to the list by votes (auto-approve)")
 
 
 async def test_a_failed_write_keeps_the_candidate_pending_and_alerts(world: World) -> None:
     world.writer.fail = True
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
-    assert world.candidates.get(12).status == "pending"  # type: ignore[union-attr]
-    assert [(p, k) for p, k, _ in world.poster.published] == [("admin", "approve-failed:12")]
+    assert world.candidates.get(1).status == "pending"  # type: ignore[union-attr]
+    assert [(p, k) for p, k, _ in world.poster.published] == [("admin", "approve-failed:1")]
     assert "disk full" not in world.poster.published[0][2].body  # no exception text in chat
 
 
 async def test_a_failed_push_is_reported_and_shown(world: World) -> None:
     world.writer.push_error = "git push failed: rejected"
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
-    assert world.candidates.get(12).status == "approved"  # type: ignore[union-attr]
+    assert world.candidates.get(1).status == "approved"  # type: ignore[union-attr]
     assert world.poster.published[0][0] == "admin"
     assert footers(world)[-1].endswith("not pushed yet, will retry")
 
@@ -223,7 +228,7 @@ async def test_new_candidates_are_posted_once_with_reactions(world: World) -> No
     assert await post_candidates([world.candidate, other], world.poster, CARD) == 1
     await post_candidates([world.candidate], world.poster, CARD)
     [(purpose, key, card)] = world.poster.published
-    assert (purpose, key) == ("candidates", "candidate:12")
+    assert (purpose, key) == ("candidates", "candidate:1")
     assert card.reactions == ("👍", "👎", "✅", "❌")
 
 
@@ -242,26 +247,26 @@ async def test_the_throttle_runs_a_burst_once_per_window() -> None:
         runs.append(n)
 
     for n in range(10):
-        throttle.request("c12", lambda n=n: edit(n))  # type: ignore[misc]
+        throttle.request("c1", lambda n=n: edit(n))  # type: ignore[misc]
     await asyncio.sleep(0)
     opened.set()
     for _ in range(3):
         await asyncio.sleep(0)
     assert runs == [9]  # one edit, showing the latest state
     assert windows == [5.0]
-    throttle.request("c12", lambda: edit(10))
+    throttle.request("c1", lambda: edit(10))
     for _ in range(3):
         await asyncio.sleep(0)
     assert runs == [9, 10]
 
 
 def test_an_entry_from_an_approved_candidate_names_it() -> None:
-    approved = make_candidate(12, "2501.01234", status="approved")
+    approved = make_candidate(1, "2501.01234", status="approved")
     book = FakeBook([dataclasses.replace(approved, entry_id="rare-events")])
     book.items.append(make_candidate(13, "2501.00013"))
     origin = candidate_origin(book)
     assert origin(Entry("rare-events", "paper", "Rare", arxiv_id="2501.01234")) == (
-        "from candidate #12"
+        "from candidate #1"
     )
     assert origin(Entry("other", "paper", "Pending", arxiv_id="2501.00013")) is None
     assert origin(Entry("hand-made", "paper", "No arXiv")) is None
