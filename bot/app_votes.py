@@ -76,6 +76,7 @@ def install_votes(
         store,
         writer,
         app.outbox,
+        app.outbox.find_key,
         clock,
         build_card,
         throttle_seconds=settings.votes.edit_throttle_seconds,

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.models import Candidate, CandidateStatus, Match, Paper
-from bot.infra.state import Database
 
 LIST_YAML = "title: Awesome LLM for VAD\nintro: Papers on LLMs for video anomaly detection.\n"
 HOLMES = """\
@@ -83,16 +82,6 @@ def clone(remote: Path, where: Path) -> Path:
     git(where, "config", "user.name", "Someone")
     git(where, "config", "user.email", "someone@example.org")
     return where
-
-
-def add_posts(db: Database, candidate_id: int, *posts: tuple[str, str]) -> None:
-    """Record confirmed posts of a candidate (platform, message id), as the outbox does."""
-    for platform, message_id in posts:
-        db.execute(
-            "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id,"
-            " created_at) VALUES(?, 'candidates', ?, 'C', '{}', 'sent', ?, '')",
-            (f"candidate:{candidate_id}", platform, message_id),
-        )
 
 
 @dataclass

@@ -116,7 +116,9 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
     async with running_platforms(router, sink, db, (MAINT_ROLE,)) as p:
         outbox = Outbox(db, [p.slack, p.discord], p.channels, clock, Pacer(intervals={}))
         card = build_vote_card(rules)
-        flow = VoteFlow(rules, VoteStore(db), store, writer, outbox, clock, card, sleep=never)
+        flow = VoteFlow(
+            rules, VoteStore(db), store, writer, outbox, outbox.find_key, clock, card, sleep=never
+        )
         sink.target = flow
 
         async def catalog() -> Catalog:

@@ -141,10 +141,6 @@ class Candidates(Protocol):
 class VoteState(Protocol):
     """Votes on candidates' posts and decisions, kept in the state store."""
 
-    def candidate_of_post(self, platform: str, message_id: str) -> int | None:
-        """The candidate a posted message is about, or None."""
-        ...
-
     def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:
         """Add or remove a vote reaction; False when it changed nothing."""
         ...

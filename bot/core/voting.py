@@ -34,11 +34,18 @@ log = logging.getLogger(__name__)
 CardBuilder = Callable[[Candidate, Tally, Decision | None], Card]
 Sleep = Callable[[float], Awaitable[None]]
 AUTO_APPROVER = "auto-approve"
+CANDIDATE_PREFIX = "candidate:"
 
 
 def candidate_key(candidate_id: int) -> str:
     """The Poster key of a candidate's posts."""
-    return f"candidate:{candidate_id}"
+    return f"{CANDIDATE_PREFIX}{candidate_id}"
+
+
+def parse_candidate_key(key: str | None) -> int | None:
+    """The candidate number in a post key, or None for posts about anything else."""
+    number = key.removeprefix(CANDIDATE_PREFIX) if key else ""
+    return int(number) if key != number and number.isdigit() else None
 
 
 class VoteFlow:
@@ -51,6 +58,7 @@ class VoteFlow:
         candidates: Candidates,
         writer: EntryWriter,
         poster: Poster,
+        find_key: Callable[[str, str], str | None],
         clock: Clock,
         build_card: CardBuilder,
         *,
@@ -62,6 +70,8 @@ class VoteFlow:
         self.candidates = candidates
         self.writer = writer
         self.poster = poster
+        self.find_key = find_key
+        """(platform, message id) → the key it was posted for (the outbox's lookup)."""
         self.clock = clock
         self.build_card = build_card
         self.throttle = Throttle(throttle_seconds, sleep)
@@ -74,7 +84,7 @@ class VoteFlow:
         meaning = read_reaction(event, self.rules)
         if meaning is None:
             return
-        candidate_id = self.votes.candidate_of_post(event.platform, event.message_id)
+        candidate_id = parse_candidate_key(self.find_key(event.platform, event.message_id))
         candidate = self.candidates.get(candidate_id) if candidate_id is not None else None
         if candidate is None or candidate.status != "pending":
             return

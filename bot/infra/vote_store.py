@@ -15,26 +15,12 @@ from bot.core.models import ReactionEvent
 from bot.core.votes import Decision, VoteReaction, normalise_emoji
 from bot.infra.state import Database
 
-CANDIDATE_KEY = "candidate:"
-"""Posts about a candidate are published under `candidate:<id>`."""
-
 
 class VoteStore:
-    """Votes, the post → candidate lookup, and decisions, over the shared Database."""
+    """Votes and decisions, over the shared Database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    def candidate_of_post(self, platform: str, message_id: str) -> int | None:
-        """The candidate a posted message is about, or None for any other message."""
-        rows = self.db.query(
-            "SELECT key FROM posts WHERE platform = ? AND message_id = ? AND key LIKE ?",
-            (platform, message_id, f"{CANDIDATE_KEY}%"),
-        )
-        if not rows:
-            return None
-        number = str(rows[0]["key"]).removeprefix(CANDIDATE_KEY)
-        return int(number) if number.isdigit() else None
 
     def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:
         """Add or remove one vote reaction; False when it changed nothing (a repeat)."""

@@ -17,6 +17,7 @@ from bot.core.voting import (
     VoteFlow,
     build_vote_card,
     candidate_origin,
+    parse_candidate_key,
     post_candidates,
 )
 from bot.errors import GitError
@@ -25,7 +26,7 @@ from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore
 from bot.settings import load_settings
 from tests.fakes import FakeClock, FakePoster
-from tests.support_votes import FakeBook, add_posts, make_candidate
+from tests.support_votes import FakeBook, make_candidate
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DISCORD_POST = ("discord", "900")
@@ -72,12 +73,12 @@ def build_world(rules: VoteRules | None = None) -> World:
     candidates = CandidateStore(db)
     paper = make_candidate().paper
     candidate = candidates.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
-    add_posts(db, candidate.id, DISCORD_POST, SLACK_POST)
+    posts = dict.fromkeys((DISCORD_POST, SLACK_POST), f"candidate:{candidate.id}")
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
-        rules, VoteStore(db), candidates, writer, poster, FakeClock(), build_vote_card(rules),
-        sleep=never,
+        rules, VoteStore(db), candidates, writer, poster, lambda *post: posts.get(post),
+        FakeClock(), build_vote_card(rules), sleep=never,
     )  # fmt: skip
     return World(flow, poster, writer, candidates, candidate)
 
@@ -290,3 +291,11 @@ async def test_a_slow_tally_edit_never_lands_over_the_decision(world: World) -> 
     slow.set()
     await asyncio.gather(draining, deciding)
     assert "Added to the list" in footers(world)[-1]
+
+
+@pytest.mark.parametrize(
+    ("key", "number"),
+    [("candidate:12", 12), ("entry:holmes-vau", None), ("candidate:x", None), (None, None)],
+)
+def test_only_candidate_posts_lead_to_a_candidate(key: str | None, number: int | None) -> None:
+    assert parse_candidate_key(key) == number

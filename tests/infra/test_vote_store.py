@@ -23,17 +23,6 @@ def store(tmp_path: Path) -> VoteStore:
         " VALUES(12, '2501.01234', 'x', '{}', 1.0, '[]', 'watch', ?)",
         (NOW.isoformat(),),
     )
-    for platform, message in (("discord", "900"), ("slack", "1700000000.0001")):
-        db.execute(
-            "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id,"
-            " created_at) VALUES('candidate:12', 'candidates', ?, 'C', '{}', 'sent', ?, ?)",
-            (platform, message, NOW.isoformat()),
-        )
-    db.execute(
-        "INSERT INTO posts(key, purpose, platform, channel, card, status, message_id, created_at)"
-        " VALUES('entry:x', 'papers', 'discord', 'C', '{}', 'sent', '901', ?)",
-        (NOW.isoformat(),),
-    )
     return VoteStore(db)
 
 
@@ -42,13 +31,6 @@ def reaction(
 ) -> ReactionEvent:
     platform = "slack" if "." in message else "discord"
     return ReactionEvent(platform, "C", message, user, emoji, added, event_id=event_id)
-
-
-def test_posts_of_a_candidate_lead_to_it_and_other_posts_to_nothing(store: VoteStore) -> None:
-    assert store.candidate_of_post("discord", "900") == 12
-    assert store.candidate_of_post("slack", "1700000000.0001") == 12
-    assert store.candidate_of_post("discord", "901") is None
-    assert store.candidate_of_post("slack", "900") is None
 
 
 def test_adding_twice_counts_once_and_removing_takes_the_vote_away(store: VoteStore) -> None:
