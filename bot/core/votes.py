@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.core.models import ReactionEvent, Tally
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # only read here; core does not load settings (they pull in YAML)
+    from bot.settings import Settings
 
 Meaning = Literal["up", "down", "approve", "reject"]
 DecisionStatus = Literal["approved", "rejected"]
