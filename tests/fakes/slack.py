@@ -66,6 +66,8 @@ class FakeSlack:
         """Retry-After values: the next chat.postMessage calls are answered 429 with these."""
         self.user_groups: dict[str, list[str]] = {}
         """Members of each user group, for usergroups.users.list."""
+        self.user_names: dict[str, str] = {}
+        """Display names of users, for users.info; others are `user_not_found`."""
         self.errors: list[str] = []
         """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
@@ -270,6 +272,13 @@ class FakeSlack:
         if group not in self.user_groups:
             return _json({"ok": False, "error": "no_such_subteam"})
         return _json({"ok": True, "users": self.user_groups[group]})
+
+    async def _users_info(self, args: dict[str, Any]) -> web.Response:
+        user = str(args.get("user", ""))
+        if user not in self.user_names:
+            return _json({"ok": False, "error": "user_not_found"})
+        profile = {"display_name": self.user_names[user], "real_name": self.user_names[user]}
+        return _json({"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
         found = [m for m in reversed(self.messages) if m.channel == args["channel"]]

@@ -115,6 +115,7 @@ class DiscordAdapter:
         self._build_client()
         self._task: asyncio.Task[None] | None = None
         self._roles: dict[int, tuple[str, ...]] = {}
+        self._names: dict[int, str] = {}
 
     def _build_client(self) -> None:
         """A fresh discord.py client (a closed one cannot log in again)."""
@@ -197,6 +198,7 @@ class DiscordAdapter:
             self._roles[payload.user_id] = tuple(
                 str(r.id) for r in member.roles if not r.is_default()
             )
+            self._names[payload.user_id] = member.display_name
         roles = self._roles.get(payload.user_id, ())
         event = ReactionEvent(
             "discord",
@@ -206,6 +208,7 @@ class DiscordAdapter:
             str(payload.emoji),
             added,
             roles=roles,
+            user_name=self._names.get(payload.user_id, ""),
         )
         try:
             await self.sink.on_reaction(event)

@@ -84,6 +84,7 @@ class SlackAdapter:
             self.app.event(event)(self.on_reaction)
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._groups_lock = asyncio.Lock()
+        self._names: dict[str, str] = {}
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
@@ -171,6 +172,7 @@ class SlackAdapter:
             event.get("type") == "reaction_added",
             event_id=event_id,
             roles=await self.groups_of(str(event.get("user", ""))),
+            user_name=await self.name_of(str(event.get("user", ""))),
         )
         await self.sink.on_reaction(reaction)
 
@@ -181,6 +183,21 @@ class SlackAdapter:
             if user in await self._members(group):
                 found.append(group)
         return tuple(found)
+
+    async def name_of(self, user: str) -> str:
+        """The person's display name, so a decision reads "by Ada", not "by U0ADA" (cached)."""
+        if user not in self._names:
+            try:
+                response = await self._call(self.client.users_info, user=user)
+            except ChatError as exc:
+                log.warning("slack: name of %s unknown: %s", user, exc)
+                return ""
+            info = response.get("user") or {}
+            profile = info.get("profile") or {}
+            self._names[user] = str(
+                profile.get("display_name") or profile.get("real_name") or info.get("name") or ""
+            )
+        return self._names[user]
 
     async def _members(self, group: str) -> frozenset[str]:
         async with self._groups_lock:  # a burst of reactions asks Slack once

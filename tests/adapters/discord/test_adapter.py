@@ -146,6 +146,8 @@ async def test_reactions_reach_the_core_but_not_the_bots_own(
     assert added.roles == ("555",)
     assert (removed.emoji, removed.added) == ("✅", False)
     assert removed.roles == ("555",)  # a removal carries no member: the roles seen last time
+    # the member's name, so a decision reads "by Mahdi BM" rather than a numeric id
+    assert added.user_name == removed.user_name == "Mahdi BM"
 
 
 async def test_a_keyed_resend_returns_the_first_message(

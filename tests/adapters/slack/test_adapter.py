@@ -133,6 +133,7 @@ async def test_maintainer_groups_reach_the_core_as_roles(
     fake_slack: FakeSlack, router: CommandRouter, sink: FakeReactionSink
 ) -> None:
     fake_slack.user_groups = {"S0MAINT": ["U0ADA"], "S0OTHER": ["U0BOB"]}
+    fake_slack.user_names = {"U0ADA": "Ada"}
     settings = SlackSettings(api_base_url=fake_slack.api_url, maintainer_groups=("S0MAINT",))
     bot = SlackAdapter(settings, SECRETS, router, sink)
     await bot.start()
@@ -141,6 +142,7 @@ async def test_maintainer_groups_reach_the_core_as_roles(
     await fake_slack.wait_for(lambda: len(sink.events) == 2)
     await bot.close()
     assert [e.roles for e in sink.events] == [("S0MAINT",), ()]
+    assert [e.user_name for e in sink.events] == ["Ada", ""]  # an unknown name falls back to the id
     lookups = [c for c in fake_slack.calls if c[0] == "usergroups.users.list"]
     assert len(lookups) == 1  # members are cached, not fetched per reaction
 

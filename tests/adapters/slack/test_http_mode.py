@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import re
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -108,18 +109,28 @@ async def test_a_retried_event_changes_nothing(
     assert [(e.emoji, e.event_id) for e in sink.events] == [("👍", "Ev111")]
 
 
+# The scope each Slack Web API method the adapter calls needs (api.slack.com/methods).
+METHOD_SCOPES = {
+    "auth_test": set(),
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "conversations_history": {"channels:history", "groups:history"},
+    "reactions_add": {"reactions:write"},
+    "usergroups_users_list": {"usergroups:read"},
+    "users_info": {"users:read"},
+}
+ADAPTER = MANIFEST.parents[1] / "bot" / "adapters" / "slack" / "adapter.py"
+
+
 def test_manifest_asks_for_exactly_what_is_used() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {
-        "commands",
-        "chat:write",
-        "reactions:read",
-        "reactions:write",
-        "channels:history",
-        "groups:history",
-        "usergroups:read",
-    }
+    called = set(re.findall(r"client\.(\w+)", ADAPTER.read_text(encoding="utf-8")))
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"add the scope of {unknown} to METHOD_SCOPES and the manifest"
+    needed = set().union(*(METHOD_SCOPES[m] for m in called))
+    # the slash command, and reaction events (reaction_added/removed need reactions:read)
+    assert scopes == needed | {"commands", "reactions:read"}
     assert tuple(manifest["settings"]["event_subscriptions"]["bot_events"]) == BOT_EVENTS
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/vad"]
     assert manifest["settings"]["socket_mode_enabled"] is True
