@@ -114,6 +114,7 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
     )
     router = build_router(SearchIndex([]))
     async with running_platforms(router, sink, db, (MAINT_ROLE,)) as p:
+        p.fake_slack.user_names = {"UMAINT": "Grace"}  # Discord's fake member is "Mahdi BM"
         outbox = Outbox(db, [p.slack, p.discord], p.channels, clock, Pacer(intervals={}))
         card = build_vote_card(rules)
         flow = VoteFlow(
@@ -208,7 +209,7 @@ async def test_approval_on_both_platforms_at_once_adds_one_entry(tmp_path: Path)
         message = git(w.repo, "log", "-1", "--format=%an <%ae>%n%B")
         assert message.startswith("vadbot <bot@lab>\nAdd Rare Events, MLLM")
         trailers = parse_trailers(message)
-        assert trailers["Approved-by"] in ("1010 (Discord)", "UMAINT (Slack)")
+        assert trailers["Approved-by"] in ("Mahdi BM (Discord)", "Grace (Slack)")
         assert trailers["Candidate"] == f"#{number}"
         sha = git(w.repo, "rev-parse", "HEAD").strip()
         assert git(w.remote, "rev-parse", "main").strip() == sha
@@ -219,7 +220,7 @@ async def test_approval_on_both_platforms_at_once_adds_one_entry(tmp_path: Path)
             "rare-events-mllm",
             sha,
         )
-        who = "@1010 (Discord)" if decided.decided_platform == "discord" else "@UMAINT (Slack)"
+        who = "@Mahdi BM (Discord)" if decided.decided_platform == "discord" else "@Grace (Slack)"
         line = f"✅ Added to the list by {who} · commit {sha[:7]} · {path}"
         assert w.footers() == (line, line)
         slack, discord = w.posts("candidates")
@@ -241,7 +242,7 @@ async def test_a_rejected_paper_is_not_proposed_again_even_as_v2(tmp_path: Path)
         number = await propose(w)
         await discord_react(w, "1010", "❌", roles=(MAINT_ROLE,))
         await w.wait(1)
-        assert w.footers() == ("❌ Rejected by @1010 (Discord)",) * 2
+        assert w.footers() == ("❌ Rejected by @Mahdi BM (Discord)",) * 2
         rejected = w.store.get(number)
         assert rejected is not None
         assert rejected.status == "rejected"
