@@ -27,7 +27,16 @@ DEFAULT_CONFIG = Path("config/vadbot.yaml")
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every area's subcommands."""
-    from bot import cli_catalog, cli_history, cli_search, cli_status
+    from bot import (
+        cli_arxiv,
+        cli_candidates,
+        cli_catalog,
+        cli_digest,
+        cli_history,
+        cli_run,
+        cli_search,
+        cli_status,
+    )
 
     parser = argparse.ArgumentParser(
         prog="vadbot",
@@ -40,12 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings file (default: $VADBOT_CONFIG, else config/vadbot.yaml if present)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for register in (
-        cli_catalog.register,
-        cli_history.register,
-        cli_status.register,
-        cli_search.register,
-    ):
+    registers = (cli_catalog.register, cli_history.register, cli_search.register, cli_run.register)
+    for register in (*registers, cli_arxiv.register, cli_candidates.register):
+        register(sub)
+    for register in (cli_status.register, cli_digest.register):
         register(sub)
     return parser
 
@@ -58,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(_config_path(args), os.environ)
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()
+        return code
     except CatalogError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -72,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `vadbot … | head` closed our stdout: not an error; silence the flush at exit too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("vadbot %s failed", args.command)
         return 70

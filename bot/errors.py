@@ -9,6 +9,7 @@
         ├── GitError
         ├── FeedError
         └── ChatError
+            └── RateLimited  a 429: wait retry_after seconds
 
 Anything that is not a UserError is caught at the boundary (one command, one job), logged with
 its traceback, and answered with a short generic message: exception text never reaches chat.
@@ -70,3 +71,11 @@ class FeedError(ServiceError):
 
 class ChatError(ServiceError):
     """A chat platform refused or failed a call."""
+
+
+class RateLimited(ChatError):
+    """A platform answered 429: wait `retry_after` seconds before the next try."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -43,7 +43,7 @@ class StateSettings:
 class MatchSettings:
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
-    min_score: float = 0.0
+    min_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,6 +249,8 @@ class ReactionEvent:
     """The platform's delivery id when it has one, so a retried delivery changes nothing."""
     roles: tuple[str, ...] = ()
     """The reacting member's role or user-group ids, for maintainer checks."""
+    user_name: str = ""
+    """How the platform names the reacting person, when the event says (shown on decisions)."""
 
 
 # ---------------------------------------------------------------------------- service

@@ -123,9 +123,170 @@ class AnnounceState(Protocol):
         ...
 
 
+# ---- votes
+
+from bot.core.approval import AddedEntry  # noqa: E402
+from bot.core.models import CandidateStatus  # noqa: E402  (Candidate, Match, Paper: arxiv section)
+from bot.core.votes import Decision, VoteReaction  # noqa: E402
+
+
+class Candidates(Protocol):
+    """Reads candidates (the arXiv watch's store implements it)."""
+
+    def get(self, candidate_id: int) -> Candidate | None:
+        """The candidate with this number, or None."""
+        ...
+
+
+class VoteState(Protocol):
+    """Votes on candidates' posts and decisions, kept in the state store."""
+
+    def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:
+        """Add or remove a vote reaction; False when it changed nothing."""
+        ...
+
+    def vote_reactions(self, candidate_id: int) -> Sequence[VoteReaction]:
+        """The vote reactions still on the candidate's posts, oldest first."""
+        ...
+
+    def decide(
+        self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
+    ) -> bool:
+        """Record the decision on a pending candidate; False if already decided."""
+        ...
+
+
+class EntryWriter(Protocol):
+    """Adds an approved candidate to the catalog (file, commit, push); blocking."""
+
+    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+        """The entry written for the candidate (or found already in the catalog)."""
+        ...
+
+
+class SuggestionBook(Candidates, Protocol):
+    """Candidates as `/vad suggest` and `/vad candidates` need them."""
+
+    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
+        """The candidate for a version-less arXiv id, whatever its status, or None."""
+        ...
+
+    def list(self, status: CandidateStatus | None = None) -> Sequence[Candidate]:
+        """Candidates with this status (all when None), oldest first."""
+        ...
+
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+    ) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        ...
+
+
+# ---- search
+
+from bot.core.search_postings import IndexSnapshot  # noqa: E402
+
+
+class SearchIndexStore(Protocol):
+    """Keeps the search index between runs, so that a restart does not re-read every entry."""
+
+    def load(self) -> IndexSnapshot | None:
+        """The saved index, or None when there is none (or it cannot be read)."""
+        ...
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Replace the saved index, atomically."""
+        ...
+
+
+# ---- chat
+
+from bot.core.models import ReactionEvent  # noqa: E402
+
+
+class ReactionSink(Protocol):
+    """Receives every reaction added or removed on any platform (the votes area implements it)."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        """Handle one reaction event; the same `event_id` twice must change nothing."""
+        ...
+
+
+# ---- arxiv
+
+from collections.abc import Collection, Mapping  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from bot.core.models import Candidate, Match, Paper  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.core.arxiv import Feed
+
+
+class FeedSource(Protocol):
+    """arXiv as the watch needs it: the latest announcement and a search over dates."""
+
+    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
+        """The configured categories' feed; `validators` (ETag…) from the last fetch make it
+        conditional, and a 304 comes back as `Feed(not_modified=True)`."""
+        ...
+
+    async def search(self, start: datetime, end: datetime) -> Sequence[Paper]:
+        """Every paper of the keyword query submitted between `start` and `end` (all pages)."""
+        ...
+
+
+class PaperStore(Protocol):
+    """Papers seen and candidates saved, so that nothing is proposed twice."""
+
+    def seen_ids(self, arxiv_ids: Collection[str]) -> set[str]:
+        """Those of `arxiv_ids` (version-less) already seen or already candidates."""
+        ...
+
+    def mark_seen(self, papers: Sequence[Paper], now: datetime) -> None:
+        """Remember papers by version-less id (a later version updates the row)."""
+        ...
+
+    def add_candidate(self, paper: Paper, match: Match, source: str, now: datetime) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        ...
+
+    def get_fact(self, key: str) -> Any:
+        """A small named fact of the watch (last feed day, validators), or None."""
+        ...
+
+    def put_fact(self, key: str, value: Any) -> None:
+        """Store a small named fact (JSON-able)."""
+        ...
+
+
+class KnownPapers(Protocol):
+    """The catalog's papers, as the keys that recognise one already listed."""
+
+    def arxiv_ids(self) -> Collection[str]:
+        """Version-less arXiv ids of the catalog's entries."""
+        ...
+
+    def title_keys(self) -> Collection[str]:
+        """Normalised titles (`normalise_title`) of the catalog's entries."""
+        ...
+
+
+class PaperLookup(Protocol):
+    """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
+        """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
+        ...
+
+
 # ---- service
 
-from typing import Any  # noqa: E402
 
 from bot.core.models import JobHealth  # noqa: E402
 
@@ -151,20 +312,4 @@ class KeyValue(Protocol):
 
     def put(self, key: str, value: Any) -> None:
         """Store a JSON-able value."""
-
-
-# ---- search
-
-from bot.core.search_postings import IndexSnapshot  # noqa: E402
-
-
-class SearchIndexStore(Protocol):
-    """Keeps the search index between runs, so that a restart does not re-read every entry."""
-
-    def load(self) -> IndexSnapshot | None:
-        """The saved index, or None when there is none (or it cannot be read)."""
-        ...
-
-    def save(self, snapshot: IndexSnapshot) -> None:
-        """Replace the saved index, atomically."""
         ...

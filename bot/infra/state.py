@@ -10,7 +10,7 @@ Tables
     announced     catalog entries already announced (id, arXiv id, normalised title)
     papers_seen   arXiv papers met in any feed, by version-less id
     candidates    papers proposed for the list and their decision
-    reactions     reactions on posts, one row per (platform, message, user, emoji)
+    reactions     vote reactions on candidates' posts, one row per (platform, message, user, emoji)
     posts         the outbox: every post, recorded before sending, confirmed with its id after
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
@@ -71,14 +71,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX candidates_status ON candidates(status);
     CREATE TABLE reactions (
-        platform   TEXT NOT NULL,
-        channel    TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        user_id    TEXT NOT NULL,
-        emoji      TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        platform     TEXT NOT NULL,
+        channel      TEXT NOT NULL,
+        message_id   TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        emoji        TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        candidate_id INTEGER NOT NULL,
         PRIMARY KEY (platform, message_id, user_id, emoji)
     );
+    CREATE INDEX reactions_candidate ON reactions(candidate_id);
     CREATE TABLE posts (
         id         INTEGER PRIMARY KEY AUTOINCREMENT,
         key        TEXT NOT NULL,

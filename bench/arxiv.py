@@ -1,0 +1,98 @@
+"""Bench the arXiv watch's inner loop on a 2,000-item feed: parse, normalise, dedup, match.
+
+The feed is built from the real items of the RSS fixtures in tests/data/ (ids and titles varied,
+every twentieth item a cross-list repeat of an earlier one). Half of the papers are already in
+the seen store, as on a day after a restart. Goal (issue 4): under 1 s and under 100 MB.
+
+    python bench/arxiv.py [--items 2000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import statistics
+import time
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+
+from bot.core.arxiv import build_rules, match_paper, parse_feed
+from bot.infra.arxiv_http import parse_feed_bytes
+from bot.infra.candidate_store import CandidateStore
+from bot.infra.state import Database
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+SOURCES = sorted(DATA.glob("rss2_*.xml"))
+ITEM = re.compile(r"<item>.*?</item>", re.DOTALL)
+ID = re.compile(r"\d{4}\.\d{5}")
+
+
+def build_feed(count: int) -> bytes:
+    """An RSS 2.0 feed of `count` items cloned from the real fixture items."""
+    texts = [p.read_text(encoding="utf-8") for p in SOURCES]
+    items = [m.group(0) for t in texts for m in ITEM.finditer(t)]
+    head = texts[0][: texts[0].index("<item>")]
+    out = []
+    for n in range(count):
+        number = n - 1 if n % 20 == 19 else n  # a cross-list repeat of the previous paper
+        item = ID.sub(f"2611.{number:05d}", items[n % len(items)])
+        item = item.replace("<title>", f"<title>[{number}] ", 1)
+        out.append(
+            item.replace("Announce Type: new", "Announce Type: cross") if number != n else item
+        )
+    return (head + "".join(out) + "</channel></rss>").encode()
+
+
+def run(data: bytes, store: CandidateStore) -> tuple[int, int, int]:
+    """The watch's work on one feed: parse+normalise, drop seen, match; returns the counts."""
+    feed = parse_feed_bytes(data)
+    seen = store.seen_ids([p.arxiv_id for p in feed.papers])
+    fresh = [p for p in feed.papers if p.arxiv_id not in seen]
+    rules = build_rules()
+    matched = [p for p in fresh if match_paper(p, rules)]
+    return len(feed.papers), len(fresh), len(matched)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs (best and median)")
+    args = parser.parse_args()
+    data = build_feed(args.items)
+    store = CandidateStore(Database(":memory:"))
+    store.mark_seen(parse_feed_bytes(data).papers[::2], datetime.now(UTC))
+
+    times = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        papers, fresh, matched = run(data, store)
+        times.append(time.perf_counter() - started)
+    parse_only = time.perf_counter()
+    parse_feed_bytes(data)
+    parse_only = time.perf_counter() - parse_only
+    slow = time.perf_counter()
+    parse_feed(feedparser.parse(data))
+    slow = time.perf_counter() - slow
+
+    tracemalloc.start()
+    run(data, store)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"feed: {args.items} items, {len(data) / 1e6:.1f} MB; {papers} unique papers")
+    print(f"new after dedup: {fresh}; matched: {matched}")
+    best, median = min(times), statistics.median(times)
+    print(f"time (parse+normalise+dedup+match): best {best:.3f} s, median {median:.3f} s of")
+    print(f"  {args.repeat} runs (goal < 1 s); reading + normalising alone: {parse_only:.3f} s")
+    print(f"the same feed through feedparser instead: {slow:.3f} s")
+    print(f"peak Python memory during the run: {peak / 1e6:.1f} MB  (goal < 100 MB)")
+    print(f"process max RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

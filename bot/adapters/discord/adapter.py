@@ -1,0 +1,275 @@
+"""The Discord adapter: `/vad` slash commands, card posts and reactions, through discord.py.
+
+Intents are the minimum: guilds (to know channels and roles) and guild reactions; no message
+content. Reactions come from the raw events, so votes on messages older than the cache count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import MultipartParameters, Route
+
+from bot.adapters.discord.commands import Complete, build_group
+from bot.adapters.discord.render import render_card, render_reply
+from bot.core.commands import CommandRouter
+from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
+from bot.core.ports import ReactionSink
+from bot.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+REPLY_BUDGET_SECONDS = 2.0
+"""Answer at once if the core is this fast; else defer (Discord allows 3 s before the first)."""
+HISTORY_LIMIT = 50
+CLOCK_SKEW = timedelta(minutes=5)
+"""Our clock and Discord's may differ: look a little further back than the post's record."""
+PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the configured channels
+    send_messages=True,  # post cards
+    embed_links=True,  # cards are embeds
+    add_reactions=True,  # offer the vote reactions
+    read_message_history=True,  # react to older posts; find a post after a crash
+)
+
+
+def build_intents() -> discord.Intents:
+    """Guilds and guild reactions only: no members, no presences, no message content."""
+    return discord.Intents(guilds=True, guild_reactions=True)
+
+
+def build_invite_url(client_id: str) -> str:
+    """The OAuth2 link that adds the bot with exactly the permissions it uses."""
+    scopes = ("bot", "applications.commands")
+    return discord.utils.oauth_url(client_id, permissions=PERMISSIONS, scopes=scopes)
+
+
+def configure_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at `api_base_url`/`gateway_url` (Discord-compatible servers, tests).
+
+    discord.py keeps both as class attributes, so this is process-wide, like the library.
+    """
+    if settings.api_base_url:
+        Route.BASE = settings.api_base_url.rstrip("/")
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def nonce_for(key: str) -> str:
+    """A Discord nonce (≤ 25 characters) naming an outbox key, so a resend is deduplicated."""
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+class _Client(discord.Client):
+    def __init__(self, adapter: DiscordAdapter, guild_ready_timeout: float) -> None:
+        super().__init__(
+            intents=build_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.sync_commands()
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.adapter.on_reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.adapter.on_reaction(payload, added=False)
+
+
+class DiscordAdapter:
+    """Discord's side of vadbot: commands in, reactions in, cards out (a ChatOut)."""
+
+    platform = "discord"
+
+    def __init__(
+        self,
+        settings: DiscordSettings,
+        token: str,
+        router: CommandRouter,
+        sink: ReactionSink | None = None,
+        *,
+        guild_ready_timeout: float = 2.0,
+        reply_budget: float = REPLY_BUDGET_SECONDS,
+        complete: Complete | None = None,
+    ) -> None:
+        configure_endpoints(settings)
+        self.settings = settings
+        self.router = router
+        self.sink = sink
+        self.reply_budget = reply_budget
+        self.complete = complete or (lambda text: [])
+        self._token = token
+        self._guild_ready_timeout = guild_ready_timeout
+        self._guild = discord.Object(int(settings.guild_id)) if settings.guild_id else None
+        self._build_client()
+        self._task: asyncio.Task[None] | None = None
+        self._roles: dict[int, tuple[str, ...]] = {}
+        self._names: dict[int, str] = {}
+
+    def _build_client(self) -> None:
+        """A fresh discord.py client (a closed one cannot log in again)."""
+        self.client = _Client(self, self._guild_ready_timeout)
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.add_command(build_group(self.answer, self.complete), guild=self._guild)
+
+    # ---------------------------------------------------------------- life
+
+    async def start(self, timeout: float = 30.0) -> None:
+        """Log in, connect to the gateway in the background, and wait until ready."""
+        if self.client.is_closed():
+            self._build_client()
+        try:
+            await self.client.login(self._token)
+        except BaseException:
+            await self.client.close()
+            raise
+        self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
+        self._task.add_done_callback(_log_end)
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._task}, timeout=timeout, return_when="FIRST_COMPLETED"
+        )
+        if ready not in done:
+            ready.cancel()
+            await self.close()
+            if self._task in done:
+                self._task.result()  # the connection's own error
+            raise TimeoutError("Discord did not become ready")
+        log.info("discord: connected as %s", self.client.user)
+
+    async def close(self) -> None:
+        """Disconnect cleanly."""
+        await self.client.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def sync_commands(self) -> None:
+        """Register `/vad` with Discord (in the configured guild, else globally)."""
+        try:
+            synced = await self.tree.sync(guild=self._guild)
+        except discord.HTTPException as exc:  # posting and reactions still work without /vad
+            log.error(
+                "discord: cannot register /vad (%s); was the bot invited with the "
+                "applications.commands scope? See `vadbot discord invite-url`",
+                exc,
+            )
+            return
+        log.info("discord: %d command(s) synced", len(synced))
+
+    # ---------------------------------------------------------------- commands
+
+    async def answer(self, interaction: discord.Interaction[Any], command: str, text: str) -> None:
+        """Run a `/vad` subcommand; answer at once when fast, else defer then follow up."""
+        user = interaction.user
+        request = Request(
+            "discord", str(user.id), str(interaction.channel_id), command, text, user.name
+        )
+        task = asyncio.create_task(self.router.dispatch(request))
+        done, _ = await asyncio.wait({task}, timeout=self.reply_budget)
+        if task in done:
+            reply = task.result()
+            await interaction.response.send_message(**_reply_kwargs(reply))
+            return
+        # the answer's visibility is fixed by the defer: guess it from the request
+        shared = command == "search" and text.startswith("share ")
+        await interaction.response.defer(ephemeral=not shared, thinking=True)
+        await interaction.followup.send(**_reply_kwargs(await task))
+
+    # ---------------------------------------------------------------- reactions
+
+    async def on_reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        """Pass a reaction to the sink, unless it is the bot's own."""
+        me = self.client.user
+        if self.sink is None or (me is not None and payload.user_id == me.id):
+            return
+        member = payload.member  # only reaction adds carry it: remember roles for removals
+        if member is not None:
+            self._roles[payload.user_id] = tuple(
+                str(r.id) for r in member.roles if not r.is_default()
+            )
+            self._names[payload.user_id] = member.display_name
+        roles = self._roles.get(payload.user_id, ())
+        event = ReactionEvent(
+            "discord",
+            str(payload.channel_id),
+            str(payload.message_id),
+            str(payload.user_id),
+            str(payload.emoji),
+            added,
+            roles=roles,
+            user_name=self._names.get(payload.user_id, ""),
+        )
+        try:
+            await self.sink.on_reaction(event)
+        except Exception:
+            log.exception("discord: reaction on %s failed", payload.message_id)
+
+    # ---------------------------------------------------------------- ChatOut
+
+    async def post(self, channel: str, card: Card) -> MessageRef:
+        """Post a card to a channel."""
+        return await self._send(channel, render_card(card))
+
+    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
+        """Post a card carrying a nonce for `key`: Discord returns the earlier message instead
+        of posting again when the same nonce comes back within a few minutes."""
+        payload = render_card(card)
+        payload.update(nonce=nonce_for(key), enforce_nonce=True)
+        return await self._send(channel, payload)
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        """Replace a posted card."""
+        params = MultipartParameters(payload=render_card(card), multipart=None, files=None)
+        await self.client.http.edit_message(ref.channel, ref.message_id, params=params)
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        """Add the bot's reaction to a message."""
+        await self.client.http.add_reaction(ref.channel, ref.message_id, emoji)
+
+    async def find_post(
+        self, channel: str, key: str, card: Card, since: datetime
+    ) -> MessageRef | None:
+        """The bot's recent message in `channel` showing `card` (after a crash mid-post)."""
+        me = self.client.user
+        title = render_card(card)["embeds"][0]["title"]
+        for message in await self.client.http.logs_from(channel, HISTORY_LIMIT):
+            if me is None or message["author"]["id"] != str(me.id):
+                continue
+            if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
+                break
+            embeds = message.get("embeds") or [{}]
+            if message.get("nonce") == nonce_for(key) or embeds[0].get("title") == title:
+                return MessageRef(self.platform, channel, str(message["id"]))
+        return None
+
+    async def _send(self, channel: str, payload: dict[str, Any]) -> MessageRef:
+        params = MultipartParameters(payload=payload, multipart=None, files=None)
+        data = await self.client.http.send_message(channel, params=params)
+        return MessageRef(self.platform, channel, str(data["id"]))
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    """A gateway task that dies must say why, or Discord goes quiet without a trace."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("discord: gateway connection ended", exc_info=task.exception())
+
+
+def _reply_kwargs(reply: Reply) -> dict[str, Any]:
+    payload = render_reply(reply)
+    return {
+        "content": payload.get("content") or (None if payload["embeds"] else "Done."),
+        "embeds": [discord.Embed.from_dict(e) for e in payload["embeds"]],
+        "ephemeral": reply.ephemeral,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }

@@ -1,0 +1,289 @@
+"""The Slack adapter: `/vad` slash commands, card posts and reactions, through slack-bolt.
+
+Socket Mode by default (an app token, no public URL); HTTP mode with signing-secret
+verification as an option. A slash command is acknowledged first (Slack allows 3 s) and answered
+through its response_url. A delivery Slack retries carries the same event_id: it is handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.render import (
+    SHARE_ACTION,
+    emoji_name,
+    parse_emoji,
+    render_card,
+    render_reply,
+)
+from bot.core.commands import CommandRouter, parse_command_text
+from bot.core.models import Card, MessageRef, ReactionEvent, Request
+from bot.core.ports import ReactionSink
+from bot.errors import ChatError, ConfigError, RateLimited
+from bot.settings import Secrets, SlackSettings
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "vadbot_post"
+BOT_EVENTS = ("reaction_added", "reaction_removed")
+"""The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
+HISTORY_LIMIT = 100
+CLOCK_SKEW = timedelta(minutes=5)
+GROUP_CACHE_SECONDS = 300.0
+"""How long the members of a maintainer user group are trusted before asking Slack again."""
+Seen = Callable[[str], bool]
+"""Answers True the first time a delivery key is met (`Database.first_time` with a clock)."""
+
+
+def build_client(settings: SlackSettings, token: str | None) -> AsyncWebClient:
+    """A Web API client on `api_base_url` (GovSlack, tests) or slack.com."""
+    if settings.api_base_url:
+        return AsyncWebClient(token=token, base_url=settings.api_base_url)
+    return AsyncWebClient(token=token)
+
+
+class SlackAdapter:
+    """Slack's side of vadbot: commands in, reactions in, cards out (a ChatOut)."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        secrets: Secrets,
+        router: CommandRouter,
+        sink: ReactionSink | None = None,
+        seen: Seen | None = None,
+    ) -> None:
+        self.settings = settings
+        self.router = router
+        self.sink = sink
+        self.seen = seen or (lambda key: True)
+        self._secrets = secrets
+        self.client = build_client(settings, secrets.slack_bot_token)
+        http = settings.mode == "http"
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secrets.slack_signing_secret or "",
+            request_verification_enabled=http,
+        )
+        self.app.command("/vad")(self.on_command)
+        self.app.action(SHARE_ACTION)(self.on_share)
+        for event in BOT_EVENTS:
+            self.app.event(event)(self.on_reaction)
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._groups_lock = asyncio.Lock()
+        self._names: dict[str, str] = {}
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+
+    # ---------------------------------------------------------------- life
+
+    async def start(self) -> None:
+        """Connect over Socket Mode, or serve HTTP on `http_port`."""
+        if self.settings.mode == "http" and not self._secrets.slack_signing_secret:
+            raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
+        if self.settings.mode == "socket" and not self._secrets.slack_app_token:
+            raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
+        await self.client.auth_test()  # fails fast on a bad token
+        if self.settings.mode == "http":
+            self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
+            await self._runner.setup()
+            await web.TCPSite(self._runner, port=self.settings.http_port).start()
+            log.info("slack: HTTP mode on port %d", self.settings.http_port)
+            return
+        self._socket = AsyncSocketModeHandler(self.app, self._secrets.slack_app_token)
+        try:
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        except BaseException:
+            await self.close()
+            raise
+        log.info("slack: connected over Socket Mode")
+
+    async def close(self) -> None:
+        """Disconnect cleanly."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ---------------------------------------------------------------- commands
+
+    async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        """Acknowledge `/vad …` at once, then answer through the response_url."""
+        await ack()
+        name, text = parse_command_text(command.get("text", ""))
+        request = Request(
+            "slack",
+            command.get("user_id", ""),
+            command.get("channel_id", ""),
+            name,
+            text,
+            command.get("user_name", ""),
+        )
+        reply = await self.router.dispatch(request)
+        kind = "ephemeral" if reply.ephemeral else "in_channel"
+        shareable = name == "search" and reply.ephemeral and bool(reply.cards)
+        await respond(**render_reply(reply, text if shareable else None), response_type=kind)
+
+    async def on_share(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """The Share button under a private search: post the same search to the channel."""
+        await ack()
+        user = body.get("user", {})
+        channel = body.get("channel", {}).get("id", "")
+        query = str(body["actions"][0].get("value", ""))
+        request = Request(
+            "slack", user.get("id", ""), channel, "search", f"share {query}", user.get("name", "")
+        )
+        reply = await self.router.dispatch(request)
+        await respond(delete_original=True)
+        await respond(**render_reply(reply), response_type="in_channel")
+
+    # ---------------------------------------------------------------- reactions
+
+    async def on_reaction(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        """Pass a reaction to the sink once per delivery, unless it is the bot's own."""
+        event_id = str(body.get("event_id", ""))
+        if event.get("user") == context.get("bot_user_id") or self.sink is None:
+            return
+        if event_id and not self.seen(f"slack:{event_id}"):
+            log.debug("slack: delivery %s seen before (a retry)", event_id)
+            return
+        item = event.get("item", {})
+        reaction = ReactionEvent(
+            "slack",
+            str(item.get("channel", "")),
+            str(item.get("ts", "")),
+            str(event.get("user", "")),
+            parse_emoji(str(event.get("reaction", ""))),
+            event.get("type") == "reaction_added",
+            event_id=event_id,
+            roles=await self.groups_of(str(event.get("user", ""))),
+            user_name=await self.name_of(str(event.get("user", ""))),
+        )
+        await self.sink.on_reaction(reaction)
+
+    async def groups_of(self, user: str) -> tuple[str, ...]:
+        """Which of the configured maintainer user groups `user` is in (members cached)."""
+        found = []
+        for group in self.settings.maintainer_groups:
+            if user in await self._members(group):
+                found.append(group)
+        return tuple(found)
+
+    async def name_of(self, user: str) -> str:
+        """The person's display name, so a decision reads "by Ada", not "by U0ADA" (cached)."""
+        if user not in self._names:
+            try:
+                response = await self._call(self.client.users_info, user=user)
+            except ChatError as exc:
+                log.warning("slack: name of %s unknown: %s", user, exc)
+                return ""
+            info = response.get("user") or {}
+            profile = info.get("profile") or {}
+            self._names[user] = str(
+                profile.get("display_name") or profile.get("real_name") or info.get("name") or ""
+            )
+        return self._names[user]
+
+    async def _members(self, group: str) -> frozenset[str]:
+        async with self._groups_lock:  # a burst of reactions asks Slack once
+            return await self._fetch_members(group)
+
+    async def _fetch_members(self, group: str) -> frozenset[str]:
+        fetched = self._groups.get(group)
+        if fetched is not None and time.monotonic() - fetched[0] < GROUP_CACHE_SECONDS:
+            return fetched[1]
+        try:
+            response = await self._call(self.client.usergroups_users_list, usergroup=group)
+        except ChatError as exc:
+            log.warning("slack: members of user group %s unknown: %s", group, exc)
+            return fetched[1] if fetched else frozenset()
+        members = frozenset(str(u) for u in response.get("users", []))
+        self._groups[group] = (time.monotonic(), members)
+        return members
+
+    # ---------------------------------------------------------------- ChatOut
+
+    async def post(self, channel: str, card: Card) -> MessageRef:
+        """Post a card to a channel."""
+        return await self._post(channel, card, None)
+
+    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
+        """Post a card with the outbox key in its message metadata, so it can be found again."""
+        return await self._post(channel, card, key)
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        """Replace a posted card."""
+        await self._call(
+            self.client.chat_update, channel=ref.channel, ts=ref.message_id, **render_card(card)
+        )
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        """Add the bot's reaction to a message (already there counts as done)."""
+        try:
+            await self._call(
+                self.client.reactions_add,
+                channel=ref.channel,
+                timestamp=ref.message_id,
+                name=emoji_name(emoji),
+            )
+        except ChatError as exc:
+            if "already_reacted" not in str(exc):
+                raise
+
+    async def find_post(
+        self, channel: str, key: str, card: Card, since: datetime
+    ) -> MessageRef | None:
+        """The bot's message in `channel` whose metadata names `key` (after a crash mid-post)."""
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        response = await self._call(
+            self.client.conversations_history,
+            channel=channel,
+            oldest=oldest,
+            limit=HISTORY_LIMIT,
+            include_all_metadata=True,
+        )
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_payload", {}).get("key") == key:
+                return MessageRef(self.platform, channel, str(message["ts"]))
+        return None
+
+    async def _post(self, channel: str, card: Card, key: str | None) -> MessageRef:
+        extra: dict[str, Any] = {}
+        if key is not None:
+            extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        response = await self._call(
+            self.client.chat_postMessage,
+            channel=channel,
+            unfurl_links=False,
+            unfurl_media=False,
+            **render_card(card),
+            **extra,
+        )
+        return MessageRef(self.platform, channel, str(response["ts"]))
+
+    async def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
+        """A Web API call; a 429 becomes RateLimited (with Retry-After), an error ChatError."""
+        try:
+            return await method(**kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", 1))
+                raise RateLimited("Slack rate limit", retry_after) from None
+            raise ChatError(f"Slack: {exc.response.get('error', status)}") from None

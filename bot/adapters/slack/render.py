@@ -1,0 +1,135 @@
+"""Cards as Slack Block Kit, inside Slack's limits, with markup from text inert.
+
+Untrusted text has `&`, `<` and `>` escaped, so `<!channel>`, `<!here>`, `<!subteam^…>`,
+`<@U…>` and `<http://…|…>` arrive as plain characters; `://` is broken with a zero-width space
+so a bare URL in an abstract does not link either. Only `Card.url` and `Card.links` link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.adapters.text import safe_url, trim
+from bot.core.models import Card, Link, Reply
+
+SECTION_MAX = 3000
+BLOCKS_MAX = 50
+FIELDS_MAX = 10
+FIELD_MAX = 2000
+CONTEXT_MAX = 3000
+BUTTON_VALUE_MAX = 2000
+ALT_MAX = 2000
+TEXT_MAX = 3000
+BUTTON_VALUE_MAX = 2000
+ZWSP = "\u200b"
+
+EMOJI_NAMES = {"👍": "+1", "👎": "-1", "✅": "white_check_mark", "❌": "x", "👀": "eyes"}
+ALIASES = {"thumbsup": "+1", "thumbsdown": "-1", "heavy_check_mark": "white_check_mark"}
+
+
+def escape(text: str) -> str:
+    """Plain text made inert for Slack mrkdwn: no mentions, no links, no entities."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("://", ":" + ZWSP + "//")
+
+
+def render_link(link: Link) -> str:
+    """`<url|label>`, or the escaped label alone when the URL is not a web link."""
+    url = safe_url(link.url)
+    label = escape(link.label).replace("|", "¦") or "link"
+    return f"<{_url(url)}|{label}>" if url else label
+
+
+def render_card(card: Card) -> dict[str, Any]:
+    """`chat.postMessage` arguments (`text` fallback and `blocks`) for a card."""
+    blocks: list[dict[str, Any]] = [_section(_title(card))]
+    if card.body:
+        blocks.append(_section(escape(card.body)))
+    blocks += [_section(_item(i, item)) for i, item in enumerate(card.items, start=1)]
+    if card.fields:
+        blocks.append({"type": "section", "fields": [_field(f.name, f.value) for f in card.fields]})
+    if card.links:
+        blocks.append(_section(" · ".join(render_link(link) for link in card.links)))
+    if image := safe_url(card.image):
+        alt = trim(card.title, ALT_MAX) or "image"
+        blocks.append({"type": "image", "image_url": image, "alt_text": alt})
+    if card.footer:
+        blocks.append(_context(escape(card.footer)))
+    return {"text": trim(escape(card.title), TEXT_MAX), "blocks": _fit(blocks)}
+
+
+def render_reply(reply: Reply, share: str | None = None) -> dict[str, Any]:
+    """`respond()` arguments for a command reply: its text, its cards, and a Share button that
+    carries `share` (the query) when given."""
+    blocks = [_section(escape(reply.text))] if reply.text else []
+    for card in reply.cards:
+        blocks += render_card(card)["blocks"]
+    fallback = reply.text or (reply.cards[0].title if reply.cards else "")
+    if share is None:
+        return {"text": trim(escape(fallback), TEXT_MAX), "blocks": _fit(blocks)}
+    blocks = [*_fit(blocks, BLOCKS_MAX - 1), _share_button(share)]
+    return {"text": trim(escape(fallback), TEXT_MAX), "blocks": blocks}
+
+
+SHARE_ACTION = "vad_share"
+
+
+def _share_button(value: str) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": SHARE_ACTION,
+        "text": {"type": "plain_text", "text": "Share in channel"},
+        "value": trim(value, BUTTON_VALUE_MAX),
+    }
+    return {"type": "actions", "elements": [button]}
+
+
+def emoji_name(emoji: str) -> str:
+    """The Slack reaction name of an emoji (`👍` → `+1`); names pass through."""
+    return EMOJI_NAMES.get(emoji, emoji.strip(":"))
+
+
+def parse_emoji(name: str) -> str:
+    """A Slack reaction name as the emoji the core knows (`+1::skin-tone-2` → `👍`)."""
+    base = ALIASES.get(name.split("::")[0], name.split("::")[0])
+    return {v: k for k, v in EMOJI_NAMES.items()}.get(base, base)
+
+
+def _title(card: Card) -> str:
+    title = escape(card.title).replace("|", "¦")
+    url = safe_url(card.url)
+    return f"*<{_url(url)}|{title}>*" if url else f"*{title}*"
+
+
+def _item(number: int, item: Card) -> str:
+    rest = [escape(item.body)] if item.body else []
+    rest += [render_link(link) for link in item.links]
+    return f"{number}. {_title(item)}" + (" — " + " · ".join(rest) if rest else "")
+
+
+def _url(url: str | None) -> str:
+    return (url or "").replace("&", "&amp;").replace("|", "%7C")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, SECTION_MAX)}}
+
+
+def _field(name: str, value: str) -> dict[str, Any]:
+    text = trim(f"*{escape(name)}*\n{escape(value)}", FIELD_MAX)
+    return {"type": "mrkdwn", "text": text}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, CONTEXT_MAX)}]}
+
+
+def _fit(blocks: list[dict[str, Any]], limit: int = BLOCKS_MAX) -> list[dict[str, Any]]:
+    """At most `limit` blocks and 10 fields a section; the last block says how much was cut."""
+    for block in blocks:
+        if "fields" in block:
+            block["fields"] = block["fields"][:FIELDS_MAX]
+    if len(blocks) <= limit:
+        return blocks
+    cut = len(blocks) - limit + 1
+    return [*blocks[: limit - 1], _context(f"… {cut} more not shown")]

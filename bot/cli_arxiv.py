@@ -1,0 +1,251 @@
+"""`vadbot arxiv …`: scan a feed, score papers, poll once, backfill missed days."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.cli import catalog_dir, print_json
+from bot.core.arxiv import Rules, match_paper
+from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
+from bot.core.watch import build_known_papers, describe, process_papers, run_watch
+from bot.errors import CatalogError, QueryError
+from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
+from bot.infra.candidate_store import CandidateStore, paper_to_json
+from bot.infra.state import Database
+from bot.infra.yaml_files import load_catalog
+from bot.progress import Progress
+from bot.settings import Settings
+
+
+class UtcClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def register(sub: Any) -> None:
+    """Add `arxiv` and its subcommands to the parser."""
+    parser = sub.add_parser("arxiv", help="watch arXiv: scan, score, poll and backfill")
+    commands = parser.add_subparsers(dest="arxiv_command", metavar="SUBCOMMAND", required=True)
+
+    scan = commands.add_parser("scan", help="list a feed's candidates with score and why")
+    scan.add_argument("source", metavar="SOURCE", help="a feed URL or a saved feed file")
+    scan.add_argument("--json", action="store_true", help="a JSON array for scripts")
+    _catalog_option(scan)
+    scan.set_defaults(handler=run_scan)
+
+    score = commands.add_parser(
+        "score", help="one JSON line per paper of a JSONL file: candidate or not, and score"
+    )
+    score.add_argument("file", metavar="FILE.jsonl", help='lines with "arxiv_id", "title", …')
+    score.set_defaults(handler=run_score)
+
+    poll = commands.add_parser(
+        "poll",
+        help="one watch run: new candidates, stale feed, gaps (exit 1 if stale or failed)",
+    )
+    poll.add_argument("--json", action="store_true", help="the report as JSON")
+    _catalog_option(poll)
+    poll.set_defaults(handler=run_poll)
+
+    backfill = commands.add_parser("backfill", help="search the API over past days by hand")
+    backfill.add_argument("--since", required=True, type=_date, metavar="DATE", help="YYYY-MM-DD")
+    backfill.add_argument("--until", type=_date, metavar="DATE", help="YYYY-MM-DD (default: today)")
+    backfill.add_argument("--json", action="store_true", help="the new candidates as JSON")
+    _catalog_option(backfill)
+    backfill.set_defaults(handler=run_backfill)
+
+
+def _catalog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", metavar="DIR", help="catalog folder (default: from config)")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+# ---------------------------------------------------------------------------- scan, score
+
+
+def run_scan(args: argparse.Namespace, settings: Settings) -> int:
+    catalog = _optional_catalog(args, settings)
+    rules = rules_from_settings(settings.arxiv, _titles(catalog))
+    if Path(args.source).exists():
+        feed = load_feed_file(Path(args.source))
+    else:
+        feed = asyncio.run(_fetch(settings, rules, args.source))
+    found = _ranked(feed.papers, rules)
+    if args.json:
+        print_json([_candidate_json(p, m) for p, m in found])
+        return 0
+    _print_candidates(found)
+    print(f"{len(found)} candidate(s) among {len(feed.papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
+async def _fetch(settings: Settings, rules: Rules, url: str) -> Any:
+    async with ArxivClient(settings.arxiv, rules) as client:
+        return await client.fetch_url(url)
+
+
+def _ranked(papers: Sequence[Paper], rules: Rules) -> list[tuple[Paper, Match]]:
+    found = [(p, m) for p in papers if (m := match_paper(p, rules))]
+    return sorted(found, key=lambda pm: -pm[1].score)
+
+
+def run_score(args: argparse.Namespace, settings: Settings) -> int:
+    rules = rules_from_settings(settings.arxiv)
+    for paper in _read_jsonl(Path(args.file)):
+        match = match_paper(paper, rules)
+        line = {
+            "arxiv_id": paper.arxiv_id,
+            "candidate": match is not None,
+            "score": match.score if match else 0.0,
+        }
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _read_jsonl(path: Path) -> Iterator[Paper]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read ({exc.strerror})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        yield _paper_of_line(data, path, number)
+
+
+def _paper_of_line(data: Any, path: Path, number: int) -> Paper:
+    if not isinstance(data, dict) or not {"arxiv_id", "title"} <= data.keys():
+        raise QueryError(f"{path}:{number}: need a JSON object with arxiv_id, title, abstract")
+    found = parse_arxiv_id(str(data["arxiv_id"]))
+    return Paper(
+        arxiv_id=found[0] if found else str(data["arxiv_id"]),
+        title=str(data["title"]),
+        abstract=str(data.get("abstract") or ""),
+        categories=tuple(data.get("categories") or ()),
+    )
+
+
+# ---------------------------------------------------------------------------- poll, backfill
+
+
+def run_poll(args: argparse.Namespace, settings: Settings) -> int:
+    catalog = load_catalog(catalog_dir(args, settings))
+    rules = rules_from_settings(settings.arxiv, _titles(catalog))
+    db = Database(settings.resolve(settings.state.path))
+    try:
+        report = asyncio.run(_poll(settings, rules, db, catalog))
+    finally:
+        db.close()
+    if args.json:
+        print_json(
+            {
+                "candidates": [_candidate_json(c.paper, c.match) for c in report.candidates],
+                "read": report.read,
+                "feed_date": str(report.feed_date) if report.feed_date else None,
+                "stale": report.stale,
+                "gap": [str(d) for d in report.gap],
+                "errors": list(report.errors),
+            }
+        )
+    else:
+        _print_candidates((c.paper, c.match) for c in report.candidates)
+        for line in describe(report):
+            print(line)
+    return 0 if report.ok else 1
+
+
+async def _poll(settings: Settings, rules: Rules, db: Database, catalog: Catalog) -> Any:
+    async with ArxivClient(settings.arxiv, rules) as client:
+        known = build_known_papers(catalog)
+        return await run_watch(client, CandidateStore(db), UtcClock(), known, rules)
+
+
+def run_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    until: date = args.until or datetime.now(UTC).date()
+    if until < args.since:
+        raise QueryError("--until is before --since")
+    catalog = load_catalog(catalog_dir(args, settings))
+    rules = rules_from_settings(settings.arxiv, _titles(catalog))
+    db = Database(settings.resolve(settings.state.path))
+    try:
+        found = asyncio.run(_backfill(settings, rules, db, catalog, args.since, until))
+    finally:
+        db.close()
+    if args.json:
+        print_json([_candidate_json(p, m) for p, m in found])
+    else:
+        _print_candidates(found)
+        print(f"{len(found)} new candidate(s) from {args.since} to {until}")
+    return 0
+
+
+async def _backfill(
+    settings: Settings, rules: Rules, db: Database, catalog: Catalog, since: date, until: date
+) -> list[tuple[Paper, Match]]:
+    weeks = list(_weeks(since, until))
+    known = build_known_papers(catalog)
+    store = CandidateStore(db)
+    found: list[tuple[Paper, Match]] = []
+    async with ArxivClient(settings.arxiv, rules) as client:
+        with Progress("backfill", len(weeks)) as bar:
+            for start, end in weeks:
+                papers = await client.search(start, end)
+                made = process_papers(papers, store, known, rules, datetime.now(UTC))
+                found += [(c.paper, c.match) for c in made]
+                bar.advance()
+    return found
+
+
+def _weeks(since: date, until: date) -> Iterator[tuple[datetime, datetime]]:
+    """[since, until] in week-long windows, so the progress bar moves."""
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    stop = datetime.combine(until, time.max, tzinfo=UTC)
+    while start <= stop:
+        end = min(start + timedelta(days=7) - timedelta(minutes=1), stop)
+        yield start, end
+        start += timedelta(days=7)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _optional_catalog(args: argparse.Namespace, settings: Settings) -> Catalog | None:
+    """The catalog when there is one (it only ranks scan results)."""
+    try:
+        return load_catalog(catalog_dir(args, settings))
+    except (CatalogError, OSError):
+        return None
+
+
+def _titles(catalog: Catalog | None) -> list[str]:
+    return [e.title for e in catalog.papers()] if catalog else []
+
+
+def _candidate_json(paper: Paper, match: Match) -> dict[str, Any]:
+    return paper_to_json(paper) | {"score": match.score, "terms": list(match.terms)}
+
+
+def _print_candidates(found: Iterable[tuple[Paper, Match]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    for paper, match in found:
+        out.write(f"{match.score:.2f}  {paper.arxiv_id}  {paper.title}\n")
+        out.write(f"      matched: {' · '.join(match.terms)}   {paper.abs_url}\n")

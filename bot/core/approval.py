@@ -1,0 +1,103 @@
+"""What an approved candidate becomes: a catalog entry, and the commit message that adds it.
+
+Pure functions; `bot/infra/catalog_writer.py` writes the file and makes the commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.core.drafts import new_entry_id
+from bot.core.models import Candidate, Catalog, Entry, normalise_title
+from bot.core.votes import platform_name
+
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
+"""Where a link in an abstract is the code; any other link is the project page."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddedEntry:
+    """The catalog side of an approval: the entry, its file, its commit, and the push."""
+
+    entry_id: str
+    path: str
+    """The entry file relative to the repository root (`catalog/papers/2025/x.yaml`)."""
+    commit: str | None
+    created: bool = True
+    """False when the paper was already in the catalog: nothing new was written."""
+    push_error: str | None = None
+    """Why the push failed (the commit is kept locally and pushed later), or None."""
+
+
+def build_entry(candidate: Candidate, taken_ids: Collection[str]) -> Entry:
+    """The new entry for an approved candidate: arXiv metadata, empty summary, a free id named
+    as the importer names entries (short name, else the title's first words)."""
+    paper = candidate.paper
+    year = paper_year(candidate)
+    return Entry(
+        id=new_entry_id(paper.title, year, set(taken_ids)),
+        kind="paper",
+        title=" ".join(paper.title.split()),
+        venue="arXiv",
+        year=year,
+        links=paper_links(candidate),
+        summary="",
+        arxiv_id=paper.arxiv_id,
+        authors=paper.authors,
+    )
+
+
+def paper_year(candidate: Candidate) -> int | None:
+    """The year of first publication, from the date or else from a new-style arXiv id."""
+    if candidate.paper.published is not None:
+        return candidate.paper.published.year
+    match = re.match(r"(\d{2})(\d{2})\.\d{4,5}$", candidate.paper.arxiv_id)
+    return 2000 + int(match.group(1)) if match else None
+
+
+def paper_links(candidate: Candidate) -> dict[str, str]:
+    """arxiv (abs page), pdf, and code or project when the abstract gave a link."""
+    paper = candidate.paper
+    links = {
+        "arxiv": paper.abs_url or f"https://arxiv.org/abs/{paper.arxiv_id}",
+        "pdf": paper.pdf_url or f"https://arxiv.org/pdf/{paper.arxiv_id}",
+    }
+    if paper.code_url:
+        host = urlsplit(paper.code_url).netloc.lower().removeprefix("www.")
+        links["code" if host in CODE_HOSTS else "project"] = paper.code_url
+    return links
+
+
+def find_in_catalog(catalog: Catalog, candidate: Candidate) -> Entry | None:
+    """The entry that already is this paper (same arXiv id or the same title), if any."""
+    title = normalise_title(candidate.paper.title)
+    for entry in catalog.entries:
+        if entry.arxiv_id == candidate.paper.arxiv_id or normalise_title(entry.title) == title:
+            return entry
+    return None
+
+
+def build_commit_message(entry: Entry, candidate: Candidate, approver: str, platform: str) -> str:
+    """Subject, a line of context, and the `Approved-by:` and `Candidate:` trailers."""
+    subject = f"Add {_shorten(entry.title, 60)} (arXiv {entry.arxiv_id})"
+    return (
+        f"{subject}\n\n"
+        f"Approved in chat from candidate #{candidate.id} (source: {candidate.source}).\n"
+        "The summary is empty for a maintainer to write.\n\n"
+        f"Approved-by: {approver} ({platform_name(platform)})\n"
+        f"Candidate: #{candidate.id}\n"
+    )
+
+
+def parse_trailers(message: str) -> Mapping[str, str]:
+    """The `Key: value` trailers of a commit message's last paragraph."""
+    last = message.strip().rsplit("\n\n", 1)[-1]
+    pairs = (line.split(": ", 1) for line in last.splitlines() if ": " in line)
+    return dict(pairs)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

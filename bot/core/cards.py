@@ -1,0 +1,81 @@
+"""Card builders shared by the areas: candidate posts and the help card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.models import Candidate, Card, Link, Tally
+
+ABSTRACT_CHARS = 300
+MAX_AUTHORS = 3
+
+
+def build_candidate_card(
+    candidate: Candidate,
+    tally: Tally | None = None,
+    decision: str | None = None,
+    reactions: Sequence[str] = ("👍", "👎", "✅", "❌"),
+) -> Card:
+    """The candidate post: header, title, authors, abstract, why it matched, links, votes."""
+    paper = candidate.paper
+    category = paper.categories[0] if paper.categories else ""
+    header = " · ".join(p for p in ("🆕 Candidate", f"arXiv {paper.arxiv_id}", category) if p)
+    lines = [header, _authors(paper.authors), _shorten(paper.abstract, ABSTRACT_CHARS)]
+    lines.append(_matched(candidate))
+    return Card(
+        title=paper.title,
+        url=paper.abs_url or None,
+        body="\n".join(line for line in lines if line),
+        links=_paper_links(candidate),
+        footer=decision or (format_tally(tally) if tally else _vote_hint(reactions)),
+        reactions=tuple(reactions) if decision is None else (),
+        kind="candidate",
+    )
+
+
+def format_tally(tally: Tally) -> str:
+    """`👍 4 · 👎 1 (Discord 3, Slack 2)`: votes and how many came from each platform."""
+    text = f"👍 {tally.up} · 👎 {tally.down}"
+    split = ", ".join(f"{p.capitalize()} {n}" for p, n in sorted(tally.by_platform.items()))
+    return f"{text} ({split})" if split else text
+
+
+def _vote_hint(reactions: Sequence[str]) -> str:
+    up, down, approve, reject = (list(reactions) + ["👍", "👎", "✅", "❌"][len(reactions) :])[:4]
+    return f"React {up} / {down} to vote · maintainers {approve} add to the list · {reject} reject"
+
+
+def _authors(authors: Sequence[str]) -> str:
+    shown = ", ".join(authors[:MAX_AUTHORS])
+    extra = len(authors) - MAX_AUTHORS
+    return f"{shown} (+{extra})" if extra > 0 else shown
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _matched(candidate: Candidate) -> str:
+    terms = " · ".join(candidate.match.terms)
+    score = f"relevance {candidate.match.score:.2f}"
+    return f"matched: {terms}      {score}" if terms else score
+
+
+def _paper_links(candidate: Candidate) -> tuple[Link, ...]:
+    paper = candidate.paper
+    pairs = (("abs", paper.abs_url), ("pdf", paper.pdf_url), ("code", paper.code_url or ""))
+    return tuple(Link(label, url) for label, url in pairs if url)
+
+
+def build_help_card(commands: Sequence[tuple[str, str, str]]) -> Card:
+    """The `/vad help` card: one line per (name, summary, example)."""
+    lines = [f"/vad {name} — {summary}\n    e.g. {example}" for name, summary, example in commands]
+    return Card(
+        title="vadbot · /vad commands",
+        body="\n".join(lines),
+        footer="Votes: react on a candidate post; maintainers approve or reject by reaction.",
+        kind="help",
+    )

@@ -1,0 +1,161 @@
+"""`/vad suggest <arXiv id or URL>` and `/vad candidates`.
+
+A suggestion becomes a candidate like any the watch found (source `suggest`), after the checks
+a member would want to hear about: not an arXiv id, unknown to arXiv, already in the list,
+already a candidate, or rejected before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.core.approval import find_in_catalog
+from bot.core.cards import format_tally
+from bot.core.commands import CommandRouter
+from bot.core.models import (
+    Candidate,
+    Card,
+    CardField,
+    Catalog,
+    Match,
+    Paper,
+    Reply,
+    Request,
+    Tally,
+    parse_arxiv_id,
+)
+from bot.core.ports import Clock, PaperLookup, Poster, SuggestionBook
+from bot.core.votes import platform_name
+from bot.core.voting import CardBuilder, candidate_key
+from bot.errors import FeedError, QueryError, UserError
+
+log = logging.getLogger(__name__)
+
+SUGGEST_EXAMPLE = "/vad suggest 2501.01234"
+LIST_LIMIT = 15
+SUGGESTED = Match(score=0.0, terms=("suggested by a member",))
+
+
+class CandidateCommands:
+    """The handlers of `/vad suggest` and `/vad candidates`."""
+
+    def __init__(
+        self,
+        book: SuggestionBook,
+        papers: PaperLookup,
+        catalog: Callable[[], Awaitable[Catalog]],
+        poster: Poster,
+        build_card: CardBuilder,
+        tally: Callable[[int], Tally],
+        clock: Clock,
+    ) -> None:
+        self.clock = clock
+        self.book = book
+        self.papers = papers
+        self.catalog = catalog
+        self.poster = poster
+        self.build_card = build_card
+        self.tally = tally
+
+    async def suggest(self, request: Request) -> Reply:
+        """Propose a paper by arXiv id or URL; it is posted for votes like any candidate."""
+        arxiv_id = _arxiv_id(request.text)
+        known = self.book.get_by_arxiv(arxiv_id)
+        if known is not None:
+            raise UserError(_known_message(known))
+        paper = await self._fetch(arxiv_id)
+        entry = find_in_catalog(await self.catalog(), _as_candidate(paper))
+        if entry is not None:
+            raise UserError(f"“{entry.title}” is already in the list (entry `{entry.id}`).")
+        who = request.user_name or request.user_id
+        candidate = self.book.add_candidate(
+            paper,
+            SUGGESTED,
+            "suggest",
+            self.clock.now(),
+            suggested_by=f"{who} ({platform_name(request.platform)})",
+        )
+        await self.poster.publish(
+            "candidates",
+            candidate_key(candidate.id),
+            self.build_card(candidate, Tally(), None),
+        )
+        text = f"Thanks! “{paper.title}” is now candidate #{candidate.id}: vote on its post."
+        return Reply(text=text, ephemeral=False)
+
+    async def _fetch(self, arxiv_id: str) -> Paper:
+        try:
+            found = await self.papers.fetch_by_ids([arxiv_id])
+        except FeedError as exc:
+            log.warning("arXiv lookup of %s failed: %s", arxiv_id, exc)
+            raise UserError("arXiv did not answer just now; try again in a few minutes.") from exc
+        for paper in found:
+            if paper.arxiv_id == arxiv_id:
+                return paper
+        raise UserError(f"arXiv has no paper {arxiv_id}; check the id.")
+
+    async def list_pending(self, request: Request) -> Reply:
+        """The pending candidates with their tallies, most voted first."""
+        pending = [(c, self.tally(c.id)) for c in self.book.list("pending")]
+        if not pending:
+            return Reply(text="No candidates are waiting for a decision.")
+        pending.sort(key=lambda pair: (-pair[1].net, -pair[0].id))
+        items = tuple(_list_item(c, t) for c, t in pending[:LIST_LIMIT])
+        more = len(pending) - len(items)
+        footer = f"and {more} more" if more > 0 else "Vote with 👍/👎 on a candidate's post."
+        title = f"{len(pending)} candidate(s) waiting for a decision"
+        return Reply(cards=(Card(title=title, items=items, footer=footer, kind="candidates"),))
+
+
+def register_candidate_commands(router: CommandRouter, commands: CandidateCommands) -> None:
+    """Add `/vad suggest` and `/vad candidates` to the router."""
+    router.register(
+        "suggest",
+        commands.suggest,
+        "propose an arXiv paper the watch did not find; members vote on it",
+        SUGGEST_EXAMPLE,
+    )
+    router.register(
+        "candidates",
+        commands.list_pending,
+        "the candidates waiting for a decision, with their votes",
+        "/vad candidates",
+    )
+
+
+def _arxiv_id(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise QueryError(f"Give an arXiv id or link, for example `{SUGGEST_EXAMPLE}`.")
+    parsed = parse_arxiv_id(text)
+    if parsed is None or (" " in text):
+        raise QueryError(
+            f"“{text[:80]}” is not an arXiv id or link (like 2501.01234 or "
+            "https://arxiv.org/abs/2501.01234)."
+        )
+    return parsed[0]
+
+
+def _known_message(known: Candidate) -> str:
+    title = known.paper.title
+    if known.status == "pending":
+        return f"“{title}” is already candidate #{known.id}: vote on its post."
+    who = f"{known.decided_by} ({platform_name(known.decided_platform or '')})"
+    if known.status == "rejected":
+        return f"“{title}” (candidate #{known.id}) was rejected by {who}; it is not proposed again."
+    return f"“{title}” (candidate #{known.id}) was already approved by {who}."
+
+
+def _as_candidate(paper: Paper) -> Candidate:
+    return Candidate(id=0, paper=paper, match=Match(0.0, ()))
+
+
+def _list_item(candidate: Candidate, tally: Tally) -> Card:
+    paper = candidate.paper
+    return Card(
+        title=f"#{candidate.id} {paper.title}",
+        url=paper.abs_url or f"https://arxiv.org/abs/{paper.arxiv_id}",
+        fields=(CardField("Votes", format_tally(tally)),),
+        kind="candidate",
+    )

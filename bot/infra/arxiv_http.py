@@ -1,0 +1,245 @@
+"""The arXiv client: RSS/Atom feeds and the API over httpx, parsed by feedparser in a thread.
+
+Polite by construction: one connection, `delay_seconds` between two requests, a User-Agent with
+a contact address, conditional GET, and 429/503/timeouts retried with backoff that honours
+Retry-After. A broken or non-feed answer raises FeedError; nothing here crashes the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import httpx
+
+from bot import __version__
+from bot.core.arxiv import Feed, Rules, build_rules, parse_feed
+from bot.core.models import Paper, parse_arxiv_id
+from bot.errors import FeedError
+from bot.infra.arxiv_xml import parse_known_layout
+from bot.settings import ArxivSettings
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF = 300.0
+ID_PAGE = 100
+
+
+def build_user_agent(contact: str) -> str:
+    """`vadbot/<version> (+mailto:<contact>)`, as arXiv asks of bots."""
+    return f"vadbot/{__version__} (+mailto:{contact or 'unknown'})"
+
+
+def rules_from_settings(settings: ArxivSettings, reference_titles: Sequence[str] = ()) -> Rules:
+    """The matching rules of `arxiv.match` (built-in defaults for what is left empty)."""
+    match = settings.match
+    return build_rules(match.groups, match.exclude, match.min_score, reference_titles)
+
+
+def parse_feed_bytes(data: bytes) -> Feed:
+    """A Feed from the bytes of an RSS/Atom/API answer; FeedError if it is not a feed.
+
+    arXiv's own layouts go through ElementTree (20× faster), anything else through feedparser.
+    """
+    known = parse_known_layout(data)
+    if known is not None:
+        return parse_feed(known)
+    parsed = feedparser.parse(data)
+    if parsed.get("bozo"):
+        raise FeedError(f"arXiv sent a broken feed ({parsed.get('bozo_exception')})")
+    if not parsed.get("version"):
+        raise FeedError("arXiv sent something that is not a feed")
+    return parse_feed(parsed)
+
+
+def load_feed_file(path: Path) -> Feed:
+    """A Feed from a saved feed file."""
+    return parse_feed_bytes(path.read_bytes())
+
+
+class ArxivClient:
+    """arXiv's feeds and API for the watch (a FeedSource), `/vad suggest` and the CLI."""
+
+    def __init__(
+        self,
+        settings: ArxivSettings,
+        rules: Rules | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.rules = rules or build_rules()
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._lock = asyncio.Lock()
+        self._last_request: float | None = None
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=settings.timeout_seconds,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            headers={"User-Agent": build_user_agent(settings.contact)},
+            follow_redirects=True,
+        )
+
+    async def __aenter__(self) -> ArxivClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ feeds
+
+    def feed_url(self) -> str:
+        """The RSS URL of every configured category in one request."""
+        return self.settings.rss_url.rstrip("/") + "/" + "+".join(self.settings.categories)
+
+    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
+        """The categories' feed; a 304 (validators matched) is `Feed(not_modified=True)`."""
+        return await self.fetch_url(self.feed_url(), validators)
+
+    async def fetch_url(self, url: str, validators: Mapping[str, str] | None = None) -> Feed:
+        """Any arXiv feed URL, conditionally when validators are given."""
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        response = await self._get(url, headers=headers)
+        if response.status_code == 304:
+            return Feed(papers=(), not_modified=True, validators=dict(validators or {}))
+        feed = await asyncio.to_thread(parse_feed_bytes, response.content)
+        kept = {"etag": "etag", "last_modified": "last-modified"}
+        found = {k: response.headers[h] for k, h in kept.items() if h in response.headers}
+        return Feed(feed.papers, feed.date, validators=found)
+
+    # ------------------------------------------------------------------ API
+
+    def search_query(self, start: datetime, end: datetime) -> str:
+        """The keyword query over submission dates, restricted to the configured categories."""
+        terms = " OR ".join(q for t in self.rules.query_terms() if (q := _query_term(t)))
+        cats = " OR ".join(f"cat:{c}" for c in self.settings.categories)
+        dates = f"submittedDate:[{_stamp(start)} TO {_stamp(end)}]"
+        return f"({terms}) AND ({cats}) AND {dates}"
+
+    async def search(
+        self, start: datetime, end: datetime, on_page: Callable[[int, int], None] | None = None
+    ) -> list[Paper]:
+        """Every paper of the keyword query submitted in [start, end], page by page."""
+        params = {"search_query": self.search_query(start, end)}
+        params |= {"sortBy": "submittedDate", "sortOrder": "ascending"}
+        return await self._pages(params, on_page)
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """The papers with these arXiv ids (any form: 2401.05702, v2, abs or pdf URL)."""
+        clean = [found[0] for i in ids if (found := parse_arxiv_id(i))]
+        papers: list[Paper] = []
+        for start in range(0, len(clean), ID_PAGE):
+            chunk = clean[start : start + ID_PAGE]
+            params = {"id_list": ",".join(chunk), "max_results": str(len(chunk))}
+            feed = await self._api(params)
+            papers += feed.papers
+        return papers
+
+    async def _pages(
+        self, params: dict[str, str], on_page: Callable[[int, int], None] | None
+    ) -> list[Paper]:
+        size = self.settings.api_page_size
+        papers: list[Paper] = []
+        start = 0
+        while True:
+            feed = await self._api(params | {"start": str(start), "max_results": str(size)})
+            papers += feed.papers
+            start += size
+            total = feed.total or 0
+            if on_page:
+                on_page(min(start, total), total)
+            if not feed.papers or start >= total:
+                return papers
+
+    async def _api(self, params: Mapping[str, str]) -> Feed:
+        response = await self._get(self.settings.api_url, params=params)
+        return await asyncio.to_thread(parse_feed_bytes, response.content)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One polite GET: spaced from the last, retried on 429/503/timeouts with backoff."""
+        async with self._lock:
+            for attempt in range(self.settings.max_retries + 1):
+                await self._wait_turn()
+                try:
+                    response = await self._http.get(url, headers=headers, params=params)
+                except httpx.TimeoutException:
+                    failure, wait = "timed out", self._backoff(attempt)
+                except httpx.TransportError as exc:
+                    failure, wait = f"unreachable ({type(exc).__name__})", self._backoff(attempt)
+                except httpx.HTTPError as exc:  # redirect loops, undecodable bodies: not transient
+                    raise FeedError(f"arXiv request failed ({type(exc).__name__})") from exc
+                else:
+                    if response.status_code < 400:
+                        return response
+                    if response.status_code not in RETRY_STATUSES:
+                        raise FeedError(f"arXiv answered {response.status_code} for {url}")
+                    failure = f"answered {response.status_code}"
+                    wait = _retry_after(response) or self._backoff(attempt)
+                if attempt < self.settings.max_retries:
+                    log.info("arXiv %s; retrying in %.0f s", failure, wait)
+                    await self._sleep(wait)
+        tries = self.settings.max_retries + 1
+        raise FeedError(f"arXiv {failure} ×{tries}")
+
+    async def _wait_turn(self) -> None:
+        """Keep `delay_seconds` between two requests, as arXiv asks."""
+        now = self._monotonic()
+        if self._last_request is not None:
+            wait = self._last_request + self.settings.delay_seconds - now
+            if wait > 0:
+                await self._sleep(wait)
+        self._last_request = self._monotonic()
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(MAX_BACKOFF, max(self.settings.delay_seconds, 1.0) * 2 ** (attempt + 1)))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (seconds or an HTTP date), capped; None if absent."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), MAX_BACKOFF)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), MAX_BACKOFF)
+
+
+def _query_term(term: str) -> str | None:
+    """A term in arXiv's query syntax; None for a wildcard phrase, which it cannot search."""
+    text = term.replace("-", " ")
+    if " " not in text:
+        return f"all:{text}"
+    return None if "*" in text else f'all:"{text}"'
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%d%H%M")

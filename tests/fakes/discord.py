@@ -1,0 +1,374 @@
+"""A fake Discord: REST API and gateway on 127.0.0.1, for the real discord.py client.
+
+It speaks the gateway (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME) and the REST
+routes the bot uses, built from the real payloads in tests/data. It records what the bot sent:
+`fake.messages_in(channel)`, `fake.reactions`, `fake.interaction_replies`, `fake.commands`.
+Tests drive it with `await fake.send_command(...)` and `await fake.send_reaction(...)`.
+
+Point discord.py at it with `discord.http.Route.BASE = fake.api_url` and
+`DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)` (the adapter does that from
+`settings.discord.api_base_url` / `gateway_url`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import WSMsgType, web
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+BOT_ID = "1030118727418646629"  # the bot user (and application) of the READY capture
+GUILD_ID = "967500967257968680"  # the guild of the GUILD_CREATE capture
+MEMBER_ID = "232163710506893312"  # the member of the INTERACTION_CREATE capture
+
+
+def load(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class SentMessage:
+    channel: str
+    id: str
+    payload: dict[str, Any]
+    edits: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        latest = self.edits[-1] if self.edits else self.payload
+        return list(latest.get("embeds", []))
+
+
+class FakeDiscord:
+    """A fake Discord REST API and gateway; `await start()`, then point discord.py at it."""
+
+    def __init__(self, heartbeat_ms: int = 200, roles: tuple[str, ...] = ()) -> None:
+        self.heartbeat_ms = heartbeat_ms
+        self.roles = roles
+        """Role ids added to the guild, so members can hold them (maintainer roles)."""
+        self.messages: list[SentMessage] = []
+        self.reactions: list[tuple[str, str, str]] = []
+        self.interaction_replies: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, str]] = []
+        self.heartbeats = 0
+        self.resumes = 0
+        self.identified = asyncio.Event()
+        self.rate_limits: list[float] = []
+        """Retry-After values: the next message posts are answered 429 with these, in order."""
+        self.hold_posts: asyncio.Event | None = None
+        """When set to an unset Event, a message post is recorded, then its answer waits for it."""
+        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self._seq = itertools.count(2)
+        self._ws: web.WebSocketResponse | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---------------------------------------------------------------- life
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---------------------------------------------------------------- what the bot sent
+
+    def messages_in(self, channel: str) -> list[SentMessage]:
+        return [m for m in self.messages if m.channel == channel]
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    # ---------------------------------------------------------------- driving the bot
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self._ws is not None, "the bot is not connected"
+        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def send_command(
+        self,
+        subcommand: str,
+        options: dict[str, Any],
+        channel: str = "637477278476927006",
+        kind: int = 2,
+    ) -> str:
+        """An INTERACTION_CREATE for `/vad <subcommand>` (shape of the kulibot capture)."""
+        event = load("gateway_INTERACTION_CREATE_chat_input_subcommand_with_options.kulibot.json")
+        data = event["d"]
+        token = f"token-{self.new_id()}"
+        data.update(id=self.new_id(), token=token, application_id=BOT_ID, guild_id=GUILD_ID)
+        data["channel_id"] = channel
+        data["type"] = kind
+        # fields of the current API that the 2021 capture predates
+        data.update(attachment_size_limit=10_485_760, app_permissions="85056", locale="en-US")
+        data.update(context=0, authorizing_integration_owners={"0": GUILD_ID})
+        data["member"]["flags"] = 0
+        data["data"] = {
+            "id": self.commands[0]["id"] if self.commands else self.new_id(),
+            "name": "vad",
+            "type": 1,
+            "options": [
+                {
+                    "type": 1,
+                    "name": subcommand,
+                    "options": [
+                        {
+                            "name": k,
+                            "type": 5 if isinstance(v, bool) else 3,
+                            "value": v,
+                            **({"focused": True} if kind == 4 else {}),
+                        }
+                        for k, v in options.items()
+                    ],
+                }
+            ],
+        }
+        if self.commands and "guild_id" in self.commands[0]:
+            data["data"]["guild_id"] = self.commands[0]["guild_id"]  # a guild command says so
+        await self.dispatch("INTERACTION_CREATE", data)
+        return token
+
+    async def send_autocomplete(self, subcommand: str, option: str, typed: str) -> str:
+        """An autocomplete INTERACTION_CREATE (type 4) while `option` holds `typed`."""
+        token = await self.send_command(subcommand, {option: typed}, kind=4)
+        return token
+
+    async def send_reaction(
+        self,
+        channel: str,
+        message_id: str,
+        emoji: str,
+        user_id: str = MEMBER_ID,
+        added: bool = True,
+        roles: tuple[str, ...] = (),
+    ) -> None:
+        """A MESSAGE_REACTION_ADD/REMOVE (shape of the serenity captures, plus `member`)."""
+        name = "ADD" if added else "REMOVE"
+        data = load(f"gateway_MESSAGE_REACTION_{name}_3_d_only.serenity.json")
+        data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=GUILD_ID)
+        data["emoji"] = {"name": emoji, "id": None}
+        data.update(type=0, burst=False)  # gateway v10 fields the v6-era capture lacks
+        if added:
+            guild = load("gateway_GUILD_CREATE_v10.DiscordBM.json")["d"]
+            member = copy.deepcopy(guild["members"][0])
+            member["user"]["id"] = user_id
+            member["roles"] = list(roles)
+            data["member"] = member
+        await self.dispatch(f"MESSAGE_REACTION_{name}", data)
+
+    async def drop_connection(self) -> None:
+        """Close the gateway websocket as a Discord restart does (code 4000: resumable)."""
+        assert self._ws is not None
+        await self._ws.close(code=4000, message=b"unknown error")
+
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
+        """Wait until `predicate()` is true (the bot answers asynchronously)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+    # ---------------------------------------------------------------- gateway
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        hello = load("gateway_HELLO_op10.DiscordBM.json")
+        hello["d"]["heartbeat_interval"] = self.heartbeat_ms
+        await ws.send_json(hello)
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await self._on_gateway(ws, json.loads(message.data))
+        return ws
+
+    async def _on_gateway(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        op = frame["op"]
+        if op == 1:
+            self.heartbeats += 1
+            await ws.send_json({"op": 11, "d": None})
+        elif op == 2:
+            ready = load("gateway_READY_v10.DiscordBM.json")
+            ready["d"]["resume_gateway_url"] = self.gateway_url
+            ready["d"]["guilds"] = [{"unavailable": True, "id": GUILD_ID}]
+            await ws.send_json(ready)
+            await ws.send_json(self._guild_create())
+            self.identified.set()
+        elif op == 6:
+            self.resumes += 1
+            await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+
+    def _guild_create(self) -> dict[str, Any]:
+        guild = load("gateway_GUILD_CREATE_v10.DiscordBM.json")
+        everyone = guild["d"]["roles"][0]
+        for n, role_id in enumerate(self.roles, start=1):
+            role = {**everyone, "id": role_id, "name": f"role {role_id}", "position": n}
+            guild["d"]["roles"].append(role)
+        return dict(guild)
+
+    # ---------------------------------------------------------------- REST
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        self.requests.append((request.method, path))
+        body = await request.json() if request.can_read_body else {}
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        handler = ROUTES.get((request.method, _shape(parts)))
+        if handler is None:
+            return _json({"message": f"fake: no route {request.method} {path}", "code": 0}, 404)
+        return await handler(self, parts, body)
+
+    async def _me(self, parts: list[str], body: Any) -> web.Response:
+        return _json(load("gateway_READY_v10.DiscordBM.json")["d"]["user"])
+
+    async def _application(self, parts: list[str], body: Any) -> web.Response:
+        user = load("gateway_READY_v10.DiscordBM.json")["d"]["user"]
+        return _json(
+            {
+                "id": BOT_ID,
+                "name": "vadbot",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": user,
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
+
+    async def _sync(self, parts: list[str], body: Any) -> web.Response:
+        self.commands = [{**c, "id": self.new_id(), "application_id": BOT_ID} for c in body]
+        if len(parts) == 5:
+            for command in self.commands:
+                command["guild_id"] = parts[3]
+        return _json(self.commands)
+
+    async def _post(self, parts: list[str], body: Any) -> web.Response:
+        if self.rate_limits:
+            return _rate_limited(self.rate_limits.pop(0))
+        nonce = body.get("nonce")
+        for earlier in self.messages:  # enforce_nonce: the same nonce returns the first message
+            if body.get("enforce_nonce") and nonce and earlier.payload.get("nonce") == nonce:
+                return _json(self._message(earlier.channel, earlier.id, earlier.payload))
+        message = SentMessage(parts[1], self.new_id(), body)
+        self.messages.append(message)
+        if self.hold_posts is not None:
+            await self.hold_posts.wait()
+        return _json(self._message(message.channel, message.id, body))
+
+    async def _edit(self, parts: list[str], body: Any) -> web.Response:
+        for message in self.messages:
+            if message.id == parts[3]:
+                message.edits.append(body)
+                return _json(self._message(message.channel, message.id, body))
+        return _json({"message": "Unknown Message", "code": 10008}, 404)
+
+    async def _react(self, parts: list[str], body: Any) -> web.Response:
+        self.reactions.append((parts[1], parts[3], parts[5]))
+        return web.Response(status=204)
+
+    async def _history(self, parts: list[str], body: Any) -> web.Response:
+        found = [m for m in reversed(self.messages) if m.channel == parts[1]]
+        return _json([self._message(m.channel, m.id, m.payload) for m in found[:50]])
+
+    async def _callback(self, parts: list[str], body: Any) -> web.Response:
+        self.interaction_replies.append({"kind": "callback", **body})
+        flags = (body.get("data") or {}).get("flags", 0)
+        interaction = {
+            "id": parts[1],
+            "type": 2,
+            "response_message_loading": body["type"] == 5,
+            "response_message_ephemeral": bool(flags & 64),
+        }
+        return _json({"interaction": interaction})
+
+    async def _followup(self, parts: list[str], body: Any) -> web.Response:
+        self.interaction_replies.append({"kind": "followup", **body})
+        return _json(self._message("637477278476927006", self.new_id(), body))
+
+    def _message(self, channel: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        author = load("gateway_READY_v10.DiscordBM.json")["d"]["user"]
+        return {
+            "id": message_id,
+            "channel_id": channel,
+            "author": author,
+            "content": body.get("content") or "",
+            "timestamp": "2026-11-23T09:00:00.000000+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+            "nonce": body.get("nonce"),
+        }
+
+
+def _shape(parts: list[str]) -> tuple[str, ...]:
+    """Path parts with ids replaced by `*`, so routes match whatever ids a test uses."""
+    keep = {"users", "@me", "oauth2", "applications", "guilds", "commands", "channels"}
+    keep |= {"messages", "reactions", "interactions", "callback", "webhooks", "@original"}
+    return tuple(p if p in keep else "*" for p in parts)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py only parses bodies whose Content-Type is exactly application/json
+    body = json.dumps(data).encode()
+    return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
+
+
+def _rate_limited(retry_after: float) -> web.Response:
+    """Discord's documented 429 (headers and body), with our own Retry-After."""
+    text = (DATA / "rest_429_user_rate_limit.discord-api-docs.http.txt").read_text()
+    header_lines = [line[2:] for line in text.splitlines() if line.startswith("< ")][1:]
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    body = json.loads(text[text.index("{") :])
+    headers.update({"Retry-After": str(retry_after), "X-RateLimit-Reset-After": str(retry_after)})
+    headers["Via"] = "1.1 google"  # real answers carry it; discord.py reads its absence as a ban
+    body["retry_after"] = retry_after
+    return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
+
+
+ROUTES = {
+    ("GET", ("users", "@me")): FakeDiscord._me,
+    ("GET", ("oauth2", "applications", "@me")): FakeDiscord._application,
+    ("PUT", ("applications", "*", "commands")): FakeDiscord._sync,
+    ("PUT", ("applications", "*", "guilds", "*", "commands")): FakeDiscord._sync,
+    ("POST", ("channels", "*", "messages")): FakeDiscord._post,
+    ("GET", ("channels", "*", "messages")): FakeDiscord._history,
+    ("PATCH", ("channels", "*", "messages", "*")): FakeDiscord._edit,
+    ("PUT", ("channels", "*", "messages", "*", "reactions", "*", "@me")): FakeDiscord._react,
+    ("POST", ("interactions", "*", "*", "callback")): FakeDiscord._callback,
+    ("POST", ("webhooks", "*", "*")): FakeDiscord._followup,
+    ("PATCH", ("webhooks", "*", "*", "messages", "@original")): FakeDiscord._followup,
+}

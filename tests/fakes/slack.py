@@ -1,0 +1,309 @@
+"""A fake Slack: Web API (HTTP), Socket Mode (websocket) and response_url, on 127.0.0.1.
+
+The real slack-sdk/slack-bolt clients talk to it unpatched: give the bot
+`AsyncWebClient(base_url=fake.api_url)`; `apps.connections.open` hands out the fake's websocket.
+Envelopes and answers follow the real payloads in tests/data. It records what the bot sent:
+`fake.messages_in(channel)`, `fake.responses`, `fake.reactions`, `fake.calls`. Tests drive it
+with `await fake.send_command(text)` and `await fake.send_reaction(...)`.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+BOT_USER = "UBOTVADBOT"
+BOT_ID = "BBOTVADBOT"
+
+
+def load(name: str) -> Any:
+    text = (DATA / name).read_text(encoding="utf-8")
+    if name.endswith(".pydict.txt"):  # `name = {…}` as written in a Python test
+        return ast.literal_eval(text.split("=", 1)[1].strip())
+    return json.loads(text)
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    args: dict[str, Any]
+    edits: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        return self.edits[-1] if self.edits else self.args
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.latest.get("blocks") or [])
+
+    @property
+    def text(self) -> str:
+        return str(self.latest.get("text", ""))
+
+
+class FakeSlack:
+    """A fake Slack Web API + Socket Mode server; `await start()`, then connect the bot."""
+
+    def __init__(self) -> None:
+        self.messages: list[Posted] = []
+        self.responses: list[dict[str, Any]] = []
+        self.reactions: list[tuple[str, str, str]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.rate_limits: list[int] = []
+        """Retry-After values: the next chat.postMessage calls are answered 429 with these."""
+        self.user_groups: dict[str, list[str]] = {}
+        """Members of each user group, for usergroups.users.list."""
+        self.user_names: dict[str, str] = {}
+        """Display names of users, for users.info; others are `user_not_found`."""
+        self.errors: list[str] = []
+        """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
+        self.hold_posts: asyncio.Event | None = None
+        """When set to an unset Event, a post is recorded, then its answer waits for it."""
+        self.connected = asyncio.Event()
+        self._ts = itertools.count(1)
+        self._ws: web.WebSocketResponse | None = None
+        self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---------------------------------------------------------------- life
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_get("/link", self._socket)
+        app.router.add_post("/respond/{n}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for waiter in self._ack_waiters.values():
+            waiter.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def messages_in(self, channel: str) -> list[Posted]:
+        return [m for m in self.messages if m.channel == channel]
+
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+    # ---------------------------------------------------------------- driving the bot
+
+    async def send_envelope(self, envelope: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Send a Socket Mode envelope; returns the bot's ack (it must come within `timeout`)."""
+        await asyncio.wait_for(self.connected.wait(), timeout)
+        assert self._ws is not None
+        waiter = asyncio.get_running_loop().create_future()
+        self._ack_waiters[envelope["envelope_id"]] = waiter
+        await self._ws.send_json(envelope)
+        return await asyncio.wait_for(waiter, timeout)
+
+    async def send_command(
+        self, text: str, user: str = "U111", channel: str = "C111"
+    ) -> dict[str, Any]:
+        """`/vad <text>` as a Socket Mode slash_commands envelope (the bolt-python capture)."""
+        envelope = load("socket_mode_slash_commands.bolt-python.json")
+        envelope["envelope_id"] = str(uuid.uuid4())
+        payload = envelope["payload"]
+        n = next(self._ts)
+        payload.update(command="/vad", text=text, user_id=user, channel_id=channel)
+        payload["response_url"] = f"http://127.0.0.1:{self.port}/respond/{n}"
+        return await self.send_envelope(envelope)
+
+    async def send_reaction(
+        self,
+        channel: str,
+        ts: str,
+        reaction: str,
+        user: str = "W111",
+        added: bool = True,
+        event_id: str | None = None,
+        retry_attempt: int = 0,
+    ) -> dict[str, Any]:
+        """A reaction_added/removed Events API envelope, as Socket Mode delivers it."""
+        if added:
+            body = load("events_api_reaction_added.bolt-python.pydict.txt")
+        else:
+            body = load("events_api_reaction_removed.java-sdk-sample.json")
+            body.update(team_id="T111", api_app_id="A111", event_time=1599616881)
+            body["authorizations"][0].update(team_id="T111", user_id=BOT_USER, is_bot=True)
+        body["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:10]}"
+        body["event"].update(user=user, reaction=reaction, item_user=BOT_USER)
+        body["event"]["item"].update(channel=channel, ts=ts)
+        envelope = {
+            "envelope_id": str(uuid.uuid4()),
+            "payload": body,
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        return await self.send_envelope(envelope)
+
+    async def click_button(
+        self, action_id: str, value: str, user: str = "W111", channel: str = "C111"
+    ) -> dict[str, Any]:
+        """A button click (block_actions, the bolt-python capture) as an interactive envelope."""
+        body = load("block_actions_payload.bolt-python.pydict.txt")
+        body["user"]["id"] = user
+        body["channel"]["id"] = body["container"]["channel_id"] = channel
+        body["actions"][0].update(action_id=action_id, value=value)
+        body["response_url"] = f"http://127.0.0.1:{self.port}/respond/{next(self._ts)}"
+        envelope = {
+            "envelope_id": str(uuid.uuid4()),
+            "payload": body,
+            "type": "interactive",
+            "accepts_response_payload": False,
+        }
+        return await self.send_envelope(envelope)
+
+    # ---------------------------------------------------------------- socket mode
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json(load("socket_mode_hello.python-slack-sdk.json"))
+        self.connected.set()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                ack = json.loads(message.data)
+                self.acks[ack["envelope_id"]] = ack
+                waiter = self._ack_waiters.pop(ack["envelope_id"], None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(ack)
+        return ws
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    # ---------------------------------------------------------------- web API
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(await request.post())
+        self.calls.append((method, args))
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _json({"ok": False, "error": "unknown_method"})
+        response: web.Response = await handler(args)
+        return response
+
+    async def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        return _json(
+            {
+                "ok": True,
+                "url": "https://lab.slack.com/",
+                "team": "Lab",
+                "user": "vadbot",
+                "team_id": "T111",
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        )
+
+    async def _apps_connections_open(self, args: dict[str, Any]) -> web.Response:
+        return _json({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
+
+    async def _chat_postMessage(self, args: dict[str, Any]) -> web.Response:
+        if self.rate_limits:
+            body = load("ratelimited_429_body.python-slack-sdk.json")
+            headers = {"Retry-After": str(self.rate_limits.pop(0))}
+            return _json(body, status=429, headers=headers)
+        if self.errors:
+            return _json({"ok": False, "error": self.errors.pop(0)})
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        self.messages.append(Posted(str(args["channel"]), ts, args))
+        if self.hold_posts is not None:
+            await self.hold_posts.wait()
+        answer = load("chat_postMessage_response_ok.slack-api-specs.json")
+        answer.update(channel=args["channel"], ts=ts)
+        answer["message"].update(ts=ts, text=args.get("text", ""), blocks=args.get("blocks"))
+        return _json(answer)
+
+    async def _chat_update(self, args: dict[str, Any]) -> web.Response:
+        for message in self.messages:
+            if message.ts == args["ts"] and message.channel == args["channel"]:
+                message.edits.append(args)
+                return _json({"ok": True, "channel": message.channel, "ts": message.ts})
+        return _json({"ok": False, "error": "message_not_found"})
+
+    async def _reactions_add(self, args: dict[str, Any]) -> web.Response:
+        entry = (str(args["channel"]), str(args["timestamp"]), str(args["name"]))
+        if entry in self.reactions:
+            return _json({"ok": False, "error": "already_reacted"})
+        self.reactions.append(entry)
+        return _json({"ok": True})
+
+    async def _usergroups_users_list(self, args: dict[str, Any]) -> web.Response:
+        group = str(args.get("usergroup", ""))
+        if group not in self.user_groups:
+            return _json({"ok": False, "error": "no_such_subteam"})
+        return _json({"ok": True, "users": self.user_groups[group]})
+
+    async def _users_info(self, args: dict[str, Any]) -> web.Response:
+        user = str(args.get("user", ""))
+        if user not in self.user_names:
+            return _json({"ok": False, "error": "user_not_found"})
+        profile = {"display_name": self.user_names[user], "real_name": self.user_names[user]}
+        return _json({"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}})
+
+    async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
+        found = [m for m in reversed(self.messages) if m.channel == args["channel"]]
+        oldest = float(args.get("oldest", 0))
+        history = [
+            {
+                "type": "message",
+                "ts": m.ts,
+                "bot_id": BOT_ID,
+                "user": BOT_USER,
+                "text": m.text,
+                **({"metadata": _metadata(m.args)} if args.get("include_all_metadata") else {}),
+            }
+            for m in found
+            if float(m.ts) >= oldest
+        ]
+        return _json({"ok": True, "messages": history, "has_more": False})
+
+
+def _metadata(args: dict[str, Any]) -> dict[str, Any]:
+    metadata = args.get("metadata") or {}
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    return dict(metadata)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, headers=headers)

@@ -1,0 +1,129 @@
+"""`vadbot run` as a user starts it, and the app's wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.core.models import Card
+from bot.infra.outbox import Pacer
+from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings, load_settings
+from tests.fakes.platforms import FakeReactionSink
+from tests.fakes.slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_config(tmp_path: Path) -> Path:
+    config = tmp_path / "vadbot.yaml"
+    state = tmp_path / "state.sqlite3"
+    config.write_text(f"catalog:\n  repo: {ROOT}\nstate:\n  path: {state}\n", encoding="utf-8")
+    return config
+
+
+async def test_run_without_tokens_uses_the_console_and_says_how_to_add_platforms(
+    tmp_path: Path,
+) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "VADBOT_"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(write_config(tmp_path)), "run",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write(b"/vad search vera\n")
+    await process.stdin.drain()
+    seen = b""
+    async with asyncio.timeout(20):
+        while b"VERA: Explainable" not in seen:
+            line = await process.stdout.readline()
+            assert line, f"vadbot run ended early:\n{seen.decode()}"
+            seen += line
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    text = seen.decode()
+    assert "running in the console" in text
+    assert "To add Slack" in text
+    assert "SLACK_BOT_TOKEN" in text
+    assert "To add Discord" in text
+    assert "DISCORD_TOKEN" in text
+    assert "github.com/vera-framework/VERA" in text
+
+
+async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    settings = dataclasses.replace(
+        load_settings(write_config(tmp_path), {}),
+        slack=SlackSettings(api_base_url=fake.api_url),
+        discord=DiscordSettings(api_base_url="http://127.0.0.1:9/api/v10"),  # nothing listens
+        secrets=Secrets(discord_token="x", slack_bot_token="xoxb-fake", slack_app_token="xapp-f"),
+    )
+    app = build_app(settings, out=io.StringIO())
+    app.retry_seconds = (60.0,)
+    task = asyncio.create_task(app.run())
+    await fake.wait_for(lambda: "slack" in app.connected)
+    await fake.send_command("search vera")
+    await fake.wait_for(lambda: fake.responses)
+    assert "VERA" in str(fake.responses[0]["blocks"])
+    assert "discord" not in app.connected
+    votes = FakeReactionSink()
+    app.reactions.target = votes  # how the votes area plugs in after the app is built
+    await fake.send_reaction("C0CANDIDATES", "1.000200", "-1")
+    await fake.wait_for(lambda: votes.events)
+    assert votes.events[0].emoji == "👎"
+    app.stop()
+    await task
+    await fake.close()
+
+
+async def test_a_misconfigured_platform_is_reported_and_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = dataclasses.replace(
+        load_settings(write_config(tmp_path), {}),
+        secrets=Secrets(slack_bot_token="xoxb-fake"),  # socket mode without SLACK_APP_TOKEN
+    )
+    app = build_app(settings, out=io.StringIO())
+    app.retry_seconds = (0.001,)
+    await app.start()
+    async with asyncio.timeout(5):
+        while "slack: not started" not in caplog.text:
+            await asyncio.sleep(0.001)
+    await asyncio.sleep(0.01)  # time for retries, were there any
+    assert caplog.text.count("slack.mode socket needs SLACK_APP_TOKEN") == 1
+    assert "retrying" not in caplog.text
+    assert app.connected == set()
+    await app.close()
+
+
+async def test_a_post_that_failed_is_sent_again_while_running(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    settings = dataclasses.replace(
+        load_settings(write_config(tmp_path), {}),
+        slack=SlackSettings(api_base_url=fake.api_url, channels=ChannelSettings(admin="C0ADMIN")),
+        secrets=Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake"),
+    )
+    app = build_app(settings, out=io.StringIO(), pacer=Pacer(intervals={}))
+    app.flush_seconds = 0.01
+    task = asyncio.create_task(app.run())
+    await fake.wait_for(lambda: "slack" in app.connected)
+    fake.errors.append("internal_error")
+    assert await app.outbox.publish("admin", "alert:1", Card(title="arXiv is down")) == []
+    await fake.wait_for(lambda: fake.messages_in("C0ADMIN"))
+    await fake.wait_for(lambda: app.outbox.unsent() == 0)
+    assert len(fake.messages_in("C0ADMIN")) == 1
+    app.stop()
+    await task
+    await fake.close()

@@ -1,0 +1,302 @@
+"""Votes and approval end to end: the real Slack and Discord adapters on the fake servers, the
+real outbox and state file, a real throwaway git catalog with a local bare remote."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.core.announce import run_announcer
+from bot.core.approval import parse_trailers
+from bot.core.arxiv_rules import build_rules
+from bot.core.commands import build_router
+from bot.core.models import Catalog, Match, Paper, ReactionEvent
+from bot.core.search import SearchIndex
+from bot.core.suggest import CandidateCommands, register_candidate_commands
+from bot.core.votes import build_vote_rules
+from bot.core.voting import VoteFlow, build_vote_card, candidate_origin, post_candidates
+from bot.core.watch import CatalogPapers, process_papers
+from bot.infra.announce_store import AnnounceStore
+from bot.infra.candidate_store import CandidateStore
+from bot.infra.catalog_writer import CatalogWriter
+from bot.infra.git import GitRepo
+from bot.infra.git_history import GitCatalogHistory
+from bot.infra.outbox import Outbox, Pacer
+from bot.infra.state import Database
+from bot.infra.vote_store import VoteStore
+from bot.infra.yaml_files import load_catalog
+from bot.settings import load_settings
+from tests.fakes import FakeClock
+from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, Platforms, running_platforms
+from tests.support_votes import git, make_candidate, make_catalog_repo
+
+MAINT_ROLE = "555000000000000001"
+TITLE = "Rare Events, MLLM: Explaining Video Anomalies"
+ENV = {
+    "VADBOT_DISCORD__MAINTAINER_ROLES": f"['{MAINT_ROLE}']",
+    "VADBOT_SLACK__MAINTAINER_USERS": "['UMAINT']",
+}
+
+
+async def never(_: float) -> None:
+    await asyncio.Event().wait()
+
+
+@dataclass
+class CountingSink:
+    """Forwards to the vote flow and counts the events it finished, so tests can wait."""
+
+    target: Any = None
+    done: int = 0
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        await self.target.on_reaction(event)
+        self.done += 1
+
+
+@dataclass
+class World:
+    p: Platforms
+    sink: CountingSink
+    flow: VoteFlow
+    store: CandidateStore
+    outbox: Outbox
+    writer: CatalogWriter
+    repo: Path
+    remote: Path
+    db: Database
+    clock: FakeClock
+
+    async def wait(self, events: int) -> None:
+        await self.p.fake_discord.wait_for(lambda: self.sink.done >= events)
+
+    def posts(self, purpose: str) -> tuple[Any, Any]:
+        """The latest post of `purpose` on Slack and on Discord."""
+        slack = self.p.fake_slack.messages_in(getattr(SLACK_CHANNELS, purpose))
+        discord = self.p.fake_discord.messages_in(getattr(DISCORD_CHANNELS, purpose))
+        return slack[-1], discord[-1]
+
+    def footers(self, purpose: str = "candidates") -> tuple[str, str]:
+        slack, discord = self.posts(purpose)
+        return _slack_footer(slack.blocks), discord.embeds[0]["footer"]["text"]
+
+
+def _slack_footer(blocks: list[dict[str, Any]]) -> str:
+    return str(blocks[-1]["elements"][0]["text"])
+
+
+@dataclass
+class FakeArxiv:
+    """The PaperLookup port: arXiv's API answering from a dict."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+
+    async def fetch_by_ids(self, ids: Any) -> list[Paper]:
+        return [self.papers[i] for i in ids if i in self.papers]
+
+
+@asynccontextmanager
+async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator[World]:
+    repo, remote = make_catalog_repo(tmp_path)
+    assert remote is not None
+    db = Database(tmp_path / "state.sqlite3")
+    clock = FakeClock()
+    store = CandidateStore(db)
+    sink = CountingSink()
+    rules = build_vote_rules(load_settings(None, ENV))
+    writer = CatalogWriter(
+        GitRepo(repo), "catalog", bot_name="vadbot", bot_email="bot@lab", remote="origin"
+    )
+    router = build_router(SearchIndex([]))
+    async with running_platforms(router, sink, db, (MAINT_ROLE,)) as p:
+        p.fake_slack.user_names = {"UMAINT": "Grace"}  # Discord's fake member is "Mahdi BM"
+        outbox = Outbox(db, [p.slack, p.discord], p.channels, clock, Pacer(intervals={}))
+        card = build_vote_card(rules)
+        flow = VoteFlow(
+            rules, VoteStore(db), store, writer, outbox, outbox.find_key, clock, card, sleep=never
+        )
+        sink.target = flow
+
+        async def catalog() -> Catalog:
+            return load_catalog(repo / "catalog")
+
+        commands = CandidateCommands(
+            store, arxiv or FakeArxiv(), catalog, outbox, card, flow.tally, clock
+        )
+        register_candidate_commands(router, commands)
+        yield World(p, sink, flow, store, outbox, writer, repo, remote, db, clock)
+
+
+async def propose(w: World, arxiv_id: str = "2501.01234", title: str = TITLE) -> int:
+    paper = make_candidate(0, arxiv_id, title).paper
+    candidate = w.store.add_candidate(paper, Match(1.0, ("anomaly", "llm")), "watch", w.clock.now())
+    await post_candidates(w.store.list("pending"), w.outbox, w.flow.build_card)
+    return candidate.id
+
+
+async def slack_react(w: World, user: str, emoji: str, added: bool = True, **kw: Any) -> None:
+    slack, _ = w.posts("candidates")
+    await w.p.fake_slack.send_reaction(
+        SLACK_CHANNELS.candidates, slack.ts, emoji, user, added, **kw
+    )
+
+
+async def discord_react(w: World, user: str, emoji: str, added: bool = True, **kw: Any) -> None:
+    _, discord = w.posts("candidates")
+    await w.p.fake_discord.send_reaction(
+        DISCORD_CHANNELS.candidates, discord.id, emoji, user, added, **kw
+    )
+
+
+async def test_votes_from_both_platforms_are_summed_on_both_posts(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        await slack_react(w, "U1", "+1")
+        await slack_react(w, "U2", "+1", event_id="EvSAME")
+        await slack_react(w, "U2", "+1", event_id="EvSAME", retry_attempt=1)  # a retry
+        await slack_react(w, "U2", "thumbsup")  # the same vote under another name
+        await discord_react(w, "1001", "👍")
+        await discord_react(w, "1001", "👍")  # delivered twice
+        await discord_react(w, "1002", "👎")
+        await discord_react(w, "1003", "👍")
+        await discord_react(w, "1003", "👍", added=False)  # changed their mind
+        await w.wait(8)  # the Slack retry never reaches the sink
+        assert w.p.fake_slack.messages_in(SLACK_CHANNELS.candidates)[0].edits == []  # throttled
+        await w.flow.aclose()
+        assert w.footers() == ("👍 3 · 👎 1 (Discord 2, Slack 2)",) * 2
+        assert w.flow.tally(number).net == 2
+        slack, discord = w.posts("candidates")
+        assert (len(slack.edits), len(discord.edits)) == (1, 1)  # a burst is one edit
+
+
+async def test_only_a_maintainers_checkmark_decides(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        await slack_react(w, "U5", "white_check_mark")
+        await discord_react(w, "1005", "✅", roles=("999",))
+        await slack_react(w, "U6", "x")
+        await w.wait(3)
+        await w.flow.aclose()
+        candidate = w.store.get(number)
+        assert candidate is not None
+        assert candidate.status == "pending"
+        assert w.flow.tally(number).up == w.flow.tally(number).down == 0  # not votes either
+        assert git(w.repo, "rev-list", "--count", "HEAD").strip() == "1"
+        slack, discord = w.posts("candidates")
+        assert slack.edits == discord.edits == []
+
+
+async def test_approval_on_both_platforms_at_once_adds_one_entry(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        history = GitCatalogHistory(GitRepo(w.repo), "catalog", remote="origin")
+        announce = AnnounceStore(w.db)
+        await run_announcer(history, announce, w.outbox, w.clock)  # the baseline
+        number = await propose(w)
+        await asyncio.gather(
+            discord_react(w, "1010", "✅", roles=(MAINT_ROLE,)),
+            slack_react(w, "UMAINT", "white_check_mark"),
+        )
+        await w.wait(2)
+
+        path = "catalog/papers/2025/rare-events-mllm.yaml"
+        assert git(w.repo, "rev-list", "--count", "HEAD").strip() == "2"
+        assert git(w.repo, "show", "--name-only", "--format=", "HEAD").split() == [path]
+        message = git(w.repo, "log", "-1", "--format=%an <%ae>%n%B")
+        assert message.startswith("vadbot <bot@lab>\nAdd Rare Events, MLLM")
+        trailers = parse_trailers(message)
+        assert trailers["Approved-by"] in ("Mahdi BM (Discord)", "Grace (Slack)")
+        assert trailers["Candidate"] == f"#{number}"
+        sha = git(w.repo, "rev-parse", "HEAD").strip()
+        assert git(w.remote, "rev-parse", "main").strip() == sha
+        decided = w.store.get(number)
+        assert decided is not None
+        assert (decided.status, decided.entry_id, decided.commit) == (
+            "approved",
+            "rare-events-mllm",
+            sha,
+        )
+        who = "@Mahdi BM (Discord)" if decided.decided_platform == "discord" else "@Grace (Slack)"
+        line = f"✅ Added to the list by {who} · commit {sha[:7]} · {path}"
+        assert w.footers() == (line, line)
+        slack, discord = w.posts("candidates")
+        assert (len(slack.edits), len(discord.edits)) == (1, 1)
+
+        for _ in range(2):
+            await run_announcer(
+                history, announce, w.outbox, w.clock, origin=candidate_origin(w.store)
+            )
+        slack_papers = w.p.fake_slack.messages_in(SLACK_CHANNELS.papers)
+        discord_papers = w.p.fake_discord.messages_in(DISCORD_CHANNELS.papers)
+        assert (len(slack_papers), len(discord_papers)) == (1, 1)
+        assert _slack_footer(slack_papers[0].blocks).endswith(f"· from candidate #{number}")
+        assert "Rare Events, MLLM" in str(discord_papers[0].embeds[0])
+
+
+async def test_a_rejected_paper_is_not_proposed_again_even_as_v2(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        await discord_react(w, "1010", "❌", roles=(MAINT_ROLE,))
+        await w.wait(1)
+        assert w.footers() == ("❌ Rejected by @Mahdi BM (Discord)",) * 2
+        rejected = w.store.get(number)
+        assert rejected is not None
+        assert rejected.status == "rejected"
+
+        v2 = dataclasses.replace(rejected.paper, version=2, announce_type="replace")
+        found = process_papers([v2], w.store, CatalogPapers(), build_rules(), w.clock.now())
+        assert found == []
+        assert [c.id for c in w.store.list()] == [number]
+        await post_candidates(w.store.list("pending"), w.outbox, w.flow.build_card)
+        assert len(w.p.fake_slack.messages_in(SLACK_CHANNELS.candidates)) == 1
+        assert git(w.repo, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+async def test_a_push_that_fails_is_reported_then_goes_out(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        away = w.remote.with_name("away.git")
+        w.remote.rename(away)
+        first = await propose(w)
+        await slack_react(w, "UMAINT", "white_check_mark")
+        await w.wait(1)
+        sha = git(w.repo, "rev-parse", "HEAD").strip()
+        decided = w.store.get(first)
+        assert decided is not None
+        assert (decided.status, decided.commit) == ("approved", sha)  # kept, not lost
+        assert all(f.endswith("· not pushed yet, will retry") for f in w.footers())
+        slack_alert, discord_alert = w.posts("admin")
+        assert "push" in slack_alert.text.lower()
+        assert "push" in discord_alert.embeds[0]["title"].lower()
+
+        away.rename(w.remote)
+        assert await asyncio.to_thread(w.writer.push_pending) is None
+        assert git(w.remote, "rev-parse", "main").strip() == sha
+
+
+async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> None:
+    arxiv = FakeArxiv({"2501.05555": make_candidate(0, "2501.05555", "Suggested VAD Paper").paper})
+    async with world(tmp_path, arxiv) as w:
+        await w.p.fake_slack.send_command("suggest https://arxiv.org/abs/2501.05555v2", user="U1")
+        await w.p.fake_slack.wait_for(lambda: w.p.fake_slack.responses)
+        assert "is now candidate #1" in w.p.fake_slack.responses[-1]["text"]
+        suggested = w.store.get(1)
+        assert suggested is not None
+        assert suggested.source == "suggest"
+        slack, discord = w.posts("candidates")
+        assert slack.text == discord.embeds[0]["title"] == "Suggested VAD Paper"
+
+        await w.p.fake_discord.send_command("suggest", {"paper": "2501.05555"})
+        await w.p.fake_discord.wait_for(lambda: w.p.fake_discord.interaction_replies)
+        reply = str(w.p.fake_discord.interaction_replies[-1])
+        assert "already candidate #1" in reply
+        await w.p.fake_discord.send_command("suggest", {"paper": "not an id"})
+        await w.p.fake_discord.wait_for(lambda: len(w.p.fake_discord.interaction_replies) == 2)
+        assert "is not an arXiv id or link" in str(w.p.fake_discord.interaction_replies[-1])
+
+        await w.p.fake_slack.send_command("candidates")
+        await w.p.fake_slack.wait_for(lambda: len(w.p.fake_slack.responses) == 2)
+        assert "#1 Suggested VAD Paper" in str(w.p.fake_slack.responses[-1])
