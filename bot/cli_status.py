@@ -15,12 +15,13 @@ from bot.cli import catalog_dir, print_json
 from bot.core.health import HEARTBEAT_KEY, find_problems
 from bot.core.models import JobHealth
 from bot.errors import VadbotError
+from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
 from bot.infra.state import Database
 from bot.infra.yaml_files import load_catalog
 from bot.settings import Settings
 
-CURSOR_KEY = "announce.cursor"
+RESULT_WIDTH = 36
 
 
 def register(sub: Any) -> None:
@@ -92,13 +93,13 @@ def _catalog_json(settings: Settings, cursor: str | None) -> dict[str, Any]:
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     """The report as the table `vadbot status` prints."""
     now = datetime.fromisoformat(report["now"])
-    lines = [f"{'job':<14} {'last run':<20} {'result':<36} next run"]
+    lines = [f"{'job':<14} {'last run':<20} {'result':<{RESULT_WIDTH}} next run"]
     for job in report["jobs"]:
         result = job["result"] + (f" ×{job['failures']}" if job["failures"] > 1 else "")
         last = _when(job["last_run"], now, tz, ago=True)
-        lines.append(
-            f"{job['name']:<14} {last:<22} {result[:28]:<28} {_when(job['next_run'], now, tz)}"
-        )
+        shown = result if len(result) <= RESULT_WIDTH else result[: RESULT_WIDTH - 1] + "…"
+        upcoming = _when(job["next_run"], now, tz)
+        lines.append(f"{job['name']:<14} {last:<20} {shown:<{RESULT_WIDTH}} {upcoming}")
     if not report["jobs"]:
         lines.append("(no job has run yet)")
     lines.append(_summary(report))
