@@ -25,7 +25,7 @@ from bot.app_votes import install_votes
 from bot.core.watch import expected_feed_date
 from bot.infra.arxiv_http import ArxivClient
 from bot.jobs import Seams, build_service, wait_connected
-from bot.scheduling import ANNOUNCE, ARXIV, DIGEST
+from bot.scheduling import ANNOUNCE, ARXIV
 from bot.service import Service
 from bot.settings import (
     ArxivSettings,
@@ -55,10 +55,13 @@ class FakeArxiv:
     """arXiv's RSS and API as an httpx transport handler: the feed of the expected day."""
 
     rss: bytes = b""
+    status: int = 200
     requests: list[str] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(str(request.url))
+        if self.status != 200:
+            return httpx.Response(self.status, text="Service Unavailable")
         if request.url.path.startswith("/api/"):
             return httpx.Response(200, content=api_feed([]).encode())
         return httpx.Response(200, content=self.rss)
@@ -197,10 +200,14 @@ async def test_a_paper_goes_from_arxiv_to_the_list_and_the_digest_once_across_re
         assert PAPER.title in texts[0]
         assert "candidate #1" in texts[0]
 
-    # Monday 09:00: the weekly digest lists it with its tally, on each platform.
-    lab.clock.current = datetime(2026, 11, 30, 9, 0, 5, tzinfo=UTC)
-    await bot.service.scheduler.run_job(DIGEST)
+    # The bot is down over Monday 09:00 (and Sunday's arXiv announcement). Back on Wednesday,
+    # it catches up: the missed watch fills the gap from the API, the missed digest goes out
+    # once, on each platform, listing the new entry with its tally.
     await stop_bot(bot)
+    lab.clock.current = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    lab.arxiv.rss = rss_feed(expected_feed_date(lab.clock.now()), [PAPER]).encode()
+    bot = await start_bot(lab)
+    assert any("/api/query" in url for url in lab.arxiv.requests)
     [slack_digest] = slack_texts(lab, SLACK_CHANNELS.digest)
     [discord_digest] = discord_texts(lab, DISCORD_CHANNELS.digest)
     for digest in (slack_digest, discord_digest):
@@ -209,17 +216,46 @@ async def test_a_paper_goes_from_arxiv_to_the_list_and_the_digest_once_across_re
         assert "👍 2 👎 0" in digest
         assert "2 papers, 1 dataset" in digest
 
-    # Restarted once more: the catch-up runs the missed arXiv watch (Sunday's announcement, the
-    # gap filled from the API) and posts nothing twice.
-    lab.arxiv.rss = rss_feed(expected_feed_date(lab.clock.now()), [PAPER]).encode()
+    # `/vad digest` answers the asker with the last seven days.
+    await lab.slack.send_command("digest", user="W1")
+    await until(lambda: lab.slack.responses)
+    assert "weekly" in str(lab.slack.responses[-1])
+
+    # Restarted once more: nothing is posted twice, and nothing failed along the way.
+    await stop_bot(bot)
     bot = await start_bot(lab)
     await stop_bot(bot)
-    assert any("/api/query" in url for url in lab.arxiv.requests)
     assert len(slack_texts(lab, SLACK_CHANNELS.digest)) == 1
     assert len(discord_texts(lab, DISCORD_CHANNELS.digest)) == 1
     assert len(slack_texts(lab, SLACK_CHANNELS.papers)) == 1
+    assert len(discord_texts(lab, DISCORD_CHANNELS.papers)) == 1
+    assert len(lab.slack.messages_in(SLACK_CHANNELS.candidates)) == 1
     assert len(lab.discord.messages_in(DISCORD_CHANNELS.candidates)) == 1
-    assert not lab.slack.messages_in(SLACK_CHANNELS.admin)  # nothing failed along the way
+    assert not lab.slack.messages_in(SLACK_CHANNELS.admin)
+    assert not lab.discord.messages_in(DISCORD_CHANNELS.admin)
+
+
+async def test_arxiv_down_all_evening_is_reported_once_on_both_platforms_and_once_recovered(
+    lab: Lab,
+) -> None:
+    bot = await start_bot(lab)
+    lab.clock.current = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+    day = expected_feed_date(lab.clock.now())
+    lab.arxiv.status = 503
+    for _ in range(3):  # the evening run, then two runs by hand: one streak
+        await bot.service.scheduler.run_job(ARXIV)
+    alerts = [*slack_texts(lab, SLACK_CHANNELS.admin), *discord_texts(lab, DISCORD_CHANNELS.admin)]
+    assert len(alerts) == 2
+    assert all("arxiv-watch is failing" in text for text in alerts)
+    lab.arxiv.status = 200
+    lab.arxiv.rss = rss_feed(day, [PAPER]).encode()
+    await bot.service.scheduler.run_job(ARXIV)
+    await bot.service.scheduler.run_job(ARXIV)
+    await stop_bot(bot)
+    recovered = [t for t in slack_texts(lab, SLACK_CHANNELS.admin) if "watch works again" in t]
+    assert len(recovered) == 1
+    assert len(discord_texts(lab, DISCORD_CHANNELS.admin)) == 2
+    assert len(lab.slack.messages_in(SLACK_CHANNELS.candidates)) == 1
 
 
 async def test_a_stop_during_a_post_finishes_it_starts_no_other_and_the_restart_loses_nothing(
