@@ -79,3 +79,12 @@ def test_an_unknown_revision_is_a_user_error(
     repo.add(make_entry("alpha"))
     assert main(["catalog", "changes", "--since", "nope", "--catalog-repo", str(repo.root)]) == 1
     assert "nope: no such commit" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_no_git_repository_gets_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", "changes", "--catalog-repo", str(tmp_path), "--since", "HEAD"]) == 1
+    err = capsys.readouterr().err
+    assert "not a git repository" in err
+    assert "Traceback" not in err
