@@ -34,7 +34,7 @@ from bot.infra.announce_store import AnnounceStore
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings
 from bot.infra.digest_source import CatalogDigestSource, list_name
 from bot.infra.git_history import GitCatalogHistory
-from bot.infra.job_store import JobStore
+from bot.infra.job_store import JobStore, failing_posts
 from bot.infra.yaml_files import load_catalog
 from bot.logs import RedactSecrets
 from bot.scheduling import (
@@ -143,7 +143,8 @@ class Jobs:
             return f"no change at {(head or '')[:7]}"
         self.indexed_head = head
         catalog = await self.load_catalog()
-        fresh = build_router(SearchIndex(catalog.entries))
+        index = await asyncio.to_thread(SearchIndex, catalog.entries)  # CPU-bound on big lists
+        fresh = build_router(index)
         for command in fresh.commands():
             if command.name == "search":
                 self.app.router.register(
@@ -172,22 +173,19 @@ class Jobs:
             known = build_known_papers(catalog)
             report = await run_watch(client, self.candidates, self.clock, known, rules)
         pending = self.candidates.list("pending")
-        posted = await post_candidates(pending, self.poster, self.votes.flow.build_card)
+        await post_candidates(pending, self.poster, self.votes.flow.build_card)  # each key once
         lines = [line.removeprefix("error: ") for line in describe(report)]
         if not report.ok:
             raise FeedError("; ".join(lines[1:]))
-        return f"{lines[0]}; {posted} posted" + "".join(f"; {line}" for line in lines[1:])
+        return "; ".join(lines)
 
     async def outbox(self) -> str:
         """Retry posts that did not go out; failing for long is reported."""
         sent = await self.app.outbox.flush()
-        rows = self.app.db.query(
-            "SELECT platform, last_error FROM posts WHERE status != 'sent' AND attempts >= ?",
-            (OUTBOX_FAILED_ATTEMPTS,),
-        )
-        if rows:
-            errors = sorted({f"{r['platform']}: {r['last_error']}" for r in rows})
-            raise ChatError(f"{len(rows)} post(s) keep failing ({'; '.join(errors)[:200]})")
+        failing = failing_posts(self.app.db, OUTBOX_FAILED_ATTEMPTS)
+        if failing:
+            errors = "; ".join(sorted({f"{platform}: {error}" for platform, error in failing}))
+            raise ChatError(f"{len(failing)} post(s) keep failing ({errors[:200]})")
         return f"{sent} waiting post(s) sent"
 
 

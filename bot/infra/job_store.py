@@ -75,3 +75,12 @@ def count_unsent_posts(db: Database) -> int:
     """Posts recorded in the outbox but not confirmed by their platform."""
     rows = db.query("SELECT count(*) AS n FROM posts WHERE status != 'sent'")
     return int(rows[0]["n"])
+
+
+def failing_posts(db: Database, min_attempts: int) -> list[tuple[str, str]]:
+    """(platform, last error) of unsent posts tried at least `min_attempts` times."""
+    rows = db.query(
+        "SELECT platform, last_error FROM posts WHERE status != 'sent' AND attempts >= ?",
+        (min_attempts,),
+    )
+    return [(row["platform"], row["last_error"] or "unknown error") for row in rows]
