@@ -70,21 +70,10 @@ class Seams:
 
 def build_service(app: App, clock: Clock, votes: Votes, seams: Seams | None = None) -> Service:
     """The scheduler with every job, the `/vad digest` command, and a clean stop."""
-    seams = seams or Seams()
     settings, db = app.settings, app.db
     gate = PostGate(app.outbox)
-    jobs = Jobs(app, clock, gate, votes, seams)
-    triggers = build_triggers(settings.schedule)
+    jobs = Jobs(app, clock, gate, votes, seams or Seams())
     tz = ZoneInfo(settings.schedule.timezone)
-    digest = DigestJob(
-        jobs.digest_source(), gate, db, clock,
-        lambda now: previous_fire_time(triggers[DIGEST], now), tz,
-    )  # fmt: skip
-    runs: dict[str, Job] = {PULL: jobs.pull, ANNOUNCE: jobs.announce, ARXIV: jobs.watch,
-                            DIGEST: digest}  # fmt: skip
-    specs = [JobSpec(n, triggers[n], run, grace_seconds(triggers[n])) for n, run in runs.items()]
-    flush = every(OUTBOX_MINUTES)
-    specs.append(JobSpec(OUTBOX, flush, jobs.outbox, grace_seconds(flush)))
     app.router.register(
         "digest", build_digest_command(jobs.digest_source(), clock, tz),
         "the last seven days: new entries, decisions, candidates waiting; add 'share' to show "
@@ -98,8 +87,23 @@ def build_service(app: App, clock: Clock, votes: Votes, seams: Seams | None = No
     def heartbeat(now: datetime) -> None:
         db.put(HEARTBEAT_KEY, now.isoformat())
 
+    specs = build_job_specs(jobs, gate, tz)
     scheduler = Scheduler(specs, runner, store, clock, settings.schedule.timezone, heartbeat)
     return Service(scheduler, gate)
+
+
+def build_job_specs(jobs: Jobs, poster: Poster, tz: ZoneInfo) -> list[JobSpec]:
+    """Each job with its trigger from `settings.schedule` and how late it may still run."""
+    triggers = build_triggers(jobs.app.settings.schedule)
+    digest = DigestJob(
+        jobs.digest_source(), poster, jobs.app.db, jobs.clock,
+        lambda now: previous_fire_time(triggers[DIGEST], now), tz,
+    )  # fmt: skip
+    runs: dict[str, Job] = {PULL: jobs.pull, ANNOUNCE: jobs.announce, ARXIV: jobs.watch,
+                            DIGEST: digest}  # fmt: skip
+    triggers[OUTBOX] = every(OUTBOX_MINUTES)
+    runs[OUTBOX] = jobs.outbox
+    return [JobSpec(n, triggers[n], run, grace_seconds(triggers[n])) for n, run in runs.items()]
 
 
 class Jobs:
