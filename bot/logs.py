@@ -93,4 +93,9 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.level.upper())
+    # APScheduler logs two lines per run ("Running job…", "…executed successfully"); our
+    # JobRunner already logs one line with the result, so keep only its warnings.
+    quiet = max(root.level, logging.WARNING)
+    logging.getLogger("apscheduler.executors").setLevel(quiet)
+    logging.getLogger("apscheduler.scheduler").setLevel(quiet)
     return handler

@@ -15,9 +15,13 @@ TOKEN = "xoxb-1234-secret-token"
 def restore_root() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    quieted = [logging.getLogger(f"apscheduler.{n}") for n in ("executors", "scheduler")]
+    levels = [logger.level for logger in quieted]
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for logger, old in zip(quieted, levels, strict=True):
+        logger.setLevel(old)
 
 
 def _log(fmt: str) -> str:
