@@ -118,7 +118,7 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 async def start_bot(lab: Lab) -> Running:
     """One life of `vadbot run`: the app, the votes plugged in, the service caught up."""
-    app = build_app(lab.settings, clock=lab.clock, out=io.StringIO())
+    app = build_app(lab.settings, clock=lab.clock, out=io.StringIO(), discord_ready_timeout=0.05)
     transport = httpx.MockTransport(lab.arxiv)
     papers = ArxivClient(lab.settings.arxiv, transport=transport, sleep=no_sleep)
     votes = install_votes(app, papers, clock=lab.clock, sleep=no_sleep)
