@@ -90,6 +90,22 @@ def test_same_normalised_title_is_the_same_paper() -> None:
     ]
 
 
+def test_a_title_with_a_short_name_suffix_is_the_same_paper() -> None:
+    twin = (
+        GOOD.replace("id: vera", "id: vera-short")
+        .replace(
+            '"VERA: Explainable Video Anomaly Detection"',
+            '"VERA: Explainable Video Anomaly Detection (VERA)"',
+        )
+        .replace('arxiv_id: "2411.01234"\n', "")
+    )
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/2025/vera-short.yaml": twin})
+    assert found == [
+        "papers/2025/vera-short.yaml:3: the same paper as 'vera' (papers/2025/vera.yaml): "
+        "same title"
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "line"),
     [("example.org/no-scheme", 8), ("https://exa mple.org", 8), ("ftp://example.org/x", 8)],
