@@ -23,7 +23,13 @@ from typing import Any
 
 import yaml
 
-from bot.core.catalog import build_prose, find_duplicates, make_catalog, validate_entry
+from bot.core.catalog import (
+    build_identity,
+    build_prose,
+    find_duplicates,
+    make_catalog,
+    validate_entry,
+)
 from bot.core.models import Catalog, Entry, ProseBlock
 from bot.errors import CatalogError, Problem
 
@@ -61,6 +67,7 @@ def parse_catalog(
     max_year = max_year or date.today().year + 1
     problems: list[Problem] = []
     entries: list[Entry] = []
+    identities: list[Entry] = []  # the valid entries and the id/title of invalid ones
     title, intro = "", ""
     prose: tuple[ProseBlock, ...] = ()
     for path, (raw, problem) in _parse_all(files).items():
@@ -74,8 +81,10 @@ def parse_catalog(
             entry, key_problems = validate_entry(raw, path, max_year)
             if entry is not None:
                 entries.append(entry)
+            if identity := entry or build_identity(raw, path):
+                identities.append(identity)
         problems += [Problem(path, locate(text, key), msg) for key, msg in key_problems]
-    for dup in find_duplicates(entries):
+    for dup in find_duplicates(identities):
         problems.append(Problem(dup.path, locate(files[dup.path], dup.key), dup.message))
     return make_catalog(title, intro, entries, prose), problems
 

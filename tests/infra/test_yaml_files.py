@@ -216,8 +216,26 @@ def test_every_problem_of_every_file_is_reported_at_once() -> None:
         ),
     }
     found = problems_of(files)
-    assert len(found) == 4
+    assert len(found) == 5  # other.yaml is also vera's paper again (same title)
     assert {p.split(":", 1)[0] for p in found} == set(files)
+
+
+def test_an_entry_with_a_field_error_is_still_checked_for_duplicates() -> None:
+    typo = GOOD.replace("id: vera", "id: vera-again").replace("summary:", "sumary:")
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/2025/vera-again.yaml": typo})
+    assert found == [
+        "papers/2025/vera-again.yaml:10: unknown key 'sumary' (did you mean 'summary'?)",
+        "papers/2025/vera-again.yaml:3: the same paper as 'vera' (papers/2025/vera.yaml): "
+        "same title",
+    ]
+
+
+def test_an_invalid_entry_with_a_taken_id_is_named_too() -> None:
+    bad_year = GOOD.replace("year: 2025", "year: 1800").replace("VERA: Explainable", "Other")
+    bad_year = bad_year.replace("2411.01234", "2411.09999")
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/1800/vera.yaml": bad_year})
+    assert "papers/1800/vera.yaml:1: duplicate id 'vera' (also in papers/2025/vera.yaml)" in found
+    assert len(found) == 2
 
 
 def write(root: Path, files: dict[str, str]) -> None:
