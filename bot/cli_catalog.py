@@ -99,11 +99,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     source, out = Path(args.source), Path(args.out)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {source}: {exc.strerror}") from exc
-    result = parse_awesome_list(text)
+    result = parse_awesome_list(_read_list(source))
     problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
@@ -116,6 +112,20 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             bar.advance()
     _report_import(args, result.entries, len(result.prose), out, problems)
     return 1 if problems else 0
+
+
+def _read_list(source: Path) -> str:
+    """The list's text; UTF-8 with or without a byte-order mark, else a UserError."""
+    try:
+        return source.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"cannot read {source}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}): save the list as UTF-8 and import again"
+        ) from exc
 
 
 def _prepare_out(out: Path, force: bool) -> None:

@@ -67,6 +67,28 @@ def test_import_of_a_missing_list_is_a_user_error(
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_import_of_a_list_saved_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "list.md"
+    source.write_text("# Awesome BOM\n\n## Papers\n\n- [Kept](https://e.org/k)\n", "utf-8-sig")
+    out = tmp_path / "out"
+    assert main(["catalog", "import", str(source), "--out", str(out)]) == 0
+    assert (out / "list.yaml").read_text(encoding="utf-8").startswith("title: Awesome BOM\n")
+
+
+def test_import_of_a_list_that_is_not_utf8_names_the_file_and_the_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "latin.md"
+    source.write_bytes("# Liste\n\n- [Café](https://e.org/c)\n".encode("latin-1"))
+    assert main(["catalog", "import", str(source), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:3: not UTF-8 text (byte 0xe9 at offset 15)" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_render_to_stdout_and_to_a_file(
     imported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,6 +94,9 @@ def _check_values(raw: Mapping[str, Any], path: str, max_year: int) -> list[KeyP
         stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
         if path and stem != entry_id:
             problems.append(("id", f"id '{entry_id}' differs from the file name '{stem}.yaml'"))
+    title = raw.get("title")
+    if isinstance(title, str) and "://" in title:
+        problems.append(("title", f"title {title!r} holds a URL: give the paper's own title"))
     kind = raw.get("kind")
     if isinstance(kind, str) and kind and kind not in KINDS:
         problems.append(("kind", f"kind '{kind}' is not one of {', '.join(KINDS)}"))

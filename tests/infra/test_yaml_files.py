@@ -175,6 +175,14 @@ def test_null_link_is_reported_as_empty() -> None:
     ]
 
 
+def test_a_title_holding_a_url_is_a_problem() -> None:
+    text = "id: https\nkind: paper\ntitle: (https://broken.org)\nsummary: ''\n"
+    assert problems_of({"papers/undated/https.yaml": text}) == [
+        "papers/undated/https.yaml:3: title '(https://broken.org)' holds a URL: "
+        "give the paper's own title"
+    ]
+
+
 def test_year_that_is_not_a_number() -> None:
     text = GOOD.replace("year: 2025", "year: soon")
     assert problems_of({"papers/2025/vera.yaml": text}) == [
