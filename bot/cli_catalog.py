@@ -75,6 +75,8 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     catalog, problems = parse_catalog(read_catalog_files(root))
     if problems:
         raise CatalogError(problems)
+    if not catalog.entries:
+        raise UserError(f"{root}: no catalog entries here; is this the catalog folder?")
     print(f"{root}: {len(catalog.entries)} entries, no problems")
     return 0
 

@@ -203,6 +203,15 @@ class GitRepo:
         return self.head()
 
 
+def find_repository(folder: Path, git: str = "git") -> tuple[GitRepo, str]:
+    """The repository holding `folder`, and `folder`'s path inside it ("." at its top)."""
+    if not folder.is_dir():
+        raise GitError(f"{folder}: no such folder")
+    out = GitRepo(folder, git).run("rev-parse", "--show-toplevel", "--show-prefix")
+    top, _, prefix = out.partition("\n")
+    return GitRepo(Path(top.strip()), git), prefix.strip().rstrip("/") or "."
+
+
 def parse_commit(line: str) -> Commit:
     """A Commit from a `%H %an %aI %s` line separated by unit separators."""
     sha, author, date, subject = [*line.split("\x1f", 3), "", "", ""][:4]

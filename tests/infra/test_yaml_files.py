@@ -277,6 +277,14 @@ def test_check_command_on_a_good_catalog(
     assert "1 entries, no problems" in capsys.readouterr().out
 
 
+def test_check_command_on_a_folder_with_no_entries_says_so_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.md").write_text("not a catalog\n", encoding="utf-8")
+    assert main(["catalog", "check", "--catalog", str(tmp_path)]) == 1
+    assert "no catalog entries here" in capsys.readouterr().err
+
+
 def test_missing_catalog_folder_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError) as caught:
         load_catalog(tmp_path / "nowhere")
