@@ -21,6 +21,7 @@ from bot.infra.yaml_files import (
     parse_catalog,
     read_catalog_files,
     write_atomic,
+    write_files,
 )
 from bot.progress import Progress
 from bot.settings import Settings
@@ -106,12 +107,15 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
     problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
-    _prepare_out(out, args.force)
+    fresh = _prepare_out(out, args.force)
     with Progress("import", len(files)) as bar:
         bar.enabled = bar.enabled and len(files) >= BIG_LIST
-        for rel, content in files.items():
-            write_atomic(out / rel, content)
-            bar.advance()
+        if fresh:
+            write_files(out, files, bar.advance)
+        else:
+            for rel, content in files.items():
+                write_atomic(out / rel, content)
+                bar.advance()
     _report_import(args, result.entries, len(result.prose), out, problems)
     return 1 if problems else 0
 
@@ -130,8 +134,10 @@ def _read_list(source: Path) -> str:
         ) from exc
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    """Refuse a non-empty folder unless --force; with it, old entry files go first."""
+def _prepare_out(out: Path, force: bool) -> bool:
+    """Refuse a non-empty folder unless --force; with it, old entry files go first.
+
+    True when the folder is fresh (absent or empty): nobody reads it while it is written."""
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()):
@@ -139,6 +145,8 @@ def _prepare_out(out: Path, force: bool) -> None:
             raise UserError(f"{out} is not empty; pass --force to replace its catalog files")
         for old in out.rglob("*.yaml"):
             old.unlink()
+        return False
+    return True
 
 
 def _report_import(

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -87,6 +88,19 @@ def test_import_of_a_list_that_is_not_utf8_names_the_file_and_the_byte(
     assert f"{source}:3: not UTF-8 text (byte 0xe9 at offset 15)" in err
     assert "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_import_into_a_fresh_folder_syncs_the_disk_once_not_once_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    syncs: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append("fsync"))
+    monkeypatch.setattr(os, "sync", lambda: syncs.append("sync"))
+    out = tmp_path / "catalog"
+    assert main(["catalog", "import", str(SEED), "--out", str(out)]) == 0
+    assert syncs == ["sync"]
+    assert len(list(out.rglob("*.yaml"))) == 46
+    assert main(["catalog", "check", "--catalog", str(out)]) == 0
 
 
 def test_render_to_stdout_and_to_a_file(

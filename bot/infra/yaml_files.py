@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -284,3 +284,29 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_files(
+    root: Path, files: Mapping[str, str], progress: Callable[[], None] | None = None
+) -> None:
+    """Write many new files below `root` ({relative path: text}), made durable by one sync.
+
+    For a fresh folder (`catalog import`): an fsync per file made 10,000 entries take ~10 s
+    (bench/catalog_import.py), and nobody reads the folder meanwhile, so one `os.sync` at the
+    end is as safe. Files that readers may see keep `write_atomic`."""
+    one_sync = hasattr(os, "sync")  # not on Windows: fsync each file there
+    folders: set[Path] = set()
+    for rel, text in files.items():
+        path = root / rel
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            if not one_sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if progress is not None:
+            progress()
+    if one_sync:
+        os.sync()
