@@ -3,7 +3,9 @@
 python bench/catalog_import.py [--entries N]
 
 Prints the whole command's time and the part spent writing the files (the rest is parsing,
-building and checking). The files are written without a per-file fsync and synced once.
+building and checking), then, for comparison, the time to write the same files one by one
+with `write_atomic` (an fsync each), as import did before. The disk of a shared machine is
+noisy: run it a few times.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from bot import cli_catalog
 from bot.cli import main as vadbot
+from bot.infra.yaml_files import write_atomic
 
 VENUES = ("CVPR", "ICCV", "ECCV", "NeurIPS", "AAAI", "ACM MM", "arXiv")
 
@@ -58,10 +61,20 @@ def main() -> None:
             code = vadbot(["catalog", "import", str(source), "--out", str(Path(tmp) / "out")])
         total = time.perf_counter() - start
         written = len(list((Path(tmp) / "out").rglob("*.yaml")))
+        atomic = _write_each_atomically(Path(tmp) / "out", Path(tmp) / "again")
     assert code == 0, f"import exited {code}"
     print(f"entries:        {args.entries} ({written} files written)")
     print(f"import total:   {total:.2f} s")
-    print(f"writing files:  {spent['write']:.2f} s")
+    print(f"writing files:  {spent['write']:.2f} s (one sync at the end)")
+    print(f"same files, write_atomic each (fsync per file, the old way): {atomic:.2f} s")
+
+
+def _write_each_atomically(source: Path, target: Path) -> float:
+    files = {p.relative_to(source).as_posix(): p.read_text("utf-8") for p in source.rglob("*.yaml")}
+    start = time.perf_counter()
+    for rel, text in files.items():
+        write_atomic(target / rel, text)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
