@@ -13,12 +13,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
+from bot.clock import UtcClock
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
@@ -54,13 +54,6 @@ class Startable(Sender, Protocol):
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
-
-
-class UtcClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class LoggingSink:
@@ -106,14 +99,16 @@ class App:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self) -> None:
-        """Connect every platform in the background; print the console's help when alone."""
+    async def start(self, interactive: bool = True) -> None:
+        """Connect every platform in the background; alone, the console prints its help and
+        reads commands (unless not `interactive`: a one-shot run only prints its posts)."""
         for adapter in self.adapters:
             self._tasks.append(asyncio.create_task(self._connect(adapter)))
         self._tasks.append(asyncio.create_task(self._flush_now_and_then()))
         if self.console is not None:
-            self.console.say(NO_TOKEN_HELP)
-            self._tasks.append(asyncio.create_task(self.console.run()))
+            if interactive:
+                self.console.say(NO_TOKEN_HELP)
+                self._tasks.append(asyncio.create_task(self.console.run()))
             self.connected.add(self.console.platform)
             await self.outbox.flush(self.connected)
         # scheduling: the service area starts its jobs (announce, arXiv watch, digest) here.

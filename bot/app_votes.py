@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app import App, UtcClock
+from bot.app import App
+from bot.clock import UtcClock
 from bot.core.models import Catalog, Entry
 from bot.core.ports import Clock, PaperLookup
 from bot.core.suggest import CandidateCommands, register_candidate_commands

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli import catalog_dir, print_json
+from bot.clock import UtcClock
 from bot.core.arxiv import Rules, match_paper
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.core.watch import build_known_papers, describe, process_papers, run_watch
@@ -22,13 +23,6 @@ from bot.infra.state import Database
 from bot.infra.yaml_files import load_catalog
 from bot.progress import Progress
 from bot.settings import Settings
-
-
-class UtcClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def register(sub: Any) -> None:

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from bot.cli import print_json
-from bot.core.announce import AnnounceReport, run_announcer
 from bot.core.history import BrokenCommit, Change, build_changes
-from bot.core.models import Card, MessageRef
 from bot.errors import GitError, UserError
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.git import GitRepo, find_repository
 from bot.infra.git_history import GitCatalogHistory
+from bot.infra.job_store import JobStore
 from bot.infra.state import Database
+from bot.scheduling import ANNOUNCE
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,12 +48,13 @@ def register(sub: Any) -> None:
     """Add `announce` to the parser."""
     parser = sub.add_parser(
         "announce",
-        help="post new catalog entries (console output for now)",
-        description="Announce entries new in the catalog since the last run. The first run "
-        "only sets a baseline. Without --once, runs every schedule.announce_minutes.",
+        help="announce the catalog entries new since the last announcement, now",
+        description="Run the announce job once: each entry new in the catalog since the last "
+        "announcement is posted to the papers channel of every platform with a token (the "
+        "console without one), exactly once. The first run only sets a baseline. "
+        "`vadbot run` does this every schedule.announce_minutes.",
     )
-    parser.add_argument("--once", action="store_true", help="run once and exit")
-    parser.add_argument("--json", action="store_true", help="print the posts and report as JSON")
+    parser.add_argument("--json", action="store_true", help="the job's result as JSON")
     _repo_option(parser)
     parser.set_defaults(handler=run_announce)
 
@@ -145,94 +145,21 @@ def _resolve(history: GitCatalogHistory, rev: str) -> str:
 # ---------------------------------------------------------------------------- announce
 
 
-@dataclass
-class SystemClock:
-    """The real clock (temporary here until the service wiring provides one)."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class ConsolePoster:
-    """A minimal Poster printing cards to a stream (temporary: the chat area ships the real one).
-
-    Posts each key once per process; with `as_json`, records the posts instead of printing.
-    """
-
-    stream: TextIO = field(default_factory=lambda: sys.stdout)
-    as_json: bool = False
-    posts: list[dict[str, Any]] = field(default_factory=list)
-
-    async def publish(self, purpose: str, key: str, card: Card) -> Sequence[MessageRef]:
-        if all(p["key"] != key for p in self.posts):
-            self.posts.append({"purpose": purpose, "key": key, "card": asdict(card)})
-            if not self.as_json:
-                self.stream.write(render_card_text(purpose, card) + "\n\n")
-                self.stream.flush()
-        return [MessageRef("console", purpose, key)]
-
-    async def update(self, key: str, card: Card) -> None:
-        if not self.as_json:
-            self.stream.write(render_card_text(f"edit {key}", card) + "\n\n")
-
-
-def render_card_text(purpose: str, card: Card) -> str:
-    """A card as readable plain text for the terminal."""
-    lines = [f"[{purpose}] {card.title}"]
-    lines += [line for line in card.body.splitlines() if line.strip()]
-    if card.links:
-        lines.append(" · ".join(f"{link.label}: {link.url}" for link in card.links))
-    if card.footer:
-        lines.append(card.footer)
-    return "\n".join(lines)
-
-
 def run_announce(args: argparse.Namespace, settings: Settings) -> int:
-    history = build_history(args, settings)
+    """Run the service's announce job once, posting through the real outbox and platforms."""
+    from bot.jobs import serve  # the whole app: only this command needs it
+
+    if args.catalog_repo:
+        catalog = dataclasses.replace(settings.catalog, repo=str(Path(args.catalog_repo)))
+        settings = dataclasses.replace(settings, catalog=catalog)
+    asyncio.run(serve(settings, once=True, only=(ANNOUNCE,)))
     db = Database(settings.resolve(settings.state.path))
-    poster = ConsolePoster(as_json=args.json)
     try:
-        if args.once:
-            report = asyncio.run(_announce_once(history, db, poster, settings))
-            _print_report(report, poster, args.json)
-        else:
-            asyncio.run(_announce_forever(history, db, poster, settings))
+        health = JobStore(db).get(ANNOUNCE)
     finally:
         db.close()
-    return 0
-
-
-async def _announce_once(
-    history: GitCatalogHistory, db: Database, poster: ConsolePoster, settings: Settings
-) -> AnnounceReport:
-    return await run_announcer(
-        history,
-        AnnounceStore(db),
-        poster,
-        SystemClock(),
-        announce_updates=settings.catalog.announce_updates,
-    )
-
-
-async def _announce_forever(
-    history: GitCatalogHistory, db: Database, poster: ConsolePoster, settings: Settings
-) -> None:
-    interval = settings.schedule.announce_minutes * 60
-    while True:
-        try:
-            report = await _announce_once(history, db, poster, settings)
-            print(f"announce: {report.summary()}", file=sys.stderr)
-        except Exception:
-            log.exception("announce run failed; retrying in %s s", interval)
-        await asyncio.sleep(interval)
-
-
-def _print_report(report: AnnounceReport, poster: ConsolePoster, as_json: bool) -> None:
-    if as_json:
-        print_json({"report": asdict(report), "posts": poster.posts})
-        return
-    where = "" if report.baseline else f" at {report.head[:7]}" if report.head else " (no commits)"
-    print(f"announce: {report.summary()}{where}")
-    if report.fetch_error:
-        print(f"warning: fetch failed: {report.fetch_error}", file=sys.stderr)
+    if args.json:
+        print_json({"result": health.last_result, "error": health.last_error})
+    else:
+        print(f"announce: {health.last_error or health.last_result}", file=sys.stderr)
+    return 1 if health.last_error else 0

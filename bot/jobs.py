@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.app import App, UtcClock, build_app
+from bot.app import App, build_app
 from bot.app_votes import Votes, install_votes
+from bot.clock import UtcClock
 from bot.core.announce import run_announcer
 from bot.core.commands import build_router
 from bot.core.digest import DigestJob, build_digest_command
@@ -200,9 +201,11 @@ CONNECT_WAIT_SECONDS = 30.0
 
 async def serve(
     settings: Settings, *, once: bool = False, clock: Clock | None = None,
-    seams: Seams | None = None,
+    seams: Seams | None = None, only: Sequence[str] = (),
 ) -> None:  # fmt: skip
-    """`vadbot run`: settings → state → catalog index → adapters → scheduler, in one loop."""
+    """`vadbot run`: settings → state → catalog index → adapters → scheduler, in one loop.
+
+    `once` runs the due jobs (or the jobs named in `only`) and exits, as cron users want."""
     clock, seams = clock or UtcClock(), seams or Seams()
     app = build_app(settings, clock=clock)
     papers = ArxivClient(
@@ -212,10 +215,10 @@ async def serve(
     service = build_service(app, clock, votes, seams)
     remove = service.handle_signals()
     try:
-        await app.start()
+        await app.start(interactive=not once)
         if once:
             await wait_connected(app, CONNECT_WAIT_SECONDS)
-            await service.run_once()
+            await service.run_once(only)
             await app.outbox.flush()
         else:
             await service.run_forever()

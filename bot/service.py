@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.core.shutdown import PostGate
 from bot.scheduling import Scheduler
@@ -33,8 +33,13 @@ class Service:
         self.caught_up = asyncio.Event()
         """Set once the start-up catch-up (every missed job) has run."""
 
-    async def run_once(self) -> list[str]:
-        """Run every due job once (for `vadbot run --once` and cron users); their names."""
+    async def run_once(self, only: Sequence[str] = ()) -> list[str]:
+        """Run every due job once (for `vadbot run --once` and cron users), or just the jobs
+        named in `only`, due or not; their names."""
+        if only:
+            for name in only:
+                await self.scheduler.run_job(name)
+            return list(only)
         ran = await self.scheduler.run_due()
         log.info("ran the due jobs once: %s", ", ".join(ran) or "none was due")
         return ran

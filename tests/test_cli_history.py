@@ -1,4 +1,4 @@
-"""`vadbot catalog changes` and `vadbot announce --once`, run through the real entry point."""
+"""`vadbot catalog changes` and `vadbot announce`, run through the real entry point."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def test_changes_default_to_the_last_announced_commit(
     assert main(["catalog", "changes", "--catalog-repo", str(repo.root)]) == 1
     assert "give --since" in capsys.readouterr().err
     repo.add(make_entry("alpha"))
-    assert main(["announce", "--once", "--catalog-repo", str(repo.root)]) == 0
-    assert "baseline" in capsys.readouterr().out
+    assert main(["announce", "--catalog-repo", str(repo.root)]) == 0
+    assert "baseline" in capsys.readouterr().err
     repo.add(make_entry("beta"), author="Grace Hopper")
     assert main(["catalog", "changes", "--catalog-repo", str(repo.root)]) == 0
     out = capsys.readouterr().out
@@ -57,20 +57,23 @@ def test_changes_default_to_the_last_announced_commit(
     assert "alpha" not in out
 
 
-def test_announce_once_prints_the_new_entry_card(
+def test_announce_posts_the_new_entry_card_once_through_the_console(
     repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo.add(make_entry("alpha"))
-    main(["announce", "--once", "--catalog-repo", str(repo.root)])
-    capsys.readouterr()
+    assert main(["announce", "--catalog-repo", str(repo.root)]) == 0
+    assert "baseline" in capsys.readouterr().err
     sha = repo.add(make_entry("beta", title="Holmes-VAU", summary="长视频异常理解。"))
-    assert main(["announce", "--once", "--catalog-repo", str(repo.root)]) == 0
+    assert main(["announce", "--catalog-repo", str(repo.root)]) == 0
     out = capsys.readouterr().out
-    assert "[papers] 📚 New in the list · CVPR 2025\nHolmes-VAU\n长视频异常理解。\n" in out
+    assert "#papers" in out
+    assert "📚 New in the list · CVPR 2025" in out
+    assert "Holmes-VAU\n长视频异常理解。" in out
     assert f"added by Ada Lovelace in {sha[:7]}" in out
-    assert main(["announce", "--once", "--json", "--catalog-repo", str(repo.root)]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert (report["report"]["new"], report["posts"]) == ([], [])
+    assert main(["announce", "--json", "--catalog-repo", str(repo.root)]) == 0
+    captured = capsys.readouterr()
+    assert "Holmes-VAU" not in captured.out  # announced once, never again
+    assert json.loads(captured.out) == {"result": "ok, 0 new, 0 updated", "error": ""}
 
 
 def test_an_unknown_revision_is_a_user_error(
