@@ -22,7 +22,7 @@ from bot.clock import UtcClock
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
-from bot.core.search import SearchIndex, build_index
+from bot.core.search import LiveIndex, Searcher, SearchIndex, build_index
 from bot.errors import CatalogError, UserError
 from bot.infra.outbox import Outbox, Pacer, Sender
 from bot.infra.search_index import SearchIndexFile
@@ -91,6 +91,7 @@ class App:
     outbox: Outbox
     adapters: Sequence[Startable]
     reactions: ReactionRelay
+    search: LiveIndex
     console: ConsoleAdapter | None = None
     out: TextIO = sys.stdout
     retry_seconds: Sequence[float] = RETRY_SECONDS
@@ -183,8 +184,8 @@ def build_app(
     """
     clock = clock or UtcClock()
     db = Database(settings.resolve(settings.state.path))
-    index = _build_index(settings)
-    router = build_router(index)
+    index = LiveIndex(build_search_index(settings, _load_entries(settings)))
+    router = build_router(index, settings.search.results)
     reactions = ReactionRelay(sink or LoggingSink())
     adapters = _build_adapters(settings, router, reactions, db, clock, index, discord_ready_timeout)
     console = None if adapters else ConsoleAdapter(router, out)
@@ -195,7 +196,7 @@ def build_app(
         "console": CONSOLE_CHANNELS,
     }
     outbox = Outbox(db, senders, channels, clock, pacer)
-    return App(settings, db, router, outbox, adapters, reactions, console, out or sys.stdout)
+    return App(settings, db, router, outbox, adapters, reactions, index, console, out or sys.stdout)
 
 
 def _build_adapters(
@@ -204,7 +205,7 @@ def _build_adapters(
     sink: ReactionSink,
     db: Database,
     clock: Clock,
-    index: SearchIndex,
+    index: Searcher,
     discord_ready_timeout: float,
 ) -> list[Startable]:
     secrets = settings.secrets
@@ -235,9 +236,8 @@ def _build_adapters(
     return adapters
 
 
-def _build_index(settings: Settings) -> SearchIndex:
+def build_search_index(settings: Settings, entries: Sequence[Entry]) -> SearchIndex:
     """The search index, reusing the saved one at `search.index_path` when set."""
-    entries = _load_entries(settings)
     path = settings.search.index_path
     return build_index(entries, SearchIndexFile(settings.resolve(path)) if path else None)
 

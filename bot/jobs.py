@@ -17,16 +17,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.app import App, build_app
+from bot.app import App, build_app, build_search_index
 from bot.app_votes import Votes, install_votes
 from bot.clock import UtcClock
 from bot.core.announce import run_announcer
-from bot.core.commands import build_router
 from bot.core.digest import DigestJob, build_digest_command
 from bot.core.health import HEARTBEAT_KEY, Job, JobRunner
 from bot.core.models import Candidate, Catalog, Tally
 from bot.core.ports import Clock, Poster
-from bot.core.search import SearchIndex
 from bot.core.shutdown import PostGate
 from bot.core.voting import post_candidates
 from bot.core.watch import build_known_papers, describe, run_watch
@@ -148,13 +146,9 @@ class Jobs:
             return f"no change at {(head or '')[:7]}"
         self.indexed_head = head
         catalog = await self.load_catalog()
-        index = await asyncio.to_thread(SearchIndex, catalog.entries)  # CPU-bound on big lists
-        fresh = build_router(index)
-        for command in fresh.commands():
-            if command.name == "search":
-                self.app.router.register(
-                    command.name, command.handler, command.summary, command.example
-                )
+        settings = self.app.settings
+        index = await asyncio.to_thread(build_search_index, settings, catalog.entries)
+        self.app.search.replace(index)  # /vad search and Discord's autocomplete alike
         return f"catalog at {(head or '')[:7]}: {len(catalog.entries)} entries indexed"
 
     async def announce(self) -> str:

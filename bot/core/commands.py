@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.cards import build_help_card
 from bot.core.models import Reply, Request
-from bot.core.search import SearchIndex, search_reply
+from bot.core.search import Searcher, search_reply
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,16 @@ def parse_command_text(text: str) -> tuple[str, str]:
     return parts[0].casefold(), parts[1] if len(parts) > 1 else ""
 
 
-def build_router(index: SearchIndex) -> CommandRouter:
-    """A router with `search` and `help`; other areas register the rest."""
+def build_router(index: Searcher, results: int = 5) -> CommandRouter:
+    """A router with `search` (at most `results` hits a reply) and `help`; other areas
+    register the rest."""
     router = CommandRouter()
 
     async def search(request: Request) -> Reply:
         query, share = split_share(request.text)
         if not query:
             raise UserError("What should I look for? Example: /vad search vera")
-        reply = search_reply(index, query)
+        reply = search_reply(index, query, results)
         return Reply(cards=reply.cards, text=reply.text, ephemeral=not share)
 
     async def help_(request: Request) -> Reply:
@@ -99,7 +100,7 @@ def build_router(index: SearchIndex) -> CommandRouter:
     return router
 
 
-def search_completions(index: SearchIndex, text: str, limit: int = 25) -> list[str]:
+def search_completions(index: Searcher, text: str, limit: int = 25) -> list[str]:
     """Queries to offer while someone types a search: the short names or titles it would find."""
     if len(text.strip()) < 2:
         return []

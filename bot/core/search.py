@@ -72,6 +72,22 @@ class Searcher(Protocol):
         ...
 
 
+class LiveIndex:
+    """The index the bot answers from now; replaced whole when the catalog changes, so a search
+    sees the old catalog or the new one, never half of it."""
+
+    def __init__(self, index: Searcher) -> None:
+        self.current = index
+
+    def replace(self, index: Searcher) -> None:
+        """Answer from `index` from now on."""
+        self.current = index
+
+    def search(self, query: str, limit: int = 10) -> SearchResult:
+        """The current index's answer."""
+        return self.current.search(query, limit)
+
+
 class SearchIndex:
     """An index over catalog entries; build a new one (or `restore`) when the catalog changes."""
 

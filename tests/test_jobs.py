@@ -1,0 +1,47 @@
+"""The service's jobs on the app as `vadbot run` wires it (console, no tokens)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.app import build_app
+from bot.app_votes import install_votes
+from bot.core.models import Request
+from bot.jobs import build_service
+from bot.scheduling import PULL
+from bot.settings import load_settings
+from tests.fakes import FakeClock
+from tests.git_repo import CatalogRepo, make_entry
+
+
+class NoArxiv:
+    async def fetch_by_ids(self, ids: object) -> list[object]:
+        return []
+
+
+async def test_search_finds_an_entry_committed_while_the_bot_runs_after_a_pull(
+    tmp_path: Path,
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    repo.add(make_entry("holmes-vau"))
+    env = {
+        "VADBOT_CATALOG__REPO": str(repo.root),
+        "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
+        "VADBOT_SEARCH__RESULTS": "1",
+    }
+    app = build_app(load_settings(None, env), out=io.StringIO())
+    clock = FakeClock()
+    service = build_service(app, clock, install_votes(app, NoArxiv(), clock=clock))
+    ask = Request("console", "me", "c", "search", "Rare Events")
+    assert (await app.router.dispatch(ask)).text.startswith("No match")
+
+    repo.add(make_entry("rare-events", title="Rare Events with Multimodal LLMs"))
+    await service.scheduler.run_job(PULL)
+
+    reply = await app.router.dispatch(ask)
+    assert reply.cards[0].items[0].title == "Rare Events with Multimodal LLMs"
+    assert app.search.search("rare").hits[0].entry.id == "rare-events"  # autocomplete's index
+    two = await app.router.dispatch(Request("console", "me", "c", "search", "kind:paper"))
+    assert len(two.cards[0].items) == 1  # search.results caps a reply
+    await app.close()
