@@ -122,20 +122,32 @@ class Term:
     """One term of a group, compiled with its context."""
 
     text: str
-    pattern: re.Pattern[str]
-    caps: bool
+    parts: tuple[tuple[str, re.Pattern[str]], ...]
+    """The alternatives by their first word in lowercase: without that word in the text the
+    pattern cannot match, and a substring test is far faster than a pattern."""
     except_: re.Pattern[str] | None = None
     if_: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    @property
+    def literals(self) -> tuple[str, ...]:
+        """The first words of the alternatives, lowercase."""
+        return tuple(word for word, _ in self.parts)
+
+    def spans(self, text: str, lowered: str | None = None) -> list[tuple[int, int]]:
         """Where the term counts in `text` (the whole paper, so context can be checked)."""
+        lowered = text.lower() if lowered is None else lowered
+        found = [
+            m.span() for word, pattern in self.parts if word in lowered
+            for m in pattern.finditer(text)
+        ]  # fmt: skip
+        if not found:
+            return []
         if self.if_ is not None and not self.if_.search(text):
             return []
         if self.unless is not None and self.unless.search(text):
             return []
-        found = [m.span() for m in self.pattern.finditer(text)]
-        if found and self.except_ is not None:
+        if self.except_ is not None:
             masked = [m.span() for m in self.except_.finditer(text)]
             found = [s for s in found if not any(a <= s[0] < b for a, b in masked)]
         return found
@@ -157,9 +169,10 @@ class Group:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where any term of the group counts in `text`, in order."""
-        if not self.is_possible(text.lower()):
+        lowered = text.lower()
+        if not self.is_possible(lowered):
             return []
-        return sorted(s for term in self.terms for s in term.spans(text))
+        return sorted(s for term in self.terms for s in term.spans(text, lowered))
 
     def is_met(self, text: str) -> bool:
         """True when any term counts in `text`."""
@@ -168,12 +181,8 @@ class Group:
 
 def build_group(name: str, terms: Sequence[str]) -> Group:
     """A group of compiled terms and their first words."""
-    heads = [h for t in terms for h in _alternatives(_split_context(t)[0])]
-    # the first word without a final "y", which plurals change ("anomaly" → "anomalies")
-    literals = {re.split(r"[\s\-]+", h.rstrip("*").lower())[0].rstrip("y") for h in heads}
-    return Group(
-        name, tuple(compile_term(t) for t in terms), tuple(sorted(w for w in literals if w))
-    )
+    compiled = tuple(compile_term(t) for t in terms)
+    return Group(name, compiled, tuple(sorted({w for t in compiled for w in t.literals})))
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +228,14 @@ def build_rules(
 def compile_term(text: str) -> Term:
     """A term as regular expressions: the term itself and its `except`/`if`/`unless` context."""
     head, context = _split_context(text)
-    head_pattern, caps = _compile_any(head)
-    extra = {key: _compile_any(value)[0] for key, value in context.items()}
-    return Term(text.strip(), head_pattern, caps, extra.get("except"), extra.get("if"),
-                extra.get("unless"))  # fmt: skip
+    by_word: dict[str, list[str]] = {}
+    for alternative in _alternatives(head):
+        # the first word without a final "y", which plurals change ("anomaly" → "anomalies")
+        word = re.split(r"[\s\-]+", alternative.rstrip("*").lower())[0].rstrip("y")
+        by_word.setdefault(word, []).append(alternative)
+    parts = tuple((word, _compile_any(" | ".join(alts))) for word, alts in by_word.items())
+    extra = {key: _compile_any(value) for key, value in context.items()}
+    return Term(text.strip(), parts, extra.get("except"), extra.get("if"), extra.get("unless"))
 
 
 def _split_context(text: str) -> tuple[str, dict[str, str]]:
@@ -242,13 +255,12 @@ def _alternatives(text: str) -> list[str]:
     return [a for a in found if a]
 
 
-def _compile_any(text: str) -> tuple[re.Pattern[str], bool]:
+def _compile_any(text: str) -> re.Pattern[str]:
     """One pattern for `A | B | …`; case-sensitive parts (ALL-CAPS) keep their case."""
-    parts = [_compile_one(a) for a in _alternatives(text)]
-    return re.compile("|".join(p for p, _ in parts)), any(caps for _, caps in parts)
+    return re.compile("|".join(_compile_one(a) for a in _alternatives(text)))
 
 
-def _compile_one(text: str) -> tuple[str, bool]:
+def _compile_one(text: str) -> str:
     """A term as a regex: word boundaries, plurals, `*` endings, hyphen = space."""
     prefix = text.endswith("*")
     words = re.split(r"[\s\-]+", text.rstrip("*").strip())
@@ -258,7 +270,7 @@ def _compile_one(text: str) -> tuple[str, bool]:
     body += (_SPACE if body else "") + _last_word(words[-1], prefix, caps)
     before = r"(?<![A-Z0-9])" if caps else r"(?<![A-Za-z0-9])"
     after = "" if prefix else r"(?![A-Za-z0-9])"
-    return f"(?{'' if caps else 'i'}:{before}{body}{after})", caps
+    return f"(?{'' if caps else 'i'}:{before}{body}{after})"
 
 
 def _last_word(word: str, prefix: bool, caps: bool) -> str:
