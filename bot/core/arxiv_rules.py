@@ -33,16 +33,18 @@ _SCENE = (
 )
 _WATCHED = "surveillance | CCTV | security | traffic | monitoring | dashcam"
 _EVENTS = (
-    "(event* | behavio* | activit* | action* | moment* | frame* | clip* | segment* | video*"
-    " | scene* | situation* | incident* | instance* | region* | object* | motion*)"
+    "(event* | behavio* | activit* | action* | moment* | frame* | clip* | segment* | snippet*"
+    " | video* | scene* | situation* | incident* | instance* | region* | object* | motion*"
+    " | human* | crowd* | pedestrian* | trajector* | interaction* | pattern* | sample*)"
 )
 
 DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "anomaly": (
         "video anomaly", "anomaly", "anomaly-aware", "abnormality", f"anomalous {_EVENTS}",
         f"abnormal {_EVENTS}",
-        "unusual (event* | activit* | behavio* | moment*)",
-        "irregular (event* | behavio* | activit*)", "unexpected event*",
+        "unusual (event* | activit* | behavio* | moment* | action* | situation* | incident*"
+        " | scene*)",
+        "irregular (event* | behavio* | activit* | motion* | pattern*)", "unexpected event*",
         "out-of-distribution (event* | moment* | behavio*)",
         "VAD", "VAU", "WSVAD", "OVVAD", "UCF-Crime", "XD-Violence", "UBnormal", "UCSD Ped*",
         "violence", f"violent {_EVENTS}", "crime*", "criminal", "suspicious",
@@ -64,14 +66,17 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "multimodal large language model", "multi-modal large language model",
         "large language model", "vision-language model", "vision-language", "visual-language",
         "vision and language", "vision-and-language", "video-language", "language model",
-        "multimodal large", "multi-modal large", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*",
+        "multimodal large", "multi-modal large", "multimodal foundation model*",
+        "multi-modal foundation model*", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*",
         "InternVL*", "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "Gemma*", "LLaMA*",
         "InternLM*", "MiniCPM*", "DeepSeek*", "Claude", "chain-of-thought", "instruction tuning",
         "instruction-tuned", "text prompt", "textual prompt", "prompt learning",
         "natural language", "natural-language", "language description*", "text description*",
-        "textual description*", "textual explanation*", "text-guided", "text guidance",
-        "text-driven", "language-driven", "video-text", "text-video", "VideoLLM*",
-        "open-vocabulary", "open vocabulary", "language-guided", "captioning", "caption*",
+        "textual description*", "textual explanation*",
+        "textual (semantic* | feature* | embedding* | cue* | prior*)", "text-guided",
+        "text guidance", "text-driven", "language-driven", "video-text", "text-video",
+        "VideoLLM*", "open-vocabulary", "open vocabulary", "language-guided", "captioning",
+        "caption*",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""
