@@ -11,6 +11,12 @@ look-alikes, `tests/data/arxiv_probes.jsonl`): `A | B` any of them; `… except 
 count where X or Y covers it ("video except video game*"); `… if X | Y` counts only in a paper
 that also mentions X or Y ("accident if traffic"); `… unless X | Y` only in one that does not.
 
+The score (`score_paper`, 0–1) ranks what passes by the strength of the evidence: groups met in
+the title, anomaly and video in one sentence and within a few words ("video anomaly detection"
+beats the words scattered), repeats, mentions in the paper's own work ("we propose …") rather
+than in what it turns away from ("… rely on LLMs. We instead …", which does not count at all),
+and, a little, similarity to the catalog's own titles.
+
 The built-in defaults live here only; `config/vadbot.example.yaml` shows them as comments.
 """
 
@@ -200,7 +206,9 @@ class Rules:
     reference: frozenset[str] = field(default_factory=frozenset)
     """Title words of the catalog's own papers; similarity to them only ranks, never gates."""
     together: tuple[str, ...] = ()
+    """Names of the groups that must meet in one sentence or in the title."""
     query: tuple[str, ...] = ()
+    """Keywords for the arXiv API; empty = the first group's terms."""
 
     def query_terms(self) -> tuple[str, ...]:
         """Keywords for the arXiv API: `query`, else the first group's terms without context."""
