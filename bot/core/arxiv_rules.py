@@ -89,7 +89,8 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     "voice activity detection", "valence-arousal",
-    "industrial | defect* | MVTec | VisA | Real-IAD | PCB | manufactur*"
+    "industrial | defect* | MVTec | VisA | Real-IAD | PCB | manufactur* | inspection"
+    " | maintenance | crack*"
     " | log anomal* | log data | system log* | log sequence* | log-based | tabular"
     " | time-series anomal* | time series anomal* | multivariate time series"
     " | network traffic | network flow* | QoE | QoS"
