@@ -179,6 +179,7 @@ def build_app(
     sink: ReactionSink | None = None,
     out: TextIO | None = None,
     pacer: Pacer | None = None,
+    discord_ready_timeout: float = 2.0,
 ) -> App:
     """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox.
 
@@ -190,7 +191,7 @@ def build_app(
     index = _build_index(settings)
     router = build_router(index)
     reactions = ReactionRelay(sink or LoggingSink())
-    adapters = _build_adapters(settings, router, reactions, db, clock, index)
+    adapters = _build_adapters(settings, router, reactions, db, clock, index, discord_ready_timeout)
     console = None if adapters else ConsoleAdapter(router, out)
     senders: list[Sender] = [*adapters, *([console] if console else [])]
     channels = {
@@ -209,6 +210,7 @@ def _build_adapters(
     db: Database,
     clock: Clock,
     index: SearchIndex,
+    discord_ready_timeout: float,
 ) -> list[Startable]:
     secrets = settings.secrets
     adapters: list[Startable] = []
@@ -224,7 +226,17 @@ def _build_adapters(
         def complete(text: str) -> list[str]:
             return search_completions(index, text)
 
-        adapters.append(DiscordAdapter(settings.discord, token, router, sink, complete=complete))
+        # discord.py waits this long for the server list before READY (2 s; tests use less)
+        adapters.append(
+            DiscordAdapter(
+                settings.discord,
+                token,
+                router,
+                sink,
+                complete=complete,
+                guild_ready_timeout=discord_ready_timeout,
+            )
+        )
     return adapters
 
 

@@ -10,13 +10,14 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.errors import CatalogError, ConfigError, UserError
+from bot.errors import CatalogError, ConfigError, ServiceError, UserError
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,16 @@ DEFAULT_CONFIG = Path("config/vadbot.yaml")
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with every area's subcommands."""
-    from bot import cli_arxiv, cli_candidates, cli_catalog, cli_history, cli_run, cli_search
+    from bot import (
+        cli_arxiv,
+        cli_candidates,
+        cli_catalog,
+        cli_digest,
+        cli_history,
+        cli_run,
+        cli_search,
+        cli_status,
+    )
 
     parser = argparse.ArgumentParser(
         prog="vadbot",
@@ -39,9 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings file (default: $VADBOT_CONFIG, else config/vadbot.yaml if present)",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="log debug detail, with tracebacks of failures"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     registers = (cli_catalog.register, cli_history.register, cli_search.register, cli_run.register)
     for register in (*registers, cli_arxiv.register, cli_candidates.register):
+        register(sub)
+    for register in (cli_status.register, cli_digest.register):
         register(sub)
     return parser
 
@@ -50,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vadbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(_config_path(args), os.environ)
         handler: Handler = args.handler
@@ -67,6 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except UserError as exc:
         print(f"vadbot: {exc}", file=sys.stderr)
+        return 1
+    except ServiceError as exc:
+        # git, arXiv or a platform failed: say what in one line; --debug adds the traceback.
+        log.debug("vadbot %s failed", args.command, exc_info=True)
+        print(f"vadbot: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:
+        print(f"vadbot: the state file cannot be read ({exc}); see state.path", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -15,7 +15,7 @@ from bot.cli import catalog_dir, print_json
 from bot.core.arxiv import Rules, match_paper
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.core.watch import build_known_papers, describe, process_papers, run_watch
-from bot.errors import CatalogError, QueryError
+from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
 from bot.infra.candidate_store import CandidateStore, paper_to_json
 from bot.infra.state import Database
@@ -81,10 +81,10 @@ def _date(text: str) -> date:
 def run_scan(args: argparse.Namespace, settings: Settings) -> int:
     catalog = _optional_catalog(args, settings)
     rules = rules_from_settings(settings.arxiv, _titles(catalog))
-    if Path(args.source).exists():
-        feed = load_feed_file(Path(args.source))
-    else:
+    if args.source.startswith(("http://", "https://")):
         feed = asyncio.run(_fetch(settings, rules, args.source))
+    else:
+        feed = load_feed_file(_existing_file(args.source))
     found = _ranked(feed.papers, rules)
     if args.json:
         print_json([_candidate_json(p, m) for p, m in found])
@@ -92,6 +92,13 @@ def run_scan(args: argparse.Namespace, settings: Settings) -> int:
     _print_candidates(found)
     print(f"{len(found)} candidate(s) among {len(feed.papers)} paper(s)", file=sys.stderr)
     return 0
+
+
+def _existing_file(source: str) -> Path:
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source}: no such feed file (a URL starts with http:// or https://)")
+    return path
 
 
 async def _fetch(settings: Settings, rules: Rules, url: str) -> Any:

@@ -21,6 +21,7 @@ from bot.infra.yaml_files import (
     parse_catalog,
     read_catalog_files,
     write_atomic,
+    write_files,
 )
 from bot.progress import Progress
 from bot.settings import Settings
@@ -75,6 +76,8 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     catalog, problems = parse_catalog(read_catalog_files(root))
     if problems:
         raise CatalogError(problems)
+    if not catalog.entries:
+        raise UserError(f"{root}: no catalog entries here; is this the catalog folder?")
     print(f"{root}: {len(catalog.entries)} entries, no problems")
     return 0
 
@@ -99,27 +102,42 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     source, out = Path(args.source), Path(args.out)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {source}: {exc.strerror}") from exc
-    result = parse_awesome_list(text)
+    result = parse_awesome_list(_read_list(source))
     problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
     problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
-    _prepare_out(out, args.force)
+    fresh = _prepare_out(out, args.force)
     with Progress("import", len(files)) as bar:
         bar.enabled = bar.enabled and len(files) >= BIG_LIST
-        for rel, content in files.items():
-            write_atomic(out / rel, content)
-            bar.advance()
+        if fresh:
+            write_files(out, files, bar.advance)
+        else:
+            for rel, content in files.items():
+                write_atomic(out / rel, content)
+                bar.advance()
     _report_import(args, result.entries, len(result.prose), out, problems)
     return 1 if problems else 0
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    """Refuse a non-empty folder unless --force; with it, old entry files go first."""
+def _read_list(source: Path) -> str:
+    """The list's text; UTF-8 with or without a byte-order mark, else a UserError."""
+    try:
+        return source.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"cannot read {source}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{source}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}): save the list as UTF-8 and import again"
+        ) from exc
+
+
+def _prepare_out(out: Path, force: bool) -> bool:
+    """Refuse a non-empty folder unless --force; with it, old entry files go first.
+
+    True when the folder is fresh (absent or empty): nobody reads it while it is written."""
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()):
@@ -127,6 +145,8 @@ def _prepare_out(out: Path, force: bool) -> None:
             raise UserError(f"{out} is not empty; pass --force to replace its catalog files")
         for old in out.rglob("*.yaml"):
             old.unlink()
+        return False
+    return True
 
 
 def _report_import(

@@ -16,9 +16,9 @@ from bot.cli import print_json
 from bot.core.announce import AnnounceReport, run_announcer
 from bot.core.history import BrokenCommit, Change, build_changes
 from bot.core.models import Card, MessageRef
-from bot.errors import UserError
+from bot.errors import GitError, UserError
 from bot.infra.announce_store import AnnounceStore
-from bot.infra.git import GitRepo
+from bot.infra.git import GitRepo, find_repository
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.state import Database
 from bot.settings import Settings
@@ -38,6 +38,9 @@ def add_changes_command(commands: Any) -> None:
     parser.add_argument("--since", metavar="REV", help="start after REV (default: last announced)")
     parser.add_argument("--until", metavar="REV", default="HEAD", help="end at REV (default: HEAD)")
     parser.add_argument("--json", action="store_true", help="a JSON array for scripts")
+    parser.add_argument(
+        "--catalog", metavar="DIR", help="catalog folder; its git repository is found from it"
+    )
     _repo_option(parser)
     parser.set_defaults(handler=run_changes)
 
@@ -63,12 +66,21 @@ def _repo_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_history(args: argparse.Namespace, settings: Settings) -> GitCatalogHistory:
-    """The catalog history the settings (or `--catalog-repo`) point at."""
+    """The catalog history the settings (or `--catalog DIR`, `--catalog-repo`) point at."""
+    catalog = settings.catalog
+    folder = getattr(args, "catalog", None)
+    if folder and getattr(args, "catalog_repo", None):
+        raise UserError("give --catalog DIR or --catalog-repo DIR, not both")
+    if folder:
+        try:
+            repo, path = find_repository(Path(folder))
+        except GitError as exc:
+            raise UserError(f"--catalog: {exc}") from exc
+        return GitCatalogHistory(repo, path, catalog.remote, catalog.branch)
     chosen = getattr(args, "catalog_repo", None)
     root = Path(chosen) if chosen else settings.resolve(settings.catalog.repo)
     if not root.is_dir():
         raise UserError(f"{root}: no such folder (catalog.repo or --catalog-repo)")
-    catalog = settings.catalog
     return GitCatalogHistory(GitRepo(root), catalog.path, catalog.remote, catalog.branch)
 
 

@@ -8,7 +8,6 @@ import base64
 import binascii
 import contextlib
 import logging
-from signal import SIGINT, SIGTERM
 from typing import Any
 
 from bot.errors import ConfigError
@@ -25,6 +24,11 @@ def register(sub: Any) -> None:
         description="Run vadbot until stopped (Ctrl-C or SIGTERM). Platforms connect on their "
         "own; with no token at all, commands are read from the console.",
     )
+    run.add_argument(
+        "--once",
+        action="store_true",
+        help="run every job that is due (missed or never run) once, send the posts, and exit",
+    )
     run.set_defaults(handler=run_bot)
 
     discord = sub.add_parser("discord", help="Discord helpers")
@@ -39,19 +43,13 @@ def register(sub: Any) -> None:
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_app
+    from bot.jobs import serve
+    from bot.logs import setup_logging
 
-    logging.getLogger("bot").setLevel(settings.log.level)
-
-    async def serve() -> None:
-        app = build_app(settings)
-        loop = asyncio.get_running_loop()
-        for signal in (SIGINT, SIGTERM):  # docker stop sends SIGTERM: close connections cleanly
-            loop.add_signal_handler(signal, app.stop)
-        await app.run()
-
+    setup_logging(settings.log, settings.secrets.values())
+    # SIGTERM (docker stop) and SIGINT: no new work, the post in flight ends, connections close.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+        asyncio.run(serve(settings, once=args.once))
     return 0
 
 

@@ -42,6 +42,26 @@ def test_scan_prints_why_for_people(feed_file: Path, capsys: pytest.CaptureFixtu
     assert "3 candidate(s) among 5 paper(s)" in out.err
 
 
+def test_scan_of_a_missing_file_says_so_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["arxiv", "scan", str(tmp_path / "feeed.xml")]) == 1
+    err = capsys.readouterr().err
+    assert "feeed.xml: no such feed file" in err
+    assert "Traceback" not in err
+
+
+def test_scan_of_a_broken_file_names_the_file_not_arxiv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "saved.xml"
+    broken.write_text("<rss><channel><item><title>half", encoding="utf-8")
+    assert main(["arxiv", "scan", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "saved.xml: not a readable arXiv feed" in err
+    assert "Traceback" not in err
+
+
 def test_score_prints_one_line_per_input_in_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -73,3 +73,16 @@ def test_an_empty_list_says_so(
     monkeypatch.chdir(tmp_path)
     assert main(["candidates", "list", "--status", "rejected"]) == 0
     assert capsys.readouterr().out == "no rejected candidates\n"
+
+
+def test_a_state_file_that_is_not_sqlite_gets_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    path.write_bytes(b"this is not a database, someone copied a log here\n" * 100)
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(path))
+    monkeypatch.delenv("VADBOT_CONFIG", raising=False)
+    assert main(["candidates", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "the state file cannot be read" in err
+    assert "Traceback" not in err

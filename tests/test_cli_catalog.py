@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,41 @@ def test_import_of_a_missing_list_is_a_user_error(
 ) -> None:
     assert main(["catalog", "import", str(tmp_path / "no.md"), "--out", str(tmp_path / "o")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_import_of_a_list_saved_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "list.md"
+    source.write_text("# Awesome BOM\n\n## Papers\n\n- [Kept](https://e.org/k)\n", "utf-8-sig")
+    out = tmp_path / "out"
+    assert main(["catalog", "import", str(source), "--out", str(out)]) == 0
+    assert (out / "list.yaml").read_text(encoding="utf-8").startswith("title: Awesome BOM\n")
+
+
+def test_import_of_a_list_that_is_not_utf8_names_the_file_and_the_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "latin.md"
+    source.write_bytes("# Liste\n\n- [Café](https://e.org/c)\n".encode("latin-1"))
+    assert main(["catalog", "import", str(source), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:3: not UTF-8 text (byte 0xe9 at offset 15)" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_import_into_a_fresh_folder_syncs_the_disk_once_not_once_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    syncs: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append("fsync"))
+    monkeypatch.setattr(os, "sync", lambda: syncs.append("sync"))
+    out = tmp_path / "catalog"
+    assert main(["catalog", "import", str(SEED), "--out", str(out)]) == 0
+    assert syncs == ["sync"]
+    assert len(list(out.rglob("*.yaml"))) == 46
+    assert main(["catalog", "check", "--catalog", str(out)]) == 0
 
 
 def test_render_to_stdout_and_to_a_file(

@@ -79,3 +79,34 @@ def test_an_unknown_revision_is_a_user_error(
     repo.add(make_entry("alpha"))
     assert main(["catalog", "changes", "--since", "nope", "--catalog-repo", str(repo.root)]) == 1
     assert "nope: no such commit" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_no_git_repository_gets_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", "changes", "--catalog-repo", str(tmp_path), "--since", "HEAD"]) == 1
+    err = capsys.readouterr().err
+    assert "not a git repository" in err
+    assert "Traceback" not in err
+
+
+def test_changes_take_the_catalog_folder_like_every_catalog_command(
+    repo: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = repo.add(make_entry("alpha"))
+    repo.add(make_entry("beta"), author="Grace Hopper")
+    folder = repo.root / "catalog"
+    assert main(["catalog", "changes", "--since", base, "--catalog", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "+ beta" in out
+    assert "Grace Hopper" in out
+    assert "alpha" not in out
+
+
+def test_changes_of_a_folder_outside_any_repository_is_a_user_error(
+    repo: CatalogRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    assert main(["catalog", "changes", "--since", "HEAD", "--catalog", str(lone)]) == 1
+    assert "not a git repository" in capsys.readouterr().err

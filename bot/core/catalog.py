@@ -94,6 +94,9 @@ def _check_values(raw: Mapping[str, Any], path: str, max_year: int) -> list[KeyP
         stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
         if path and stem != entry_id:
             problems.append(("id", f"id '{entry_id}' differs from the file name '{stem}.yaml'"))
+    title = raw.get("title")
+    if isinstance(title, str) and "://" in title:
+        problems.append(("title", f"title {title!r} holds a URL: give the paper's own title"))
     kind = raw.get("kind")
     if isinstance(kind, str) and kind and kind not in KINDS:
         problems.append(("kind", f"kind '{kind}' is not one of {', '.join(KINDS)}"))
@@ -142,6 +145,23 @@ def _build_entry(raw: Mapping[str, Any], path: str) -> Entry:
     )
 
 
+def build_identity(raw: Any, path: str) -> Entry | None:
+    """An entry holding only the id, title and arXiv id of a file that did not validate.
+
+    So that `catalog check` also tells that an entry with a typo duplicates another one:
+    every problem at once, not the next one after each fix."""
+    if not isinstance(raw, Mapping):
+        return None
+    entry_id, title, arxiv_id = (_text(raw.get(k)) for k in ("id", "title", "arxiv_id"))
+    if not (entry_id or title or arxiv_id):
+        return None
+    return Entry(entry_id, "", title, arxiv_id=arxiv_id or None, path=path)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def find_duplicates(entries: Sequence[Entry]) -> list[EntryProblem]:
     """The same id twice, or the same paper twice (same arXiv id or normalised title)."""
     problems: list[EntryProblem] = []
@@ -151,6 +171,8 @@ def find_duplicates(entries: Sequence[Entry]) -> list[EntryProblem]:
         if entry.arxiv_id:
             keys.append(("arxiv_id", entry.arxiv_id))
         for what, value in keys:
+            if not value:
+                continue
             first = seen.setdefault((what, value), entry)
             if first is not entry:
                 problems.append(_duplicate(entry, first, what, value))

@@ -57,6 +57,7 @@ class _State:
 
 def parse_awesome_list(text: str) -> ImportResult:
     """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark would hide the list's title
     lines = resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     sections = split_sections(lines)
     state = _State()
@@ -177,7 +178,11 @@ def _item_line(state: _State, ctx: Ctx, number: int, line: str) -> None:
     attached = current is not None and (
         state.last_line == number - 1 or (current.from_heading and current.ctx is ctx)
     )
-    if item.has_links and not item.title:
+    if item.blank_links and not item.title:
+        _flush(state, ctx)
+        url = item.blank_links[0] or "an empty URL"
+        state.problem(number, f"a link with no text and no title: write it as [Title]({url})")
+    elif item.has_links and not item.title:
         _links_line(state, ctx, number, item, attached)
     elif item.has_links:
         _flush(state, ctx)

@@ -38,6 +38,8 @@ LABELS = {
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
 _LABELED = re.compile(r"\[\[([^\]]+)\]\(([^)\s]*)\)\]|\[\[([^\]]+)\]\]\(([^)\s]*)\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
+_BLANK_LINK = re.compile(r"(?<!!)\[\s*\]\(([^)\s]*)\)")
+"""`[](https://…)`: a link whose text was forgotten; its URL is kept, no title is made up."""
 _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)>\]]+")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -82,6 +84,8 @@ class LineItem:
     summary: str = ""
     note: str = ""
     preview: str | None = None
+    blank_links: list[str] = field(default_factory=list)
+    """URLs of links written with no text (`[](…)`): the line may have lost its title."""
 
     @property
     def has_links(self) -> bool:
@@ -242,7 +246,13 @@ def _take_links(text: str, item: LineItem) -> str:
         item.links.append((None, match.group(1) if match.re is _ANGLE_URL else match.group(0)))
         return " "
 
+    def blank(match: re.Match[str]) -> str:
+        item.links.append((None, match.group(1)))
+        item.blank_links.append(match.group(1))
+        return " "
+
     text = _LABELED.sub(labeled, text)
+    text = _BLANK_LINK.sub(blank, text)
     text = _EMPTY_LABEL.sub(" ", text)
     text = _LINK.sub(link, text)
     text = _ANGLE_URL.sub(url, text)

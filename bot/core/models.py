@@ -75,11 +75,18 @@ _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?",
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_SHORT_NAME_SUFFIX = re.compile(r"\s*\(\S{1,30}\)\s*$")
+"""A trailing "(LAVAD)": lists add the paper's short name there, arXiv titles never carry it."""
 
 
 def normalise_title(title: str) -> str:
-    """A title reduced to lowercase letters and digits, for "is this the same paper?"."""
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", title).casefold())
+    """A title reduced to lowercase letters and digits, for "is this the same paper?".
+
+    A trailing one-word "(SHORT_NAME)" is left out, so "Harnessing … Detection (LAVAD)" in the
+    list is the paper arXiv titles "Harnessing … Detection". A leading "Short:" is kept: two
+    papers may share a subtitle ("X: A Survey", "Y: A Survey"), and no list drops it."""
+    bare = _SHORT_NAME_SUFFIX.sub("", title) or title
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", bare).casefold())
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
@@ -251,3 +258,22 @@ class ReactionEvent:
     """The reacting member's role or user-group ids, for maintainer checks."""
     user_name: str = ""
     """How the platform names the reacting person, when the event says (shown on decisions)."""
+
+
+# ---------------------------------------------------------------------------- service
+
+
+@dataclass(frozen=True, slots=True)
+class JobHealth:
+    """What a scheduled job did last, and whether it is failing."""
+
+    name: str
+    last_run: datetime | None = None
+    last_result: str = ""
+    last_error: str = ""
+    next_run: datetime | None = None
+    failing_since: datetime | None = None
+    failures: int = 0
+    """Failed runs in a row; 0 when the last run succeeded."""
+    alerted: bool = False
+    """Whether maintainers were told of the current streak of failures."""

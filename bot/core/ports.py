@@ -283,3 +283,33 @@ class PaperLookup(Protocol):
     async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
         """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
         ...
+
+
+# ---- service
+
+
+from bot.core.models import JobHealth  # noqa: E402
+
+
+class JobLog(Protocol):
+    """Remembers each scheduled job's health across restarts (the `jobs` table)."""
+
+    def get(self, name: str) -> JobHealth:
+        """The job's last recorded health (a blank one if it never ran)."""
+        ...
+
+    def save(self, health: JobHealth) -> None:
+        """Record the job's health after a run, or its next run time."""
+        ...
+
+
+class KeyValue(Protocol):
+    """Small named facts kept across restarts (the state's kv table)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value, or `default`."""
+        ...
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a JSON-able value."""
+        ...

@@ -21,7 +21,7 @@ import httpx
 from bot import __version__
 from bot.core.arxiv import Feed, Rules, build_rules, parse_feed
 from bot.core.models import Paper, parse_arxiv_id
-from bot.errors import FeedError
+from bot.errors import FeedError, UserError
 from bot.infra.arxiv_xml import parse_known_layout
 from bot.settings import ArxivSettings
 
@@ -61,8 +61,12 @@ def parse_feed_bytes(data: bytes) -> Feed:
 
 
 def load_feed_file(path: Path) -> Feed:
-    """A Feed from a saved feed file."""
-    return parse_feed_bytes(path.read_bytes())
+    """A Feed from a saved feed file; a broken one is the user's file, not arXiv's fault."""
+    try:
+        return parse_feed_bytes(path.read_bytes())
+    except FeedError as exc:
+        reason = str(exc).removeprefix("arXiv sent a broken feed ")
+        raise UserError(f"{path}: not a readable arXiv feed {reason}") from None
 
 
 class ArxivClient:
@@ -189,6 +193,8 @@ class ArxivClient:
                     response = await self._http.get(url, headers=headers, params=params)
                 except httpx.TimeoutException:
                     failure, wait = "timed out", self._backoff(attempt)
+                except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # a typo, not a fault
+                    raise FeedError(f"cannot fetch {url!r}: {exc}") from None
                 except httpx.TransportError as exc:
                     failure, wait = f"unreachable ({type(exc).__name__})", self._backoff(attempt)
                 except httpx.HTTPError as exc:  # redirect loops, undecodable bodies: not transient

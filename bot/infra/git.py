@@ -52,8 +52,9 @@ class GitRepo:
         """Like `run`, but stdout as bytes (blob contents)."""
         done = self._call(args, input)
         if done.returncode not in ok:
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            detail = reason[-1] if reason else f"exit status {done.returncode}"
+            detail = git_failure(done.stderr.decode("utf-8", "replace")) or (
+                f"exit status {done.returncode}"
+            )
             raise GitError(f"git {args[0]} failed in {self.path}: {detail}")
         return done.stdout
 
@@ -201,6 +202,24 @@ class GitRepo:
         elif not self.is_ancestor(target, head):
             raise GitError(f"{branch} and {remote}/{branch} have diverged; cannot fast-forward")
         return self.head()
+
+
+def git_failure(stderr: str) -> str:
+    """What went wrong, from git's stderr: its `fatal:`/`error:` lines, else the last line.
+
+    The last line alone is often advice ("… and the repository exists.") that hides the cause."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return "; ".join(causes or lines[-1:])
+
+
+def find_repository(folder: Path, git: str = "git") -> tuple[GitRepo, str]:
+    """The repository holding `folder`, and `folder`'s path inside it ("." at its top)."""
+    if not folder.is_dir():
+        raise GitError(f"{folder}: no such folder")
+    out = GitRepo(folder, git).run("rev-parse", "--show-toplevel", "--show-prefix")
+    top, _, prefix = out.partition("\n")
+    return GitRepo(Path(top.strip()), git), prefix.strip().rstrip("/") or "."
 
 
 def parse_commit(line: str) -> Commit:

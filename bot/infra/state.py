@@ -109,7 +109,8 @@ MIGRATIONS: tuple[str, ...] = (
         last_error    TEXT,
         next_run      TEXT,
         failing_since TEXT,
-        failures      INTEGER NOT NULL DEFAULT 0
+        failures      INTEGER NOT NULL DEFAULT 0,
+        alerted       INTEGER NOT NULL DEFAULT 0
     );
     """,
 )

@@ -107,3 +107,27 @@ def test_console_shows_everything_of_a_card() -> None:
 def test_discord_line_starts_cannot_become_headings_or_lists() -> None:
     text = discord_render.escape("# Big\n- item\n12. numbered")
     assert text == "\\# Big\n\\- item\n12\\. numbered"
+
+
+def _mrkdwn_objects(node: object) -> list[dict[str, object]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "mrkdwn" else []
+        return found + [o for v in node.values() for o in _mrkdwn_objects(v)]
+    if isinstance(node, list):
+        return [o for v in node for o in _mrkdwn_objects(v)]
+    return []
+
+
+def test_slack_text_cannot_style_itself_or_autolink() -> None:
+    title = "*Free* ~GPUs~ `now` _today_ at www.evil.example #general"
+    card = Card(title=title, body=title, footer=title, fields=(CardField(title, title),))
+    payload = slack_render.render_card(card)
+    body = payload["blocks"][1]["text"]["text"]
+    # every styling character is fenced by zero-width spaces, so none opens or closes a style
+    assert body.count("\u200b*\u200b") == 2
+    for mark in "_~`":
+        assert f"\u200b{mark}\u200b" in body
+    assert body.replace("\u200b", "") == title  # and the person still reads the same text
+    objects = _mrkdwn_objects(payload["blocks"])
+    assert objects
+    assert all(o["verbatim"] is True for o in objects)  # no auto-linked domain or #channel

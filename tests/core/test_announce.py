@@ -195,6 +195,18 @@ async def test_a_renamed_id_of_a_known_paper_is_not_new(bot: Bot) -> None:
     assert bot.poster.published == []
 
 
+async def test_a_known_paper_given_its_short_name_under_a_new_id_is_not_new(bot: Bot) -> None:
+    title = "Harnessing Large Language Models for Training-free Video Anomaly Detection"
+    bot.repo.add(make_entry("harnessing-llms", title=title))
+    await bot.run()
+    bot.repo.remove("papers/2025/harnessing-llms.yaml")
+    bot.repo.put(make_entry("lavad", title=f"{title} (LAVAD)"))
+    bot.repo.commit("Name LAVAD as the list does")
+    report = await bot.run()
+    assert report.new == ()
+    assert bot.poster.published == []
+
+
 async def test_a_broken_commit_warns_maintainers_once_and_the_fix_is_announced(
     bot: Bot,
 ) -> None:

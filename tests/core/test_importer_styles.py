@@ -239,3 +239,25 @@ def test_heading_titles_without_badges_and_labels_without_urls_are_entries() -> 
         ("Another Title Without Any Link", "CVPR", 2024, {}, ""),
         ("Future Frame Prediction for Anomaly Detection", "CVPR", 2018, {}, ""),
     ]
+
+
+def test_a_byte_order_mark_keeps_the_list_title_and_its_entries() -> None:
+    result = parse_awesome_list("\ufeff# Awesome BOM\n\n## Papers\n\n- [Kept](https://e.org/k)\n")
+    assert result.title == "Awesome BOM"
+    assert [e.title for e in result.entries] == ["Kept"]
+
+
+def test_a_link_with_no_text_and_no_title_is_reported_not_made_an_entry() -> None:
+    result = parse_awesome_list(
+        "# L\n\n## Papers\n\n- [Kept](https://e.org/k)\n- [](https://broken.org)\n"
+    )
+    assert [e.title for e in result.entries] == ["Kept"]
+    assert [(p.line, p.message) for p in result.problems] == [
+        (6, "a link with no text and no title: write it as [Title](https://broken.org)")
+    ]
+
+
+def test_a_link_with_no_text_beside_a_title_keeps_its_url() -> None:
+    result = parse_awesome_list("## Papers\n\n- **Titled Paper** [](https://e.org/t.pdf)\n")
+    assert result.problems == []
+    assert list(result.entries[0].links.values()) == ["https://e.org/t.pdf"]

@@ -16,6 +16,7 @@ from bot.core.watch import (
     build_known_papers,
     describe,
     expected_feed_date,
+    is_listed,
     run_watch,
 )
 from bot.errors import FeedError
@@ -114,6 +115,13 @@ async def test_paper_in_the_catalog_by_id_or_title_is_not_a_candidate() -> None:
     source = FakeFeedSource([feed(date(2026, 11, 23), by_id, by_title, fresh)])
     report = await run_watch(source, FakePaperStore(), at(23), build_known_papers(catalog), RULES)
     assert [c.paper.arxiv_id for c in report.candidates] == [fresh.arxiv_id]
+
+
+def test_a_list_title_with_a_short_name_suffix_is_the_arxiv_paper() -> None:
+    real = "Harnessing Large Language Models for Training-free Video Anomaly Detection"
+    catalog = Catalog("list", "", (Entry("lavad", "paper", f"{real} (LAVAD)"),))
+    paper = Paper("2404.01014", real, "We detect anomalies without training.")
+    assert is_listed(paper, build_known_papers(catalog))
 
 
 async def test_empty_weekend_feed_is_a_normal_quiet_day() -> None:

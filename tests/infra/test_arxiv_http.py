@@ -201,3 +201,15 @@ async def test_retry_after_as_an_http_date_is_honoured() -> None:
     async with client_for(lambda r: answers.pop(0), timeline) as client:
         await client.fetch_latest({})
     assert 50 < timeline.sleeps[0] <= 60
+
+
+async def test_a_mistyped_url_fails_at_once_instead_of_being_retried() -> None:
+    timeline = Timeline()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'htps://'.")
+
+    async with client_for(handler, timeline) as client:
+        with pytest.raises(FeedError, match="unsupported protocol"):
+            await client.fetch_url("htps://rss.arxiv.org/rss/cs.CV")
+    assert timeline.sleeps == []  # no backoff: retrying a typo only makes the user wait

@@ -76,6 +76,15 @@ def test_a_failing_command_raises_git_error_naming_it(tmp_path: Path) -> None:
         GitRepo(tmp_path).run("log")
 
 
+def test_a_failed_fetch_says_what_went_wrong_not_only_git_advice(repo: CatalogRepo) -> None:
+    with pytest.raises(GitError) as caught:
+        GitRepo(repo.root).fetch("nowhere", "main")
+    message = str(caught.value)
+    assert message.startswith(f"git fetch failed in {repo.root}: fatal: 'nowhere' does not appear")
+    assert "Could not read from remote repository" in message
+    assert "and the repository exists" not in message
+
+
 def test_read_blobs_returns_each_text(repo: CatalogRepo) -> None:
     repo.write("a.yaml", "first\n")
     repo.write("b.yaml", "second with ü\n")

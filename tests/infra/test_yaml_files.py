@@ -90,6 +90,22 @@ def test_same_normalised_title_is_the_same_paper() -> None:
     ]
 
 
+def test_a_title_with_a_short_name_suffix_is_the_same_paper() -> None:
+    twin = (
+        GOOD.replace("id: vera", "id: vera-short")
+        .replace(
+            '"VERA: Explainable Video Anomaly Detection"',
+            '"VERA: Explainable Video Anomaly Detection (VERA)"',
+        )
+        .replace('arxiv_id: "2411.01234"\n', "")
+    )
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/2025/vera-short.yaml": twin})
+    assert found == [
+        "papers/2025/vera-short.yaml:3: the same paper as 'vera' (papers/2025/vera.yaml): "
+        "same title"
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "line"),
     [("example.org/no-scheme", 8), ("https://exa mple.org", 8), ("ftp://example.org/x", 8)],
@@ -159,6 +175,14 @@ def test_null_link_is_reported_as_empty() -> None:
     ]
 
 
+def test_a_title_holding_a_url_is_a_problem() -> None:
+    text = "id: https\nkind: paper\ntitle: (https://broken.org)\nsummary: ''\n"
+    assert problems_of({"papers/undated/https.yaml": text}) == [
+        "papers/undated/https.yaml:3: title '(https://broken.org)' holds a URL: "
+        "give the paper's own title"
+    ]
+
+
 def test_year_that_is_not_a_number() -> None:
     text = GOOD.replace("year: 2025", "year: soon")
     assert problems_of({"papers/2025/vera.yaml": text}) == [
@@ -200,8 +224,26 @@ def test_every_problem_of_every_file_is_reported_at_once() -> None:
         ),
     }
     found = problems_of(files)
-    assert len(found) == 4
+    assert len(found) == 5  # other.yaml is also vera's paper again (same title)
     assert {p.split(":", 1)[0] for p in found} == set(files)
+
+
+def test_an_entry_with_a_field_error_is_still_checked_for_duplicates() -> None:
+    typo = GOOD.replace("id: vera", "id: vera-again").replace("summary:", "sumary:")
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/2025/vera-again.yaml": typo})
+    assert found == [
+        "papers/2025/vera-again.yaml:10: unknown key 'sumary' (did you mean 'summary'?)",
+        "papers/2025/vera-again.yaml:3: the same paper as 'vera' (papers/2025/vera.yaml): "
+        "same title",
+    ]
+
+
+def test_an_invalid_entry_with_a_taken_id_is_named_too() -> None:
+    bad_year = GOOD.replace("year: 2025", "year: 1800").replace("VERA: Explainable", "Other")
+    bad_year = bad_year.replace("2411.01234", "2411.09999")
+    found = problems_of({"papers/2025/vera.yaml": GOOD, "papers/1800/vera.yaml": bad_year})
+    assert "papers/1800/vera.yaml:1: duplicate id 'vera' (also in papers/2025/vera.yaml)" in found
+    assert len(found) == 2
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -233,6 +275,14 @@ def test_check_command_on_a_good_catalog(
     write(tmp_path, {"papers/2025/vera.yaml": GOOD})
     assert main(["catalog", "check", "--catalog", str(tmp_path)]) == 0
     assert "1 entries, no problems" in capsys.readouterr().out
+
+
+def test_check_command_on_a_folder_with_no_entries_says_so_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.md").write_text("not a catalog\n", encoding="utf-8")
+    assert main(["catalog", "check", "--catalog", str(tmp_path)]) == 1
+    assert "no catalog entries here" in capsys.readouterr().err
 
 
 def test_missing_catalog_folder_is_a_user_error(tmp_path: Path) -> None:

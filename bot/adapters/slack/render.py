@@ -2,11 +2,16 @@
 
 Untrusted text has `&`, `<` and `>` escaped, so `<!channel>`, `<!here>`, `<!subteam^…>`,
 `<@U…>` and `<http://…|…>` arrive as plain characters; `://` is broken with a zero-width space
-so a bare URL in an abstract does not link either. Only `Card.url` and `Card.links` link.
+so a bare URL in an abstract does not link either, and every mrkdwn text object is `verbatim`,
+so Slack does not auto-link bare domains or #channel names in it. mrkdwn has no escape for
+`*_~` and backticks: a zero-width space on both sides keeps them from opening or closing
+formatting, so a title like `*Free* GPUs` shows its asterisks instead of turning bold.
+Only `Card.url` and `Card.links` link.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.adapters.text import safe_url, trim
@@ -27,9 +32,13 @@ EMOJI_NAMES = {"👍": "+1", "👎": "-1", "✅": "white_check_mark", "❌": "x"
 ALIASES = {"thumbsup": "+1", "thumbsdown": "-1", "heavy_check_mark": "white_check_mark"}
 
 
+_MARKUP = re.compile(r"([*_~`])")
+
+
 def escape(text: str) -> str:
-    """Plain text made inert for Slack mrkdwn: no mentions, no links, no entities."""
+    """Plain text made inert for Slack mrkdwn: no mentions, no links, no entities, no styling."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKUP.sub(ZWSP + r"\1" + ZWSP, text)
     return text.replace("://", ":" + ZWSP + "//")
 
 
@@ -112,16 +121,20 @@ def _url(url: str | None) -> str:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, SECTION_MAX)}}
+    return {"type": "section", "text": _mrkdwn(trim(text, SECTION_MAX))}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object that Slack takes as written: no auto-linking, no name parsing."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _field(name: str, value: str) -> dict[str, Any]:
-    text = trim(f"*{escape(name)}*\n{escape(value)}", FIELD_MAX)
-    return {"type": "mrkdwn", "text": text}
+    return _mrkdwn(trim(f"*{escape(name)}*\n{escape(value)}", FIELD_MAX))
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, CONTEXT_MAX)}]}
+    return {"type": "context", "elements": [_mrkdwn(trim(text, CONTEXT_MAX))]}
 
 
 def _fit(blocks: list[dict[str, Any]], limit: int = BLOCKS_MAX) -> list[dict[str, Any]]:

@@ -1,0 +1,140 @@
+"""`vadbot status`: each job's last run, result and next run, the queues, and whether it is healthy.
+
+Exit 0 when healthy, 1 when not (see `find_problems`), so Docker's HEALTHCHECK can run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cli import catalog_dir, print_json
+from bot.core.health import HEARTBEAT_KEY, find_problems
+from bot.core.models import JobHealth
+from bot.errors import VadbotError
+from bot.infra.announce_store import CURSOR_KEY
+from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
+from bot.infra.state import Database
+from bot.infra.yaml_files import load_catalog
+from bot.settings import Settings
+
+RESULT_WIDTH = 36
+
+
+def register(sub: Any) -> None:
+    """Add `status` to the parser."""
+    parser = sub.add_parser(
+        "status",
+        help="jobs' last and next runs, queues, last error; exit 1 when unhealthy",
+        description="Show what the service did and will do. Exit status 1 means unhealthy: "
+        "no heartbeat from `vadbot run` for 5 minutes, a job failed 3 times in a row, or a job "
+        "is 30 minutes past its next run.",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object for scripts")
+    parser.set_defaults(handler=run_status)
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    report = build_report(settings, datetime.now(UTC))
+    if args.json:
+        print_json(report)
+    else:
+        sys.stdout.write(render_report(report, ZoneInfo(settings.schedule.timezone)))
+    return 0 if report["healthy"] else 1
+
+
+def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
+    """Everything `vadbot status` shows, as JSON-able data."""
+    db = Database(settings.resolve(settings.state.path))
+    try:
+        jobs = JobStore(db).all()
+        beat = db.get(HEARTBEAT_KEY)
+        heartbeat = datetime.fromisoformat(beat) if beat else None
+        problems = find_problems(jobs, heartbeat, now)
+        return {
+            "healthy": not problems,
+            "problems": problems,
+            "now": now.isoformat(),
+            "heartbeat": beat,
+            "jobs": [_job_json(job) for job in jobs],
+            "candidates_pending": count_pending_candidates(db),
+            "outbox_unsent": count_unsent_posts(db),
+            "catalog": _catalog_json(settings, db.get(CURSOR_KEY)),
+        }
+    finally:
+        db.close()
+
+
+def _job_json(job: JobHealth) -> dict[str, Any]:
+    def iso(when: datetime | None) -> str | None:
+        return when.isoformat() if when else None
+
+    return {
+        "name": job.name, "last_run": iso(job.last_run), "result": job.last_result,
+        "next_run": iso(job.next_run), "failures": job.failures,
+        "failing_since": iso(job.failing_since), "last_error": job.last_error,
+    }  # fmt: skip
+
+
+def _catalog_json(settings: Settings, cursor: str | None) -> dict[str, Any]:
+    try:
+        catalog = load_catalog(catalog_dir(argparse.Namespace(), settings))
+    except (VadbotError, OSError) as exc:
+        return {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+    counts: dict[str, int] = {}
+    for entry in catalog.entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    return {"counts": counts, "announced_at": cursor}
+
+
+def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
+    """The report as the table `vadbot status` prints."""
+    now = datetime.fromisoformat(report["now"])
+    lines = [f"{'job':<14} {'last run':<20} {'result':<{RESULT_WIDTH}} next run"]
+    for job in report["jobs"]:
+        result = job["result"] + (f" ×{job['failures']}" if job["failures"] > 1 else "")
+        last = _when(job["last_run"], now, tz, ago=True)
+        shown = result if len(result) <= RESULT_WIDTH else result[: RESULT_WIDTH - 1] + "…"
+        upcoming = _when(job["next_run"], now, tz)
+        lines.append(f"{job['name']:<14} {last:<20} {shown:<{RESULT_WIDTH}} {upcoming}")
+    if not report["jobs"]:
+        lines.append("(no job has run yet)")
+    lines.append(_summary(report))
+    failing = [j for j in report["jobs"] if j["failures"] and j["last_error"]]
+    lines += [f"last error ({j['name']}): {j['last_error']}" for j in failing]
+    lines.append("healthy" if report["healthy"] else "UNHEALTHY: " + "; ".join(report["problems"]))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: dict[str, Any]) -> str:
+    catalog = report["catalog"]
+    if "error" in catalog:
+        listed = f"catalog: unreadable ({catalog['error']})"
+    else:
+        counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(catalog["counts"].items()))
+        at = f" at {catalog['announced_at'][:7]}" if catalog["announced_at"] else ""
+        listed = f"catalog: {counts or 'empty'}{at}"
+    return (
+        f"candidates: {report['candidates_pending']} pending · "
+        f"outbox: {report['outbox_unsent']} unsent · {listed}"
+    )
+
+
+def _when(text: str | None, now: datetime, tz: ZoneInfo, ago: bool = False) -> str:
+    if not text:
+        return "-"
+    when = datetime.fromisoformat(text)
+    local, today = when.astimezone(tz), now.astimezone(tz).date()
+    if local.date() == today:
+        shown = f"{local:%H:%M}"
+    elif local.date() == today + timedelta(days=1):
+        shown = f"tomorrow {local:%H:%M}"
+    elif abs((local.date() - today).days) < 7:
+        shown = f"{local:%a %H:%M}"
+    else:
+        shown = f"{local:%Y-%m-%d %H:%M}"
+    minutes = int((now - when).total_seconds() // 60)
+    return f"{shown} ({minutes} min ago)" if ago and 0 <= minutes < 120 else shown

@@ -1,0 +1,264 @@
+"""The weekly digest: what the list gained, what was decided, what waits for votes.
+
+`DigestJob` posts it once per period: the period is named by the date of the schedule's last
+due time in the lab's time zone, remembered in kv (`digest:last_period`) and used in the post
+key (`digest:<period>`), so a digest missed while vadbot was down is sent once when it is back,
+and never twice. (A new install does not open with a digest: the scheduler runs a cron job for
+the first time at its first scheduled time, not at start-up.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.models import KINDS, Candidate, Card, Entry, Link, Reply, Request, Tally
+from bot.core.ports import Clock, KeyValue, Poster
+
+PERIOD = timedelta(days=7)
+LAST_PERIOD_KEY = "digest:last_period"
+MAX_WAITING = 5
+_PLURAL = {"paper": "papers", "dataset": "datasets", "resource": "resources",
+           "background": "background readings"}  # fmt: skip
+_SINGULAR = {"papers": "paper", "datasets": "dataset", "resources": "resource",
+             "background readings": "background reading"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry added to the list during the period, and the commit that added it."""
+
+    entry: Entry
+    commit: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Voted:
+    """A candidate with its votes and, when known, a link to its post."""
+
+    candidate: Candidate
+    tally: Tally = field(default_factory=Tally)
+    post_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything the weekly digest shows."""
+
+    start: datetime
+    end: datetime
+    added: tuple[NewEntry, ...] = ()
+    proposed: tuple[Voted, ...] = ()
+    """Candidates proposed during the period, whatever their status now."""
+    decided: tuple[Voted, ...] = ()
+    """Candidates approved or rejected during the period."""
+    waiting: tuple[Voted, ...] = ()
+    """Every pending candidate; the digest shows the best few."""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    """Entries in the list by kind, after the period."""
+    name: str = "LLM4VAD"
+
+
+class DigestSource(Protocol):
+    """Gathers a period's digest from git history and the state store."""
+
+    async def collect(self, start: datetime, end: datetime) -> Digest:
+        """The digest of [start, end)."""
+        ...
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def assemble_digest(
+    start: datetime,
+    end: datetime,
+    added: Sequence[NewEntry],
+    candidates: Sequence[Candidate],
+    tally: Callable[[Candidate], Tally],
+    counts: Mapping[str, int],
+    name: str = "LLM4VAD",
+) -> Digest:
+    """The digest of [start, end) from the entries added and every candidate known."""
+
+    def voted(candidate: Candidate) -> Voted:
+        return Voted(candidate, tally(candidate))
+
+    def within(when: datetime | None) -> bool:
+        return when is not None and start <= when < end
+
+    return Digest(
+        start=start,
+        end=end,
+        added=tuple(added),
+        proposed=tuple(voted(c) for c in candidates if within(c.created_at)),
+        decided=tuple(
+            voted(c) for c in candidates if c.status != "pending" and within(c.decided_at)
+        ),
+        waiting=tuple(voted(c) for c in candidates if c.status == "pending"),
+        counts=dict(counts),
+        name=name,
+    )
+
+
+def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
+    """How many entries of each kind."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    return counts
+
+
+def format_period(start: date, end: date) -> str:
+    """`16–23 Nov 2026`, `28 Nov – 4 Dec 2026`, `29 Dec 2026 – 4 Jan 2027`."""
+    last = f"{end.day} {end:%b %Y}"
+    if start.year != end.year:
+        return f"{start.day} {start:%b %Y} – {last}"
+    if start.month != end.month:
+        return f"{start.day} {start:%b} – {last}"
+    return f"{start.day}–{last}"
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    """`The list now holds 33 papers, 7 datasets.`"""
+    parts = [_count(counts[k], _PLURAL[k]) for k in KINDS if counts.get(k)]
+    return f"The list now holds {', '.join(parts) or 'no entries yet'}."
+
+
+def format_votes(tally: Tally) -> str:
+    """`👍 3 👎 0`."""
+    return f"👍 {tally.up} 👎 {tally.down}"
+
+
+def top_waiting(digest: Digest, limit: int = MAX_WAITING) -> tuple[Voted, ...]:
+    """The pending candidates most worth a look: best net votes, then the newest."""
+    ranked = sorted(digest.waiting, key=lambda v: (-v.tally.net, -v.candidate.id))
+    return tuple(ranked[:limit])
+
+
+def decision_summary(digest: Digest) -> str:
+    """`Decided: 2 added, 1 rejected`."""
+    rejected = sum(v.candidate.status == "rejected" for v in digest.decided)
+    added = len(digest.decided) - rejected
+    return f"Decided: {added} added, {rejected} rejected"
+
+
+def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
+    """The digest as one card: a summary, then one item per entry and candidate shown."""
+    new_ids = {v.candidate.id for v in digest.proposed}
+    items = [_entry_item(n) for n in digest.added]
+    items += [_decided_item(v) for v in digest.decided]
+    items += [_waiting_item(v, v.candidate.id in new_ids) for v in top_waiting(digest)]
+    summary = (
+        f"New in the list: {len(digest.added)} · {decision_summary(digest)} · "
+        f"New candidates: {len(digest.proposed)} · Waiting for your votes: {len(digest.waiting)}"
+    )
+    return Card(
+        title=f"🗞️ {digest.name} weekly · {period_text(digest, tz)}",
+        body=summary,
+        items=tuple(items),
+        footer=format_counts(digest.counts),
+        kind="digest",
+    )
+
+
+def period_text(digest: Digest, tz: ZoneInfo) -> str:
+    """The period as the digest's title shows it, in the lab's time zone."""
+    return format_period(digest.start.astimezone(tz).date(), digest.end.astimezone(tz).date())
+
+
+def _count(number: int, plural: str) -> str:
+    return f"{number} {plural if number != 1 else _SINGULAR[plural]}"
+
+
+def entry_links(entry: Entry) -> tuple[Link, ...]:
+    """An entry's paper and code links, the ones a one-line listing shows."""
+    wanted = ("paper", "arxiv", "code", "project", "data")
+    return tuple(Link(name, entry.links[name]) for name in wanted if entry.links.get(name))
+
+
+def venue_year(entry: Entry) -> str:
+    """`ICCV 2025`, or whichever of the two is known."""
+    return " ".join(str(p) for p in (entry.venue, entry.year) if p)
+
+
+def _entry_item(new: NewEntry) -> Card:
+    body = " · ".join(p for p in ("📚 new in the list", venue_year(new.entry)) if p)
+    return Card(title=new.entry.title, body=body, links=entry_links(new.entry), kind="entry")
+
+
+def _decided_item(voted: Voted) -> Card:
+    who = voted.candidate.decided_by or "a maintainer"
+    verb = "❌ rejected" if voted.candidate.status == "rejected" else "✅ added"
+    body = f"{verb} by {who} · {format_votes(voted.tally)}"
+    return Card(
+        title=voted.candidate.paper.title, url=candidate_url(voted), body=body, kind="decided"
+    )
+
+
+def _waiting_item(voted: Voted, new: bool) -> Card:
+    body = f"{'🆕 ' if new else ''}🗳️ waiting · {format_votes(voted.tally)}"
+    return Card(
+        title=voted.candidate.paper.title, url=candidate_url(voted), body=body, kind="waiting"
+    )
+
+
+def candidate_url(voted: Voted) -> str | None:
+    """Where a candidate is best seen: its chat post, else its arXiv page."""
+    return voted.post_url or voted.candidate.paper.abs_url or None
+
+
+# ---------------------------------------------------------------------------- the job
+
+
+class DigestJob:
+    """The scheduled digest: posts each period's digest once, and a missed one when back."""
+
+    def __init__(
+        self,
+        source: DigestSource,
+        poster: Poster,
+        kv: KeyValue,
+        clock: Clock,
+        last_due: Callable[[datetime], datetime | None],
+        tz: ZoneInfo,
+    ) -> None:
+        self.source, self.poster, self.kv, self.clock = source, poster, kv, clock
+        self.last_due = last_due
+        self.tz = tz
+
+    def period_of(self, due: datetime) -> str:
+        """The period a due time names: its date in the lab's time zone."""
+        return due.astimezone(self.tz).date().isoformat()
+
+    async def __call__(self) -> str:
+        """Post the digest of the last due period unless it was already posted."""
+        due = self.last_due(self.clock.now())
+        if due is None:
+            return "nothing due"
+        period = self.period_of(due)
+        last = self.kv.get(LAST_PERIOD_KEY)
+        if last is not None and last >= period:
+            return f"digest {period} already sent"
+        digest = await self.source.collect(due - PERIOD, due)
+        await self.poster.publish("digest", f"digest:{period}", build_digest_card(digest, self.tz))
+        self.kv.put(LAST_PERIOD_KEY, period)
+        return f"sent digest {period}: {len(digest.added)} new, {len(digest.waiting)} waiting"
+
+
+def build_digest_command(
+    source: DigestSource, clock: Clock, tz: ZoneInfo
+) -> Callable[[Request], Awaitable[Reply]]:
+    """The `/vad digest` handler: the last seven days, to the asker ("share" shows everyone)."""
+
+    async def digest_command(request: Request) -> Reply:
+        now = clock.now()
+        digest = await source.collect(now - PERIOD, now)
+        shared = request.text.strip().casefold() == "share"
+        return Reply(cards=(build_digest_card(digest, tz),), ephemeral=not shared)
+
+    return digest_command

@@ -1,0 +1,53 @@
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.git_repo import CatalogRepo, make_entry
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogRepo:
+    repo = CatalogRepo(tmp_path / "list")
+    old = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    monkeypatch.setenv("GIT_COMMITTER_DATE", old)
+    repo.add(make_entry("old-paper"))
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    repo.add(make_entry("holmes-vau", title="Holmes-VAU <b>bold</b>"))
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(repo.root))
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    monkeypatch.delenv("VADBOT_CONFIG", raising=False)
+    return repo
+
+
+@pytest.mark.usefixtures("lab")
+def test_digest_prints_the_weeks_new_entries_as_markdown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["digest"]) == 0
+    out = capsys.readouterr().out
+    assert "## New in the list (1)" in out
+    assert "**Holmes-VAU \\<b\\>bold\\</b\\>**" in out
+    assert "The list now holds 2 papers." in out
+
+
+@pytest.mark.usefixtures("lab")
+def test_digest_since_an_older_day_and_as_the_slack_payload(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    since = (datetime.now(UTC) - timedelta(days=40)).date().isoformat()
+    assert main(["digest", "--since", since, "--format", "slack"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    text = json.dumps(payload, ensure_ascii=False)
+    assert payload["text"].startswith("🗞️ LLM4VAD weekly")
+    assert "Old Paper" in text
+    assert "&lt;b&gt;" in text  # Slack markup from catalog text stays inert
+
+
+@pytest.mark.usefixtures("lab")
+def test_digest_since_a_future_day_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    assert main(["digest", "--since", tomorrow]) == 1
+    assert "not in the past" in capsys.readouterr().err

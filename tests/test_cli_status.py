@@ -1,0 +1,68 @@
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.core.health import HEARTBEAT_KEY
+from bot.core.models import Entry, JobHealth
+from bot.infra.job_store import JobStore
+from bot.infra.state import Database
+from bot.infra.yaml_files import dump_entry, entry_path, write_atomic
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    catalog = tmp_path / "catalog"
+    for n in range(3):
+        entry = Entry(f"paper-{n}", "paper", f"Paper {n}", venue="CVPR", year=2025)
+        write_atomic(catalog / entry_path(entry), dump_entry(entry))
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(tmp_path))
+    monkeypatch.delenv("VADBOT_CONFIG", raising=False)
+    return Database(tmp_path / "state.sqlite3")
+
+
+def _record(db: Database, failures: int) -> None:
+    now = datetime.now(UTC)
+    db.put(HEARTBEAT_KEY, now.isoformat())
+    store = JobStore(db)
+    store.save(JobHealth("announce", now, "ok, 0 new", next_run=now + timedelta(minutes=10)))
+    store.save(JobHealth(
+        "arxiv-watch", now - timedelta(hours=1), "FAILED", "FeedError: arXiv answered 503",
+        now + timedelta(hours=23), now - timedelta(days=3), failures, alerted=True,
+    ))  # fmt: skip
+
+
+def test_status_shows_jobs_queues_and_the_last_error_and_exits_1_when_unhealthy(
+    state: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _record(state, failures=4)
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED ×4" in out
+    assert "ok, 0 new" in out
+    assert "candidates: 0 pending · outbox: 0 unsent · catalog: 3 papers" in out
+    assert "last error (arxiv-watch): FeedError: arXiv answered 503" in out
+    assert "UNHEALTHY: job arxiv-watch failed 4 times in a row" in out
+
+
+def test_status_json_is_healthy_with_a_fresh_heartbeat_and_few_failures(
+    state: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _record(state, failures=1)
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["healthy"] is True
+    assert [job["name"] for job in report["jobs"]] == ["announce", "arxiv-watch"]
+    assert report["catalog"]["counts"] == {"paper": 3}
+
+
+def test_status_is_unhealthy_when_the_service_stopped_beating(
+    state: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _record(state, failures=0)
+    state.put(HEARTBEAT_KEY, (datetime.now(UTC) - timedelta(minutes=20)).isoformat())
+    assert main(["status"]) == 1
+    assert "vadbot run is down" in capsys.readouterr().out
