@@ -1,0 +1,109 @@
+"""The matching rules: generic words count only in context, and the score follows the evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.arxiv_rules import DEFAULT_QUERY, build_rules, match_paper, score_paper
+from bot.core.models import Paper
+
+RULES = build_rules()
+LLM = "We use a multimodal large language model."
+
+
+def paper(title: str, abstract: str = "") -> Paper:
+    return Paper("2611.00001", title, abstract)
+
+
+def passes(title: str, abstract: str = "") -> bool:
+    return match_paper(paper(title, abstract), RULES) is not None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We accidentally dropped frames of dashcam videos of road traffic.", False),
+        ("We detect accidents in dashcam videos of road traffic.", True),
+        ("We detect accidents in videos of factory workers.", False),  # no road: not a crash
+        ("Training nodes crash while we caption videos.", False),
+        ("We anticipate car crashes in driving videos.", True),
+    ],
+)
+def test_accident_and_crash_count_only_on_the_road(abstract: str, expected: bool) -> None:
+    assert passes("A study", f"{abstract} {LLM}") is expected
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We detect anomalies in images from a line-scan camera.", False),
+        ("We detect anomalies in images from surveillance cameras.", True),
+        ("We detect anomalies in video games.", False),
+        ("We detect anomalies in video streaming sessions.", False),
+        ("We detect anomalies in video streaming sessions and in CCTV videos.", True),
+    ],
+)
+def test_camera_alone_or_a_video_game_is_not_video(abstract: str, expected: bool) -> None:
+    assert passes("A study", f"{abstract} {LLM}") is expected
+
+
+def test_anomaly_and_video_must_meet_in_one_sentence_or_the_title() -> None:
+    apart = "We detect anomalies in heart sounds. The video of each visit is not used."
+    together = "We detect anomalies in surveillance videos."
+    assert not passes("A study", f"{apart} {LLM}")
+    assert passes("A study", f"{together} {LLM}")
+    assert passes("Video Anomaly Detection with LLMs", "Nothing else is said here.")
+
+
+def test_anomalous_must_describe_events_not_physics_or_attention() -> None:
+    assert not passes("Anomalous diffusion in microscopy videos explained by an LLM")
+    assert not passes("A study", f"Video LLMs put anomalous attention on tokens. {LLM}")
+    assert passes("Anomalous events in videos explained by an LLM")
+
+
+def test_look_alike_contexts_are_excluded_unless_the_paper_speaks_of_surveillance() -> None:
+    pcb = "Zero-shot anomaly detection in PCB inspection videos with CLIP"
+    assert not passes(pcb)
+    assert passes(pcb, "We also test on CCTV footage of the surveillance benchmark UCF-Crime.")
+    assert not passes("Log anomaly detection with LLMs for video analytics servers")
+
+
+def test_what_the_paper_turns_away_from_is_not_its_evidence() -> None:
+    contrast = "Recent video anomaly detection methods rely on slow LLMs. We instead use poses."
+    assert not passes("Pose-based video anomaly detection", contrast)
+    assert passes("Pose-based video anomaly detection", "Recent methods use poses. We use LLMs.")
+
+
+def test_word_boundaries_plurals_and_unicode_dashes() -> None:
+    assert passes("Abnormal events in CCTV footage found by vision‑language models")  # U+2011
+    assert passes("VadCLIP: anomalies in videos")
+    assert not passes("Anomaly detection in videos with CLIPboard tools")
+
+
+def test_custom_terms_take_except_if_unless_and_parentheses() -> None:
+    rules = build_rules(
+        {"g": ("bug* except bug bount* | bug report* if software", "fix (patch* | commit*)")},
+        exclude=("security unless code review",),
+        together=(),
+    )
+    assert match_paper(paper("Bugs in software"), rules) is not None
+    assert match_paper(paper("Bugs in gardens"), rules) is None  # no `if` context
+    assert match_paper(paper("Bug bounty programs for software"), rules) is None  # except
+    assert match_paper(paper("A fix commit"), rules) is not None  # parentheses
+    assert match_paper(paper("A fix patch and security"), rules) is None  # excluded
+    assert match_paper(paper("A fix patch, security and code review"), rules) is not None
+
+
+def test_title_and_phrase_evidence_score_above_scattered_words() -> None:
+    in_title = paper("Video Anomaly Detection with Multimodal LLMs", "We propose a method.")
+    phrase = paper("A study", "We propose video anomaly detection with an LLM.")
+    scattered = paper("A study", "Anomalies matter. In surveillance, we study a long video. LLM.")
+    scores = [score_paper(p, RULES) for p in (in_title, phrase, scattered)]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] > scores[1] > scores[2]
+
+
+def test_api_query_is_broad_for_built_in_rules_and_the_first_group_otherwise() -> None:
+    assert RULES.query_terms() == DEFAULT_QUERY
+    custom = build_rules({"a": ("crash* if road", "anomal*"), "b": ("LLM",)})
+    assert custom.query_terms() == ("crash*", "anomal*")
