@@ -12,7 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import catalog_dir, print_json
-from bot.core.health import HEARTBEAT_KEY, find_problems
+from bot.core.health import (
+    FIRST_RUN_PENDING,
+    HEARTBEAT_KEY,
+    ONCE_KEY,
+    find_problems,
+    is_run_from_cron,
+)
 from bot.core.models import JobHealth
 from bot.errors import VadbotError
 from bot.infra.announce_store import CURSOR_KEY
@@ -51,14 +57,15 @@ def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
     db = Database(settings.resolve(settings.state.path))
     try:
         jobs = JobStore(db).all()
-        beat = db.get(HEARTBEAT_KEY)
-        heartbeat = datetime.fromisoformat(beat) if beat else None
-        problems = find_problems(jobs, heartbeat, now)
+        beat, once = db.get(HEARTBEAT_KEY), db.get(ONCE_KEY)
+        problems = find_problems(jobs, _parse(beat), now, _parse(once))
         return {
             "healthy": not problems,
             "problems": problems,
             "now": now.isoformat(),
             "heartbeat": beat,
+            "last_once": once,
+            "from_cron": is_run_from_cron(_parse(beat), _parse(once)),
             "jobs": [_job_json(job) for job in jobs],
             "candidates_pending": count_pending_candidates(db),
             "outbox_unsent": count_unsent_posts(db),
@@ -68,12 +75,18 @@ def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
         db.close()
 
 
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def _job_json(job: JobHealth) -> dict[str, Any]:
     def iso(when: datetime | None) -> str | None:
         return when.isoformat() if when else None
 
+    # A cron job never run keeps a baseline `last_run` for catch-up; it did not run then.
+    last_run = None if job.last_result == FIRST_RUN_PENDING else job.last_run
     return {
-        "name": job.name, "last_run": iso(job.last_run), "result": job.last_result,
+        "name": job.name, "last_run": iso(last_run), "result": job.last_result,
         "next_run": iso(job.next_run), "failures": job.failures,
         "failing_since": iso(job.failing_since), "last_error": job.last_error,
     }  # fmt: skip
@@ -105,6 +118,8 @@ def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     lines.append(_summary(report))
     failing = [j for j in report["jobs"] if j["failures"] and j["last_error"]]
     lines += [f"last error ({j['name']}): {j['last_error']}" for j in failing]
+    if report["from_cron"]:
+        lines.append(f"last `vadbot run --once`: {_when(report['last_once'], now, tz, ago=True)}")
     lines.append("healthy" if report["healthy"] else "UNHEALTHY: " + "; ".join(report["problems"]))
     return "\n".join(lines) + "\n"
 
@@ -125,7 +140,7 @@ def _summary(report: dict[str, Any]) -> str:
 
 def _when(text: str | None, now: datetime, tz: ZoneInfo, ago: bool = False) -> str:
     if not text:
-        return "-"
+        return "never" if ago else "-"
     when = datetime.fromisoformat(text)
     local, today = when.astimezone(tz), now.astimezone(tz).date()
     if local.date() == today:

@@ -22,7 +22,7 @@ from bot.app_votes import Votes, install_votes
 from bot.clock import UtcClock
 from bot.core.announce import run_announcer
 from bot.core.digest import DigestJob, build_digest_command
-from bot.core.health import HEARTBEAT_KEY, Job, JobRunner
+from bot.core.health import HEARTBEAT_KEY, ONCE_KEY, Job, JobRunner
 from bot.core.models import Candidate, Catalog, Tally
 from bot.core.ports import Clock, Poster
 from bot.core.shutdown import PostGate
@@ -86,9 +86,12 @@ def build_service(app: App, clock: Clock, votes: Votes, seams: Seams | None = No
     def heartbeat(now: datetime) -> None:
         db.put(HEARTBEAT_KEY, now.isoformat())
 
+    def ran_once(now: datetime) -> None:
+        db.put(ONCE_KEY, now.isoformat())
+
     specs = build_job_specs(jobs, gate, tz)
     scheduler = Scheduler(specs, runner, store, clock, settings.schedule.timezone, heartbeat)
-    return Service(scheduler, gate)
+    return Service(scheduler, gate, ran_once=ran_once)
 
 
 def build_job_specs(jobs: Jobs, poster: Poster, tz: ZoneInfo) -> list[JobSpec]:

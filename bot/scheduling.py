@@ -24,7 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.health import Job, JobRunner
+from bot.core.health import FIRST_RUN_PENDING, Job, JobRunner
 from bot.core.models import JobHealth
 from bot.core.ports import Clock, JobLog
 from bot.errors import ConfigError
@@ -36,7 +36,6 @@ PULL, ANNOUNCE, ARXIV, DIGEST = "catalog-pull", "announce", "arxiv-watch", "dige
 JOB_ORDER = (PULL, ANNOUNCE, ARXIV, DIGEST)
 """Catch-up order: pull before announcing, and the digest last so it sees today's entries."""
 HEARTBEAT_SECONDS = 60
-FIRST_RUN_PENDING = "waiting for its first scheduled run"
 LOOKBACK = timedelta(days=8)
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 

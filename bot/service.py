@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bot.core.shutdown import PostGate
 from bot.scheduling import Scheduler
@@ -24,11 +25,17 @@ class Service:
     """Runs the scheduler until told to stop."""
 
     def __init__(
-        self, scheduler: Scheduler, gate: PostGate, stop_timeout: float = STOP_TIMEOUT
+        self,
+        scheduler: Scheduler,
+        gate: PostGate,
+        stop_timeout: float = STOP_TIMEOUT,
+        ran_once: Callable[[datetime], None] | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.gate = gate
         self.stop_timeout = stop_timeout
+        self.ran_once = ran_once
+        """Records a `run_once`: `vadbot status` judges a cron user by job runs, not heartbeat."""
         self.stopping = asyncio.Event()
         self.caught_up = asyncio.Event()
         """Set once the start-up catch-up (every missed job) has run."""
@@ -39,9 +46,12 @@ class Service:
         if only:
             for name in only:
                 await self.scheduler.run_job(name)
-            return list(only)
-        ran = await self.scheduler.run_due()
-        log.info("ran the due jobs once: %s", ", ".join(ran) or "none was due")
+            ran = list(only)
+        else:
+            ran = await self.scheduler.run_due()
+            log.info("ran the due jobs once: %s", ", ".join(ran) or "none was due")
+        if self.ran_once is not None:
+            self.ran_once(self.scheduler.clock.now())
         return ran
 
     async def run_forever(self) -> None:

@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.core.health import HEARTBEAT_KEY
+from bot.core.health import HEARTBEAT_KEY, ONCE_KEY
 from bot.core.models import Entry, JobHealth
 from bot.infra.job_store import JobStore
 from bot.infra.state import Database
 from bot.infra.yaml_files import dump_entry, entry_path, write_atomic
+from tests.git_repo import CatalogRepo, make_entry
 
 
 @pytest.fixture
@@ -66,3 +67,41 @@ def test_status_is_unhealthy_when_the_service_stopped_beating(
     state.put(HEARTBEAT_KEY, (datetime.now(UTC) - timedelta(minutes=20)).isoformat())
     assert main(["status"]) == 1
     assert "vadbot run is down" in capsys.readouterr().out
+
+
+def test_a_cron_user_running_once_is_healthy_and_cron_jobs_never_run_show_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    repo.add(make_entry("holmes-vau"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(repo.root))
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    for name in ("VADBOT_CONFIG", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["run", "--once"]) == 0
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines()}
+    assert rows["digest"].split()[1] == "never"  # its baseline is not a run
+    assert "(0 min ago)" in rows["announce"]
+    assert out.endswith("healthy\n")
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {j["name"]: j["last_run"] for j in report["jobs"]}["arxiv-watch"] is None
+
+
+def test_a_cron_user_whose_cron_stopped_is_unhealthy_by_its_overdue_jobs(
+    state: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    state.put(ONCE_KEY, long_ago.isoformat())
+    JobStore(state).save(
+        JobHealth("announce", long_ago, "ok", next_run=long_ago + timedelta(minutes=10))
+    )
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "job announce is overdue" in out
+    assert "heartbeat" not in out

@@ -127,28 +127,45 @@ def _recovered_card(before: JobHealth, result: str) -> Card:
 # ---------------------------------------------------------------------------- assessment
 
 HEARTBEAT_KEY = "service:heartbeat"
+ONCE_KEY = "service:last-once"
+"""When `vadbot run --once` last ran (cron users have no heartbeat: their job runs speak)."""
+FIRST_RUN_PENDING = "waiting for its first scheduled run"
+"""The result of a cron job that never ran: its `last_run` is only the baseline for catch-up."""
 STALE_HEARTBEAT = timedelta(minutes=5)
 OVERDUE = timedelta(minutes=30)
 FAILURES_UNHEALTHY = 3
 
 
 def find_problems(
-    jobs: Sequence[JobHealth], heartbeat: datetime | None, now: datetime
+    jobs: Sequence[JobHealth],
+    heartbeat: datetime | None,
+    now: datetime,
+    last_once: datetime | None = None,
 ) -> list[str]:
     """Why the service is unhealthy; empty when it is healthy.
 
     Unhealthy means: `vadbot run` wrote no heartbeat for 5 minutes (not running, or its loop is
     stuck), a job failed 3 times in a row, or a job is more than 30 minutes past its next run
-    (hung, or the scheduler stopped firing).
+    (hung, or the scheduler stopped firing). When vadbot last ran as `vadbot run --once` (from
+    cron), no heartbeat is expected: a cron that stopped shows as jobs overdue.
     """
-    problems = []
-    if heartbeat is None:
-        problems.append("no heartbeat: vadbot run has not run with this state file")
-    elif now - heartbeat > STALE_HEARTBEAT:
-        problems.append(f"no heartbeat since {heartbeat:%Y-%m-%d %H:%M} UTC: vadbot run is down")
+    problems = [] if is_run_from_cron(heartbeat, last_once) else _heartbeat_problems(heartbeat, now)
     for job in jobs:
         if job.failures >= FAILURES_UNHEALTHY:
             problems.append(f"job {job.name} failed {job.failures} times in a row")
         if job.next_run is not None and now - job.next_run > OVERDUE:
             problems.append(f"job {job.name} is overdue since {job.next_run:%Y-%m-%d %H:%M}")
     return problems
+
+
+def is_run_from_cron(heartbeat: datetime | None, last_once: datetime | None) -> bool:
+    """Whether vadbot last ran as `vadbot run --once` rather than as the long-running service."""
+    return last_once is not None and (heartbeat is None or last_once >= heartbeat)
+
+
+def _heartbeat_problems(heartbeat: datetime | None, now: datetime) -> list[str]:
+    if heartbeat is None:
+        return ["no heartbeat: vadbot run has not run with this state file"]
+    if now - heartbeat > STALE_HEARTBEAT:
+        return [f"no heartbeat since {heartbeat:%Y-%m-%d %H:%M} UTC: vadbot run is down"]
+    return []

@@ -1,6 +1,6 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.core.health import JobRunner
+from bot.core.health import JobRunner, find_problems
 from bot.core.shutdown import ShuttingDown
 from bot.errors import FeedError
 from bot.infra.job_store import JobStore
@@ -86,3 +86,19 @@ async def test_job_health_survives_a_restart(tmp_path: object) -> None:
     await runner.run("announce", _fail)
     reopened = JobStore(Database(path)).get("announce")
     assert (reopened.failures, reopened.alerted) == (1, True)
+
+
+NOW = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+
+
+def test_the_service_needs_a_fresh_heartbeat_but_a_cron_user_of_run_once_needs_none() -> None:
+    stale = NOW - timedelta(minutes=20)
+    assert find_problems([], None, NOW) == [
+        "no heartbeat: vadbot run has not run with this state file"
+    ]
+    assert "vadbot run is down" in find_problems([], stale, NOW)[0]
+    assert find_problems([], None, NOW, last_once=NOW - timedelta(minutes=10)) == []
+    assert find_problems([], stale, NOW, last_once=stale + timedelta(minutes=1)) == []
+    # The service was started after the last --once: its heartbeat counts again.
+    problems = find_problems([], stale, NOW, last_once=stale - timedelta(days=1))
+    assert problems == [f"no heartbeat since {stale:%Y-%m-%d %H:%M} UTC: vadbot run is down"]
