@@ -1,6 +1,7 @@
 # vadbot in a container: `docker compose up -d` (see docker-compose.yml).
-# State lives on the /data volume; the settings file is mounted at /app/config/vadbot.yaml;
-# tokens come from the environment only. The health check is `vadbot status` (exit 1 = unhealthy).
+# The catalog repository and the state live on the /data volume (HOME=/data, so a deploy key goes
+# in /data/.ssh); the settings file is mounted at /app/config/vadbot.yaml; tokens come from the
+# environment only. The health check is `vadbot status` (exit 1 = unhealthy).
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# git: the catalog's history and the bot's commits; tini: forwards SIGTERM so vadbot stops cleanly.
+# git: the catalog's history and the bot's commits; openssh-client: pushing to git@ remotes;
+# tini: forwards SIGTERM so vadbot stops cleanly.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git tini \
+    && apt-get install -y --no-install-recommends git openssh-client tini \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -18,28 +20,23 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip install .
 
-# The bundled catalog and a default config, so the image starts as is; mount your own over them.
+# The bundled catalog (copied to catalog.repo on the volume at the first start, see
+# scripts/docker-entrypoint.sh) and the image's settings: catalog.repo, state.path and
+# log.format there, not in ENV, so a mounted config file is never silently overridden.
 COPY catalog ./catalog
 COPY config ./config
-RUN cp config/vadbot.example.yaml config/vadbot.yaml
+COPY scripts/docker-entrypoint.sh /usr/local/bin/vadbot-entrypoint
+RUN cp config/vadbot.docker.yaml config/vadbot.yaml \
+    && chmod 0755 /usr/local/bin/vadbot-entrypoint
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin vadbot \
     && mkdir -p /data \
-    && chown vadbot:vadbot /data /app \
-    && chown -R vadbot:vadbot /app/catalog
+    && chown vadbot:vadbot /data
 USER vadbot
 
-# The bundled catalog as a one-commit git repo, so the announcer has a history to read out of
-# the box. A lab's real list is a clone on /data (catalog.repo), where approvals survive.
-RUN git init -q -b main /app \
-    && git -C /app add catalog \
-    && git -C /app -c user.name=vadbot -c user.email=vadbot@localhost commit -qm "Bundled catalog"
-
-ENV VADBOT_CONFIG=/app/config/vadbot.yaml \
-    VADBOT_STATE__PATH=/data/vadbot.sqlite3 \
-    VADBOT_LOG__FORMAT=json
+ENV VADBOT_CONFIG=/app/config/vadbot.yaml
 VOLUME ["/data"]
 
 HEALTHCHECK --interval=1m --timeout=30s --start-period=2m --retries=3 CMD ["vadbot", "status"]
-ENTRYPOINT ["tini", "--", "vadbot"]
+ENTRYPOINT ["tini", "--", "vadbot-entrypoint"]
 CMD ["run"]

@@ -1,0 +1,44 @@
+#!/bin/sh
+# The container's entrypoint (under tini): prepare the volume, then exec vadbot with the
+# arguments given (default `run`).
+#
+# On the first start catalog.repo (the image's default: /data/list, on the volume) does not exist:
+# it is created from the catalog bundled in the image, as a git repository with one commit dated
+# long ago. So approvals are committed on the volume and survive a rebuild of the image, and the
+# first digest does not list every bundled entry as new this week. A lab's own clone at that
+# path is used as is.
+set -eu
+
+bundled="${VADBOT_BUNDLED_CATALOG:-/app/catalog}"
+seed_date="2000-01-01T00:00:00+00:00"
+
+# The paths as vadbot itself resolves them (the config file, then VADBOT_* variables). When the
+# settings cannot be read, skip this and let vadbot say what is wrong.
+if settings=$("${PYTHON:-python}" -c '
+import os, pathlib
+from bot.settings import load_settings
+config = os.environ.get("VADBOT_CONFIG")
+s = load_settings(pathlib.Path(config) if config else None, os.environ)
+print(s.resolve(s.catalog.repo)); print(s.catalog.path); print(s.catalog.branch)
+print(s.resolve(s.state.path))' 2>/dev/null); then
+    { read -r repo; read -r folder; read -r branch; read -r state; } <<EOF
+$settings
+EOF
+    if [ ! -e "$repo" ] && [ -d "$bundled" ]; then
+        mkdir -p "$repo/$folder"
+        cp -R "$bundled/." "$repo/$folder/"
+        git init -q -b "$branch" "$repo"
+        git -C "$repo" add -A
+        GIT_AUTHOR_DATE="$seed_date" GIT_COMMITTER_DATE="$seed_date" git -C "$repo" \
+            -c user.name=vadbot -c user.email=vadbot@localhost -c commit.gpgsign=false \
+            commit -q -m "The catalog bundled with vadbot"
+        echo "vadbot: created the catalog repository $repo from the bundled catalog" >&2
+    fi
+    case "$state" in
+        /data/*) ;;
+        *) echo "vadbot: warning: state.path $state is not on the /data volume:" \
+            "it is lost when the container is recreated" >&2 ;;
+    esac
+fi
+
+exec "${VADBOT:-vadbot}" "$@"

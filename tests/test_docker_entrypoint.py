@@ -1,0 +1,84 @@
+"""The container's entrypoint (`scripts/docker-entrypoint.sh`), run with sh outside Docker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.core.models import Entry
+from bot.infra.yaml_files import dump_entry, entry_path, write_atomic
+from bot.settings import load_settings
+from tests.git_repo import CatalogRepo, git, make_entry
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "docker-entrypoint.sh"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    bundled = tmp_path / "app" / "catalog"
+    for entry_id in ("holmes-vau", "lavad"):
+        entry: Entry = make_entry(entry_id)
+        write_atomic(bundled / entry_path(entry), dump_entry(entry))
+    settings = {
+        "VADBOT_CATALOG__REPO": str(tmp_path / "data" / "list"),
+        "VADBOT_STATE__PATH": str(tmp_path / "data" / "vadbot.sqlite3"),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("VADBOT_CONFIG", raising=False)
+    return {**os.environ, "VADBOT_BUNDLED_CATALOG": str(bundled),
+            "PYTHON": sys.executable, "VADBOT": "echo"}  # fmt: skip
+
+
+def _entrypoint(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", str(SCRIPT), *args], env=env, capture_output=True, text=True, check=True
+    )
+
+
+def test_the_first_start_makes_the_catalog_repository_on_the_volume_with_an_old_commit(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = _entrypoint(env, "run", "--once")
+    assert done.stdout == "run --once\n"  # then vadbot runs with the arguments given
+    repo = Path(env["VADBOT_CATALOG__REPO"])
+    assert "created the catalog repository" in done.stderr
+    assert (repo / "catalog" / "papers" / "2025" / "lavad.yaml").is_file()
+    assert git(repo, "log", "--format=%cI %s") == "2000-01-01T00:00:00+00:00 " + (
+        "The catalog bundled with vadbot"
+    )
+    assert git(repo, "status", "--porcelain") == ""
+    # The first digest does not take the bundled entries for this week's news.
+    assert main(["digest"]) == 0
+    out = capsys.readouterr().out
+    assert "## New in the list (0)" in out
+    assert "2 papers" in out
+
+
+def test_a_labs_own_clone_is_used_as_is(env: dict[str, str]) -> None:
+    clone = CatalogRepo(Path(env["VADBOT_CATALOG__REPO"]))
+    clone.add(make_entry("our-paper"))
+    head = git(clone.root, "rev-parse", "HEAD")
+    done = _entrypoint(env, "status")
+    assert "created the catalog" not in done.stderr
+    assert git(clone.root, "rev-parse", "HEAD") == head
+    assert not (clone.root / "catalog" / "papers" / "2025" / "lavad.yaml").exists()
+
+
+def test_state_off_the_volume_is_warned_about(env: dict[str, str]) -> None:
+    done = _entrypoint(env, "run")
+    assert "is not on the /data volume" in done.stderr  # the test's state is in a tmp folder
+
+
+def test_the_images_config_keeps_the_list_and_the_state_on_the_volume() -> None:
+    config = SCRIPT.parents[1] / "config" / "vadbot.docker.yaml"
+    settings = load_settings(config, {})  # no VADBOT_* variable: the file decides
+    assert settings.resolve(settings.catalog.repo) == Path("/data/list")
+    assert settings.resolve(settings.state.path) == Path("/data/vadbot.sqlite3")
+    assert settings.log.format == "json"
+    assert "VADBOT_STATE__PATH" not in (SCRIPT.parents[1] / "Dockerfile").read_text()
