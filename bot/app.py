@@ -23,7 +23,7 @@ from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
 from bot.core.search import LiveIndex, Searcher, SearchIndex, build_index
-from bot.errors import CatalogError, UserError
+from bot.errors import CatalogError, ConfigError, UserError
 from bot.infra.outbox import Outbox, Pacer, Sender
 from bot.infra.search_index import SearchIndexFile
 from bot.infra.state import Database
@@ -182,6 +182,7 @@ def build_app(
     Areas plug in afterwards: `app.router.register(...)` for their `/vad` subcommands,
     `app.reactions.target = …` for the votes, `app.outbox` as their Poster.
     """
+    check_tokens(settings)
     clock = clock or UtcClock()
     db = Database(settings.resolve(settings.state.path))
     index = LiveIndex(build_search_index(settings, _load_entries(settings)))
@@ -197,6 +198,22 @@ def build_app(
     }
     outbox = Outbox(db, senders, channels, clock, pacer)
     return App(settings, db, router, outbox, adapters, reactions, index, console, out or sys.stdout)
+
+
+def check_tokens(settings: Settings) -> None:
+    """Refuse half-set Slack secrets: Slack would never connect while the bot looks healthy."""
+    secrets = settings.secrets
+    bot = ("SLACK_BOT_TOKEN", secrets.slack_bot_token)
+    if settings.slack.mode == "http":
+        other = ("SLACK_SIGNING_SECRET", secrets.slack_signing_secret)
+    else:
+        other = ("SLACK_APP_TOKEN", secrets.slack_app_token)
+    for (given, value), (missing, needed) in ((bot, other), (other, bot)):
+        if value and not needed:
+            raise ConfigError(
+                f"{given} is set but {missing} is not set: slack.mode {settings.slack.mode} "
+                f"needs both (to run without Slack, unset {given})"
+            )
 
 
 def _build_adapters(

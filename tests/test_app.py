@@ -9,11 +9,14 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from bot.app import build_app
+from bot.cli import main
 from bot.core.models import Card
+from bot.errors import ConfigError
 from bot.infra.outbox import Pacer
 from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings, load_settings
 from tests.fakes.platforms import FakeReactionSink
@@ -87,24 +90,37 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     await fake.close()
 
 
-async def test_a_misconfigured_platform_is_reported_and_left_alone(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("mode", "secrets", "missing"),
+    [
+        ("socket", Secrets(slack_bot_token="xoxb-fake"), "SLACK_APP_TOKEN"),
+        ("http", Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-f"),
+         "SLACK_SIGNING_SECRET"),
+        ("socket", Secrets(slack_app_token="xapp-fake"), "SLACK_BOT_TOKEN"),
+        ("http", Secrets(slack_signing_secret="shh-fake"), "SLACK_BOT_TOKEN"),
+    ],
+)  # fmt: skip
+def test_half_set_slack_tokens_stop_the_start_naming_the_missing_variable(
+    tmp_path: Path, mode: Literal["socket", "http"], secrets: Secrets, missing: str
 ) -> None:
     settings = dataclasses.replace(
         load_settings(write_config(tmp_path), {}),
-        secrets=Secrets(slack_bot_token="xoxb-fake"),  # socket mode without SLACK_APP_TOKEN
+        slack=SlackSettings(mode=mode),
+        secrets=secrets,
     )
-    app = build_app(settings, out=io.StringIO())
-    app.retry_seconds = (0.001,)
-    await app.start()
-    async with asyncio.timeout(5):
-        while "slack: not started" not in caplog.text:
-            await asyncio.sleep(0.001)
-    await asyncio.sleep(0.01)  # time for retries, were there any
-    assert caplog.text.count("slack.mode socket needs SLACK_APP_TOKEN") == 1
-    assert "retrying" not in caplog.text
-    assert app.connected == set()
-    await app.close()
+    with pytest.raises(ConfigError, match=f"{missing} is not set"):
+        build_app(settings, out=io.StringIO())  # not a bot that runs "healthy" without Slack
+    assert not (tmp_path / "state.sqlite3").exists()
+
+
+def test_run_with_half_set_slack_tokens_exits_with_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-fake")
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert main(["--config", str(write_config(tmp_path)), "run", "--once"]) == 2
+    assert "SLACK_APP_TOKEN is not set" in capsys.readouterr().err
 
 
 async def test_a_post_that_failed_is_sent_again_while_running(tmp_path: Path) -> None:
