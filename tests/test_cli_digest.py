@@ -51,3 +51,18 @@ def test_digest_since_a_future_day_is_refused(capsys: pytest.CaptureFixture[str]
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     assert main(["digest", "--since", tomorrow]) == 1
     assert "not in the past" in capsys.readouterr().err
+
+
+def test_a_big_week_on_discord_says_how_many_entries_it_left_out_instead_of_cutting_one(
+    lab: CatalogRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "A Long Title About Video Anomaly Detection With Multimodal Large Language Models"
+    lab.add(*(make_entry(f"paper-{n}", title=f"{long} {n}", links={
+        "paper": f"https://arxiv.org/abs/2611.{n:05d}", "code": f"https://github.com/lab/p{n}",
+    }) for n in range(40)))  # fmt: skip
+    assert main(["digest", "--format", "discord"]) == 0
+    description = json.loads(capsys.readouterr().out)["embeds"][0]["description"]
+    assert len(description) <= 4096
+    lines = description.splitlines()
+    assert lines[-1].endswith("**… and 31 more new in the list**")  # 41 new, 10 shown
+    assert all(line.endswith(")") for line in lines[1:-1])  # every item shown whole

@@ -21,6 +21,11 @@ from bot.core.ports import Clock, KeyValue, Poster
 PERIOD = timedelta(days=7)
 LAST_PERIOD_KEY = "digest:last_period"
 MAX_WAITING = 5
+MAX_NEW = MAX_DECIDED = 10
+TEXT_BUDGET = 3500
+"""Characters the card's items may take: Discord's embed description holds 4,096 and its markup
+and escapes add some. A section that does not fit ends with "… and N more"."""
+_ITEM_MARKUP = 20
 _PLURAL = {"paper": "papers", "dataset": "datasets", "resource": "resources",
            "background": "background readings"}  # fmt: skip
 _SINGULAR = {"papers": "paper", "datasets": "dataset", "resources": "resource",
@@ -148,15 +153,25 @@ def decision_summary(digest: Digest) -> str:
 
 
 def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
-    """The digest as one card: a summary, then one item per entry and candidate shown."""
+    """The digest as one card: a summary, then one item per entry and candidate shown; each
+    section is capped (count and text), and says how many it left out."""
     new_ids = {v.candidate.id for v in digest.proposed}
-    items = [_entry_item(n) for n in digest.added]
-    items += [_decided_item(v) for v in digest.decided]
-    items += [_waiting_item(v, v.candidate.id in new_ids) for v in top_waiting(digest)]
     summary = (
         f"New in the list: {len(digest.added)} · {decision_summary(digest)} · "
         f"New candidates: {len(digest.proposed)} · Waiting for your votes: {len(digest.waiting)}"
     )
+    waiting = top_waiting(digest, len(digest.waiting))
+    sections = (
+        ([_entry_item(n) for n in digest.added], MAX_NEW, "new in the list"),
+        ([_decided_item(v) for v in digest.decided], MAX_DECIDED, "decided"),
+        ([_waiting_item(v, v.candidate.id in new_ids) for v in waiting], MAX_WAITING, "waiting"),
+    )
+    budget, items = TEXT_BUDGET - len(summary), []
+    for cards, limit, what in sections:
+        shown, budget = _fit(cards, limit, budget)
+        items += shown
+        if len(shown) < len(cards):
+            items.append(Card(title=f"… and {len(cards) - len(shown)} more {what}", kind="more"))
     return Card(
         title=f"🗞️ {digest.name} weekly · {period_text(digest, tz)}",
         body=summary,
@@ -164,6 +179,25 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
         footer=format_counts(digest.counts),
         kind="digest",
     )
+
+
+def _fit(cards: Sequence[Card], limit: int, budget: int) -> tuple[list[Card], int]:
+    """The first cards of a section that fit `limit` and the text budget (keeping room for a
+    "… and N more" line); the budget left."""
+    shown: list[Card] = []
+    for card in cards[:limit]:
+        size = _size(card)
+        if size > budget - 2 * _ITEM_MARKUP:
+            break
+        shown.append(card)
+        budget -= size
+    return shown, budget
+
+
+def _size(item: Card) -> int:
+    """About how many characters a platform needs to show an item."""
+    links = sum(len(link.label) + len(link.url) + 5 for link in item.links)
+    return len(item.title) + len(item.url or "") + len(item.body) + links + _ITEM_MARKUP
 
 
 def period_text(digest: Digest, tz: ZoneInfo) -> str:

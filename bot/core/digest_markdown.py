@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.core.digest import (
+    MAX_WAITING,
     Digest,
     Voted,
     candidate_url,
@@ -31,6 +32,8 @@ def render_digest_markdown(digest: Digest, tz: ZoneInfo) -> str:
     lines += [f"- {_md_waiting(v, v.candidate.id in new_ids)}" for v in top_waiting(digest)]
     if not digest.waiting:
         lines.append("- no candidate is waiting")
+    elif len(digest.waiting) > MAX_WAITING:
+        lines.append(f"- … and {len(digest.waiting) - MAX_WAITING} more waiting")
     lines += [
         "",
         f"New candidates this week: {len(digest.proposed)}.",

@@ -70,7 +70,8 @@ def test_digest_card_lists_entries_decisions_and_the_best_waiting_with_tallies()
     assert "Decided: 1 added, 1 rejected" in card.body
     assert "Waiting for your votes: 6" in card.body
     kinds = [item.kind for item in card.items]
-    assert kinds == ["entry", "entry", "decided", "decided", *["waiting"] * 5]
+    assert kinds == ["entry", "entry", "decided", "decided", *["waiting"] * 5, "more"]
+    assert card.items[-1].title == "… and 1 more waiting"  # every platform says what is left out
     first_waiting = card.items[4]
     assert first_waiting.title == "Waiting paper 4 <script>"  # most net votes first
     assert "👍 4 👎 1" in first_waiting.body
