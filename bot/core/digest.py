@@ -145,6 +145,34 @@ def top_waiting(digest: Digest, limit: int = MAX_WAITING) -> tuple[Voted, ...]:
     return tuple(ranked[:limit])
 
 
+def approvals_by_entry(digest: Digest) -> dict[str, Voted]:
+    """The approvals whose paper is among the new entries, by entry id: the entry's line says
+    who approved it, so the paper is shown once."""
+    new = {n.entry.id for n in digest.added}
+    by_arxiv = {n.entry.arxiv_id: n.entry.id for n in digest.added if n.entry.arxiv_id}
+    found: dict[str, Voted] = {}
+    for voted in digest.decided:
+        candidate = voted.candidate
+        if candidate.status == "approved":
+            entry_id = candidate.entry_id if candidate.entry_id in new else None
+            entry_id = entry_id or by_arxiv.get(candidate.paper.arxiv_id)
+            if entry_id:
+                found[entry_id] = voted
+    return found
+
+
+def listed_decisions(digest: Digest) -> tuple[Voted, ...]:
+    """The decisions listed on their own: those not shown on a new entry's line."""
+    shown = {v.candidate.id for v in approvals_by_entry(digest).values()}
+    return tuple(v for v in digest.decided if v.candidate.id not in shown)
+
+
+def approval_text(voted: Voted) -> str:
+    """`✅ approved by @ada (Slack) · 👍 3 👎 0`."""
+    who = voted.candidate.decided_by or "a maintainer"
+    return f"✅ approved by {who} · {format_votes(voted.tally)}"
+
+
 def decision_summary(digest: Digest) -> str:
     """`Decided: 2 added, 1 rejected`."""
     rejected = sum(v.candidate.status == "rejected" for v in digest.decided)
@@ -161,9 +189,14 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
         f"New candidates: {len(digest.proposed)} · Waiting for your votes: {len(digest.waiting)}"
     )
     waiting = top_waiting(digest, len(digest.waiting))
+    approvals = approvals_by_entry(digest)
     sections = (
-        ([_entry_item(n) for n in digest.added], MAX_NEW, "new in the list"),
-        ([_decided_item(v) for v in digest.decided], MAX_DECIDED, "decided"),
+        (
+            [_entry_item(n, approvals.get(n.entry.id)) for n in digest.added],
+            MAX_NEW,
+            "new in the list",
+        ),
+        ([_decided_item(v) for v in listed_decisions(digest)], MAX_DECIDED, "decided"),
         ([_waiting_item(v, v.candidate.id in new_ids) for v in waiting], MAX_WAITING, "waiting"),
     )
     budget, items = TEXT_BUDGET - len(summary), []
@@ -220,8 +253,9 @@ def venue_year(entry: Entry) -> str:
     return " ".join(str(p) for p in (entry.venue, entry.year) if p)
 
 
-def _entry_item(new: NewEntry) -> Card:
-    body = " · ".join(p for p in ("📚 new in the list", venue_year(new.entry)) if p)
+def _entry_item(new: NewEntry, approval: Voted | None) -> Card:
+    approved = approval_text(approval) if approval else ""
+    body = " · ".join(p for p in ("📚 new in the list", venue_year(new.entry), approved) if p)
     return Card(title=new.entry.title, body=body, links=entry_links(new.entry), kind="entry")
 
 

@@ -8,11 +8,14 @@ from bot.core.digest import (
     MAX_WAITING,
     Digest,
     Voted,
+    approval_text,
+    approvals_by_entry,
     candidate_url,
     decision_summary,
     entry_links,
     format_counts,
     format_votes,
+    listed_decisions,
     period_text,
     top_waiting,
     venue_year,
@@ -24,9 +27,16 @@ def render_digest_markdown(digest: Digest, tz: ZoneInfo) -> str:
     """The digest as Markdown (for `vadbot digest --print`, e-mail or a wiki)."""
     lines = [f"# 🗞️ {digest.name} weekly · {period_text(digest, tz)}", ""]
     lines += [f"## New in the list ({len(digest.added)})", ""]
-    lines += [f"- {_md_entry(n.entry)}" for n in digest.added] or ["- nothing new this week"]
+    approvals = approvals_by_entry(digest)
+    lines += [f"- {_md_entry(n.entry, approvals.get(n.entry.id))}" for n in digest.added] or [
+        "- nothing new this week"
+    ]
     lines += ["", f"## {decision_summary(digest)}", ""]
-    lines += [f"- {_md_decided(v)}" for v in digest.decided] or ["- no decisions this week"]
+    lines += [f"- {_md_decided(v)}" for v in listed_decisions(digest)]
+    if approvals:
+        lines.append(f"- {len(approvals)} approved, shown under New in the list")
+    if not digest.decided:
+        lines.append("- no decisions this week")
     new_ids = {v.candidate.id for v in digest.proposed}
     lines += ["", f"## Waiting for your votes ({len(digest.waiting)})", ""]
     lines += [f"- {_md_waiting(v, v.candidate.id in new_ids)}" for v in top_waiting(digest)]
@@ -49,9 +59,10 @@ def _md_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _md_entry(entry: Entry) -> str:
+def _md_entry(entry: Entry, approval: Voted | None) -> str:
     links = " · ".join(f"[{link.label}]({_md_url(link.url)})" for link in entry_links(entry))
-    parts = [f"**{_md_text(entry.title)}**", venue_year(entry), links]
+    approved = _md_text(approval_text(approval)) if approval else ""
+    parts = [f"**{_md_text(entry.title)}**", venue_year(entry), links, approved]
     return " — ".join(p for p in parts if p)
 
 

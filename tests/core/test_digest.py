@@ -39,15 +39,17 @@ def _digest() -> Digest:
         links={"paper": "https://arxiv.org/abs/2412.06171", "code": "https://github.com/pipixin321/HolmesVAU"},
     )  # fmt: skip
     ucf = Entry("ucf-crime", "dataset", "UCF-Crime", links={"data": "https://www.crcv.ucf.edu/"})
-    approved = _candidate(
-        1, "Rare Events: Multimodal LLMs for *Open-Set* VAD", "approved", "@ada (Slack)"
-    )
+    rare = "Rare Events: Multimodal LLMs for *Open-Set* VAD"
+    approved = replace(_candidate(1, rare, "approved", "@ada (Slack)"), entry_id="rare-events")
+    committed = Entry("rare-events", "paper", rare, year=2026,
+                      links={"arxiv": "https://arxiv.org/abs/2611.01000"})  # fmt: skip
     rejected = _candidate(2, "LLMs for Log Anomalies", "rejected", "@bob (Discord)")
     waiting = [_candidate(n, f"Waiting paper {n} <script>") for n in (3, 4, 5, 6, 7, 8)]
     tallies = {3: Tally(1, 0), 4: Tally(4, 1, {"discord": 3, "slack": 2}), 5: Tally(0, 2)}
     return Digest(
         start=START, end=END,
-        added=(NewEntry(holmes, "3f2a9c1", "ada"), NewEntry(ucf, "9c1d2e4")),
+        added=(NewEntry(holmes, "3f2a9c1", "ada"), NewEntry(ucf, "9c1d2e4"),
+               NewEntry(committed, "7e5b3d2", "vadbot")),
         proposed=(Voted(approved, Tally(3, 0)), Voted(waiting[-1])),
         decided=(Voted(approved, Tally(3, 0)), Voted(rejected, Tally(0, 2))),
         waiting=tuple(Voted(c, tallies.get(c.id, Tally())) for c in waiting),
@@ -70,8 +72,15 @@ def test_digest_card_lists_entries_decisions_and_the_best_waiting_with_tallies()
     assert "Decided: 1 added, 1 rejected" in card.body
     assert "Waiting for your votes: 6" in card.body
     kinds = [item.kind for item in card.items]
-    assert kinds == ["entry", "entry", "decided", "decided", *["waiting"] * 5, "more"]
+    assert kinds == ["entry", "entry", "entry", "decided", *["waiting"] * 5, "more"]
     assert card.items[-1].title == "… and 1 more waiting"  # every platform says what is left out
+    # The approved paper is shown once: its new-entry line says who approved it.
+    titles = [item.title for item in card.items]
+    assert titles.count("Rare Events: Multimodal LLMs for *Open-Set* VAD") == 1
+    assert (
+        card.items[2].body == "📚 new in the list · 2026 · ✅ approved by @ada (Slack) · 👍 3 👎 0"
+    )
+    assert card.items[3].body.startswith("❌ rejected by @bob (Discord)")
     first_waiting = card.items[4]
     assert first_waiting.title == "Waiting paper 4 <script>"  # most net votes first
     assert "👍 4 👎 1" in first_waiting.body
