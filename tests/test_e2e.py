@@ -211,7 +211,7 @@ async def test_a_paper_goes_from_arxiv_to_the_list_and_the_digest_once_across_re
     [slack_digest] = slack_texts(lab, SLACK_CHANNELS.digest)
     [discord_digest] = discord_texts(lab, DISCORD_CHANNELS.digest)
     for digest in (slack_digest, discord_digest):
-        assert "weekly · 23–30 Nov 2026" in digest
+        assert "weekly · 23–29 Nov 2026" in digest
         assert PAPER.title in digest
         assert "👍 2 👎 0" in digest
         assert "2 papers, 1 dataset" in digest

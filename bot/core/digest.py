@@ -119,8 +119,10 @@ def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
 
 
 def format_period(start: date, end: date) -> str:
-    """`16–23 Nov 2026`, `28 Nov – 4 Dec 2026`, `29 Dec 2026 – 4 Jan 2027`."""
+    """`16–22 Nov 2026`, `28 Nov – 4 Dec 2026`, `29 Dec 2026 – 4 Jan 2027`, `24 Nov 2026`."""
     last = f"{end.day} {end:%b %Y}"
+    if start == end:
+        return last
     if start.year != end.year:
         return f"{start.day} {start:%b %Y} – {last}"
     if start.month != end.month:
@@ -234,8 +236,11 @@ def _size(item: Card) -> int:
 
 
 def period_text(digest: Digest, tz: ZoneInfo) -> str:
-    """The period as the digest's title shows it, in the lab's time zone."""
-    return format_period(digest.start.astimezone(tz).date(), digest.end.astimezone(tz).date())
+    """The period's days as the digest's title shows them, in the lab's time zone: a window that
+    ends Monday 09:00 ends, for a reader, on Sunday (`16–22 Nov` for seven days, not eight)."""
+    first = digest.start.astimezone(tz).date()
+    last = (digest.end - timedelta(days=1)).astimezone(tz).date()
+    return format_period(first, max(first, last))
 
 
 def _count(number: int, plural: str) -> str:

@@ -67,7 +67,7 @@ def test_markdown_digest_matches_the_golden_file() -> None:
 
 def test_digest_card_lists_entries_decisions_and_the_best_waiting_with_tallies() -> None:
     card = build_digest_card(_digest(), BERLIN)
-    assert card.title == "🗞️ LLM4VAD weekly · 16–23 Nov 2026"
+    assert card.title == "🗞️ LLM4VAD weekly · 16–22 Nov 2026"  # 7 days, Monday 09:00 to Monday
     assert card.footer == "The list now holds 33 papers, 7 datasets, 1 resource."
     assert "Decided: 1 added, 1 rejected" in card.body
     assert "Waiting for your votes: 6" in card.body
@@ -90,6 +90,7 @@ def test_digest_card_lists_entries_decisions_and_the_best_waiting_with_tallies()
 def test_period_and_count_wording() -> None:
     assert format_period(date(2026, 11, 28), date(2026, 12, 5)) == "28 Nov – 5 Dec 2026"
     assert format_period(date(2026, 12, 29), date(2027, 1, 5)) == "29 Dec 2026 – 5 Jan 2027"
+    assert format_period(date(2026, 11, 24), date(2026, 11, 24)) == "24 Nov 2026"
     assert format_counts({"paper": 1}) == "The list now holds 1 paper."
     assert format_counts({}) == "The list now holds no entries yet."
 
