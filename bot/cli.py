@@ -7,6 +7,7 @@ A UserError is printed as is (exit 1 or 2); anything else is logged with its tra
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -65,10 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vadbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings(_config_path(args), os.environ)
+        settings = _with_logging(args, load_settings(_config_path(args), os.environ))
         handler: Handler = args.handler
         code = handler(args, settings)
         sys.stdout.flush()
@@ -101,6 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         log.exception("vadbot %s failed", args.command)
         return 70
+
+
+def _with_logging(args: argparse.Namespace, settings: Settings) -> Settings:
+    """Log through the redacting handler for every command, so --debug never shows a secret:
+    `run` at `log.level`, other commands only warnings, and anything at DEBUG with --debug."""
+    from bot.logs import setup_logging
+
+    level = "DEBUG" if args.debug else settings.log.level if args.command == "run" else "WARNING"
+    log_settings = dataclasses.replace(settings.log, level=level)
+    setup_logging(log_settings, settings.secrets.values())
+    return dataclasses.replace(settings, log=log_settings)  # `run` sets it up again from these
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:

@@ -16,6 +16,16 @@ from typing import TextIO
 from bot.settings import LogSettings
 
 REDACTED = "[redacted]"
+NOISE = {
+    # vadbot never joins a voice channel.
+    "discord.client": frozenset({
+        "PyNaCl is not installed, voice will NOT be supported",
+        "davey is not installed, voice will NOT be supported",
+    }),
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself, though we give it our client.
+    "slack_bolt.AsyncApp": frozenset({"As you gave `client` as well, `token` will be unused."}),
+}  # fmt: skip
+"""Start-up warnings about things vadbot does not use, by logger: dropped, exactly these."""
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
 
 
@@ -45,6 +55,17 @@ class RedactSecrets(logging.Filter):
             if key not in _STANDARD and isinstance(value, str):
                 setattr(record, key, self.redact(value))
         return True
+
+
+class DropMessages(logging.Filter):
+    """Drops records whose message is one of `messages`."""
+
+    def __init__(self, messages: frozenset[str]) -> None:
+        super().__init__()
+        self.messages = messages
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.messages
 
 
 class TextFormatter(logging.Formatter):
@@ -98,4 +119,9 @@ def setup_logging(
     quiet = max(root.level, logging.WARNING)
     logging.getLogger("apscheduler.executors").setLevel(quiet)
     logging.getLogger("apscheduler.scheduler").setLevel(quiet)
+    for name, messages in NOISE.items():
+        logger = logging.getLogger(name)
+        for old_filter in [f for f in logger.filters if isinstance(f, DropMessages)]:
+            logger.removeFilter(old_filter)
+        logger.addFilter(DropMessages(messages))
     return handler
