@@ -28,10 +28,11 @@ from bot.core.ports import Clock, Poster
 from bot.core.shutdown import PostGate
 from bot.core.voting import post_candidates
 from bot.core.watch import build_known_papers, describe, run_watch
-from bot.errors import ChatError, FeedError, GitError
+from bot.errors import ChatError, ConfigError, FeedError, GitError
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings
 from bot.infra.digest_source import CatalogDigestSource, list_name
+from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore, failing_posts
 from bot.infra.yaml_files import load_catalog
@@ -203,6 +204,7 @@ async def serve(
     """`vadbot run`: settings → state → catalog index → adapters → scheduler, in one loop.
 
     `once` runs the due jobs (or the jobs named in `only`) and exits, as cron users want."""
+    check_catalog_repo(settings)  # before build_app makes the state file
     clock, seams = clock or UtcClock(), seams or Seams()
     app = build_app(settings, clock=clock)
     papers = ArxivClient(
@@ -223,6 +225,21 @@ async def serve(
         remove()
         await app.close()
         await papers.aclose()
+
+
+def check_catalog_repo(settings: Settings) -> None:
+    """Refuse to run where `catalog.repo` is no git work tree (vadbot started in another folder)."""
+    repo = settings.catalog.repo
+    path = settings.resolve(repo)
+    if path.is_dir():
+        answer = GitRepo(path).run("rev-parse", "--is-inside-work-tree", ok=(0, 128))
+        if answer.strip() == "true":
+            return
+    where = "" if str(path) == repo else f" ({path.resolve()})"
+    raise ConfigError(
+        f"catalog.repo {repo!r}{where} is not a git repository: run vadbot from its project "
+        "folder or pass --config"
+    )
 
 
 async def wait_connected(app: App, timeout: float) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_app
 from bot.app_votes import install_votes
+from bot.cli import main
 from bot.core.models import Request
 from bot.jobs import build_service
 from bot.scheduling import PULL
@@ -45,3 +48,18 @@ async def test_search_finds_an_entry_committed_while_the_bot_runs_after_a_pull(
     two = await app.router.dispatch(Request("console", "me", "c", "search", "kind:paper"))
     assert len(two.cards[0].items) == 1  # search.results caps a reply
     await app.close()
+
+
+def test_run_outside_the_project_folder_says_so_and_leaves_no_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("VADBOT_CONFIG", "VADBOT_CATALOG__REPO", "VADBOT_STATE__PATH"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["run", "--once"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "catalog.repo '.' is not a git repository: run vadbot from its project folder or "
+        "pass --config" in err
+    )
+    assert list(tmp_path.iterdir()) == []  # no var/vadbot.sqlite3 left behind
