@@ -36,8 +36,9 @@ def register(sub: Any) -> None:
         "status",
         help="jobs' last and next runs, queues, last error; exit 1 when unhealthy",
         description="Show what the service did and will do. Exit status 1 means unhealthy: "
-        "no heartbeat from `vadbot run` for 5 minutes, a job failed 3 times in a row, or a job "
-        "is 30 minutes past its next run.",
+        "no heartbeat from `vadbot run` for 5 minutes (none is needed when vadbot last ran as "
+        "`vadbot run --once`, from cron), a job failed 3 times in a row, or a job is 30 minutes "
+        "past its next run.",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object for scripts")
     parser.set_defaults(handler=run_status)
