@@ -47,6 +47,10 @@ class Votes:
         """Push commits a failed push left behind; None, or why it failed again."""
         return await asyncio.to_thread(self.writer.push_pending)
 
+    async def aclose(self) -> None:
+        """Send the tally edits still waiting (call before the adapters close)."""
+        await self.flow.aclose()
+
     @property
     def origin(self) -> Callable[[Entry], str | None]:
         """For the announcer: "from candidate #12" on entries that came from a candidate."""

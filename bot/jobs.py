@@ -218,6 +218,7 @@ async def serve(
             await service.run_forever()
     finally:
         remove()
+        await votes.aclose()  # tally edits still waiting go out before the adapters close
         await app.close()
         await papers.aclose()
 
