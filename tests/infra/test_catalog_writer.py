@@ -146,6 +146,7 @@ def test_a_rejected_push_is_rebased_and_retried(tmp_path: Path) -> None:
     assert log[0].startswith("Add Rare Events")
     assert log[1] == "Someone else's change"
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+    assert added.commit == git(remote, "rev-parse", "main").strip()  # the rebased commit
 
 
 def test_a_push_that_fails_keeps_the_commit_and_goes_out_next_time(tmp_path: Path) -> None:
