@@ -44,8 +44,9 @@ class Votes:
         return await post_candidates(pending, self.flow.poster, self.flow.build_card)
 
     async def push_pending(self) -> str | None:
-        """Push commits a failed push left behind; None, or why it failed again."""
-        return await asyncio.to_thread(self.writer.push_pending)
+        """Push commits a failed push left behind (and show their commits on the candidates'
+        posts); None, or why it failed again."""
+        return await self.flow.push_pending()
 
     async def aclose(self) -> None:
         """Send the tally edits still waiting (call before the adapters close)."""

@@ -33,10 +33,11 @@ from bot.infra.yaml_files import load_catalog
 from bot.settings import load_settings
 from tests.fakes import FakeClock
 from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, Platforms, running_platforms
-from tests.support_votes import git, make_candidate, make_catalog_repo
+from tests.support_votes import clone, git, make_candidate, make_catalog_repo
 
 MAINT_ROLE = "555000000000000001"
 TITLE = "Rare Events, MLLM: Explaining Video Anomalies"
+PATH = "catalog/papers/2025/rare-events-mllm.yaml"
 ENV = {
     "VADBOT_DISCORD__MAINTAINER_ROLES": f"['{MAINT_ROLE}']",
     "VADBOT_SLACK__MAINTAINER_USERS": "['UMAINT']",
@@ -272,9 +273,24 @@ async def test_a_push_that_fails_is_reported_then_goes_out(tmp_path: Path) -> No
         assert "push" in slack_alert.text.lower()
         assert "push" in discord_alert.embeds[0]["title"].lower()
 
+        other = clone(away, w.repo.with_name("other"))  # meanwhile someone else pushes
+        (other / "catalog" / "note.txt").write_text("edited elsewhere\n", encoding="utf-8")
+        git(other, "add", ".")
+        git(other, "commit", "-qm", "Someone else's change")
+        git(other, "push", "-q", "origin", "main")
         away.rename(w.remote)
-        assert await asyncio.to_thread(w.writer.push_pending) is None
-        assert git(w.remote, "rev-parse", "main").strip() == sha
+        assert await w.flow.push_pending() is None  # the catalog-pull job's push
+        pushed = git(w.remote, "rev-parse", "main").strip()
+        assert git(w.remote, "log", "-1", "--format=%s", "main").startswith("Add Rare Events")
+        assert pushed != sha  # rebased onto the other change
+        line = f"✅ Added to the list by @Grace (Slack) · commit {pushed[:7]} · {PATH}"
+        assert w.footers() == (line, line)  # "not pushed yet" is gone
+        after = w.store.get(first)
+        assert after is not None
+        assert after.commit == pushed
+        assert await w.flow.push_pending() is None
+        slack, discord = w.posts("candidates")
+        assert (len(slack.edits), len(discord.edits)) == (2, 2)  # shown once, not every pull
 
 
 async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> None:

@@ -155,12 +155,32 @@ class VoteState(Protocol):
         """Record the decision on a pending candidate; False if already decided."""
         ...
 
+    def mark_unpushed(self, candidate_id: int, path: str) -> None:
+        """Remember an approved entry (its file) committed while the push failed."""
+        ...
+
+    def unpushed(self) -> Sequence[tuple[int, str]]:
+        """The approved candidates whose entries wait for a push, with their entry files."""
+        ...
+
+    def set_pushed(self, candidate_id: int, commit: str | None) -> None:
+        """The entry went out as `commit`: store it and forget the push to do."""
+        ...
+
 
 class EntryWriter(Protocol):
     """Adds an approved candidate to the catalog (file, commit, push); blocking."""
 
     def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
         """The entry written for the candidate (or found already in the catalog)."""
+        ...
+
+    def push_pending(self) -> str | None:
+        """Push the commits a failed push left; None, or why it failed again."""
+        ...
+
+    def commit_of(self, path: str) -> str | None:
+        """The commit that last changed the entry file at `path`."""
         ...
 
 
