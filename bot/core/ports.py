@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.models import Card, MessageRef
 
@@ -149,6 +149,10 @@ class VoteState(Protocol):
         """The vote reactions still on the candidate's posts, oldest first."""
         ...
 
+    def post_votes(self, platform: str, message_id: str) -> set[tuple[str, str]]:
+        """(user id, normalised emoji) of the vote reactions recorded on one post."""
+        ...
+
     def decide(
         self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
     ) -> bool:
@@ -181,6 +185,17 @@ class EntryWriter(Protocol):
 
     def commit_of(self, path: str) -> str | None:
         """The commit that last changed the entry file at `path`."""
+        ...
+
+
+@runtime_checkable
+class ReactionReader(Protocol):
+    """Reads the reactions now on a posted message (Slack and Discord adapters)."""
+
+    platform: str
+
+    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
+        """The people's reactions on the message (the bot's own left out), as added events."""
         ...
 
 

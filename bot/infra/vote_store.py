@@ -58,6 +58,14 @@ class VoteStore:
         )
         return [VoteReaction(r["platform"], r["user_id"], r["emoji"]) for r in rows]
 
+    def post_votes(self, platform: str, message_id: str) -> set[tuple[str, str]]:
+        """(user id, emoji) of the vote reactions recorded on one post."""
+        rows = self.db.query(
+            "SELECT user_id, emoji FROM reactions WHERE platform = ? AND message_id = ?",
+            (platform, message_id),
+        )
+        return {(r["user_id"], r["emoji"]) for r in rows}
+
     def decide(
         self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
     ) -> bool:
