@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.app import build_app
 from bot.app_votes import install_votes
 from bot.core.models import Request
-from bot.jobs import build_service
+from bot.jobs import build_service, interactive
 from bot.scheduling import PULL
-from bot.settings import load_settings
+from bot.settings import ArxivSettings, load_settings
 from tests.fakes import FakeClock
 from tests.git_repo import CatalogRepo, make_entry
 
@@ -45,3 +45,11 @@ async def test_search_finds_an_entry_committed_while_the_bot_runs_after_a_pull(
     two = await app.router.dispatch(Request("console", "me", "c", "search", "kind:paper"))
     assert len(two.cards[0].items) == 1  # search.results caps a reply
     await app.close()
+
+
+def test_a_person_waiting_in_chat_gets_a_short_arxiv_schedule() -> None:
+    patient = ArxivSettings(max_retries=4, timeout_seconds=30.0)
+    quick = interactive(patient)
+    # one retry of at most 10 s: a down arXiv is said in seconds, not after 90 s of backoff
+    assert (quick.max_retries, quick.timeout_seconds) == (1, 10.0)
+    assert quick.delay_seconds == patient.delay_seconds  # still polite to arXiv
