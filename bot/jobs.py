@@ -211,14 +211,17 @@ async def serve(
     remove = service.handle_signals()
     try:
         await app.start(interactive=not once)
+        votes.catch_up_on_connect(app)  # votes and approvals made while the bot was down
         if once:
             await wait_connected(app, CONNECT_WAIT_SECONDS)
+            await votes.caught_up(app.connected)
             await service.run_once(only)
             await app.outbox.flush()
         else:
             await service.run_forever()
     finally:
         remove()
+        await votes.aclose()  # tally edits still waiting go out before the adapters close
         await app.close()
         await papers.aclose()
 
