@@ -3,7 +3,8 @@
     python bench/arxiv_quality.py [FILE.jsonl …]   (default: tests/data/arxiv_*.jsonl)
 
 Each line: {"arxiv_id", "title", "abstract", "categories", "relevant", "kind"}. Prints recall and
-precision per file (the real labelled and held-out sets, and the written probes), how each kind
+precision per file (the real labelled, held-out and once-unseen sets, and the written probes),
+how each kind
 of look-alike fared, the titles the rules got wrong, and how well the score ranks: the mean score
 of relevant papers and of look-alikes, and the share of (relevant, look-alike) pairs in the right
 order. The last lines rank the papers behind a gate of generic single words, and time matching.

@@ -3,6 +3,7 @@ and the two jobs the scheduler runs (post new candidates; push what a failed pus
 
     app = build_app(settings)
     votes = install_votes(app, ArxivClient(settings.arxiv), repo=shared_git_repo)
+    votes.catch_up_on_connect(app)  # reactions made while the bot was down, per platform
     # scheduler: votes.post_new_candidates() after each arXiv watch run,
     #            votes.push_pending() before each catalog pull;
     # announcer: run_announcer(..., origin=votes.origin)
@@ -11,15 +12,17 @@ and the two jobs the scheduler runs (post new candidates; push what a failed pus
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import App
 from bot.clock import UtcClock
-from bot.core.models import Catalog, Entry
-from bot.core.ports import Clock, PaperLookup
+from bot.core.models import Catalog, Entry, MessageRef
+from bot.core.ports import Clock, PaperLookup, ReactionReader
 from bot.core.suggest import CandidateCommands, register_candidate_commands
+from bot.core.vote_catchup import catch_up_reactions
 from bot.core.votes import build_vote_rules
 from bot.core.voting import Sleep, VoteFlow, build_vote_card, candidate_origin, post_candidates
 from bot.infra.candidate_store import CandidateStore
@@ -27,6 +30,10 @@ from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.vote_store import VoteStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
+
+log = logging.getLogger(__name__)
+
+CONNECT_POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -37,6 +44,39 @@ class Votes:
     commands: CandidateCommands
     writer: CatalogWriter
     store: CandidateStore
+    refs: Callable[[str], Sequence[MessageRef]]
+    """Where a key's posts are (the outbox's `refs`)."""
+    sleep: Sleep = asyncio.sleep
+    connect_poll_seconds: float = CONNECT_POLL_SECONDS
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    async def catch_up_reactions(self, readers: Iterable[ReactionReader]) -> int:
+        """Feed the votes and decisions made on these platforms while the bot was down; how
+        many reactions changed."""
+        by_platform = {reader.platform: reader.read_reactions for reader in readers}
+        pending = self.store.list("pending")
+        return await catch_up_reactions(self.flow, pending, self.refs, by_platform, self.sleep)
+
+    def catch_up_on_connect(self, app: App) -> None:
+        """Catch up on each platform's reactions as soon as it connects (in the background)."""
+        for adapter in app.adapters:
+            if isinstance(adapter, ReactionReader):
+                catch_up = self._catch_up_when_connected(app, adapter)
+                self._tasks[adapter.platform] = asyncio.create_task(catch_up)
+
+    async def caught_up(self, platforms: Collection[str]) -> None:
+        """Wait until the catch-up of these (connected) platforms is done."""
+        await asyncio.gather(*(t for p, t in self._tasks.items() if p in platforms))
+
+    async def _catch_up_when_connected(self, app: App, reader: ReactionReader) -> None:
+        while reader.platform not in app.connected:
+            await asyncio.sleep(self.connect_poll_seconds)
+        try:
+            fed = await self.catch_up_reactions([reader])
+        except Exception:  # the live events still work: never let this stop the bot
+            log.exception("%s: catching up on reactions failed", reader.platform)
+            return
+        log.info("%s: %d reaction(s) made while the bot was down caught up", reader.platform, fed)
 
     async def post_new_candidates(self) -> int:
         """Post every pending candidate not posted yet (the outbox posts each key once)."""
@@ -44,8 +84,17 @@ class Votes:
         return await post_candidates(pending, self.flow.poster, self.flow.build_card)
 
     async def push_pending(self) -> str | None:
-        """Push commits a failed push left behind; None, or why it failed again."""
-        return await asyncio.to_thread(self.writer.push_pending)
+        """Push commits a failed push left behind (and show their commits on the candidates'
+        posts); None, or why it failed again."""
+        return await self.flow.push_pending()
+
+    async def aclose(self) -> None:
+        """Stop catching up; send the tally edits still waiting (call before the adapters
+        close)."""
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self.flow.aclose()
 
     @property
     def origin(self) -> Callable[[Entry], str | None]:
@@ -91,7 +140,7 @@ def install_votes(
     commands = CandidateCommands(store, papers, catalog, app.outbox, build_card, flow.tally, clock)
     register_candidate_commands(app.router, commands)
     app.reactions.target = flow
-    return Votes(flow, commands, writer, store)
+    return Votes(flow, commands, writer, store, app.outbox.refs, sleep)
 
 
 def _read_catalog(root: Path) -> Catalog:

@@ -8,6 +8,7 @@ post through the service's `PostGate`, so a stop never starts a new post.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from bot.scheduling import (
     previous_fire_time,
 )  # fmt: skip
 from bot.service import Service
-from bot.settings import Settings
+from bot.settings import ArxivSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -208,21 +209,24 @@ async def serve(
     clock, seams = clock or UtcClock(), seams or Seams()
     app = build_app(settings, clock=clock)
     papers = ArxivClient(
-        settings.arxiv, transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
+        interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
     )  # for /vad suggest
     votes = install_votes(app, papers, clock=clock)
     service = build_service(app, clock, votes, seams)
     remove = service.handle_signals()
     try:
         await app.start(interactive=not once)
+        votes.catch_up_on_connect(app)  # votes and approvals made while the bot was down
         if once:
             await wait_connected(app, CONNECT_WAIT_SECONDS)
+            await votes.caught_up(app.connected)
             await service.run_once(only)
             await app.outbox.flush()
         else:
             await service.run_forever()
     finally:
         remove()
+        await votes.aclose()  # tally edits still waiting go out before the adapters close
         await app.close()
         await papers.aclose()
 
@@ -239,6 +243,16 @@ def check_catalog_repo(settings: Settings) -> None:
     raise ConfigError(
         f"catalog.repo {repo!r}{where} is not a git repository: run vadbot from its project "
         "folder or pass --config"
+    )
+
+
+def interactive(arxiv: ArxivSettings) -> ArxivSettings:
+    """arXiv settings for a person waiting in chat: one retry and a short timeout, so a down
+    arXiv is said within seconds; the scheduled watch keeps the patient schedule."""
+    return dataclasses.replace(
+        arxiv,
+        max_retries=min(arxiv.max_retries, 1),
+        timeout_seconds=min(arxiv.timeout_seconds, 10.0),
     )
 
 

@@ -11,9 +11,9 @@ from bot.app import build_app
 from bot.app_votes import install_votes
 from bot.cli import main
 from bot.core.models import Request
-from bot.jobs import build_service
+from bot.jobs import build_service, interactive
 from bot.scheduling import PULL
-from bot.settings import load_settings
+from bot.settings import ArxivSettings, load_settings
 from tests.fakes import FakeClock
 from tests.git_repo import CatalogRepo, make_entry
 
@@ -63,3 +63,11 @@ def test_run_outside_the_project_folder_says_so_and_leaves_no_state_file(
         "pass --config" in err
     )
     assert list(tmp_path.iterdir()) == []  # no var/vadbot.sqlite3 left behind
+
+
+def test_a_person_waiting_in_chat_gets_a_short_arxiv_schedule() -> None:
+    patient = ArxivSettings(max_retries=4, timeout_seconds=30.0)
+    quick = interactive(patient)
+    # one retry of at most 10 s: a down arXiv is said in seconds, not after 90 s of backoff
+    assert (quick.max_retries, quick.timeout_seconds) == (1, 10.0)
+    assert quick.delay_seconds == patient.delay_seconds  # still polite to arXiv

@@ -15,9 +15,10 @@ from bot.core.announce import run_announcer
 from bot.core.approval import parse_trailers
 from bot.core.arxiv_rules import build_rules
 from bot.core.commands import build_router
-from bot.core.models import Catalog, Match, Paper, ReactionEvent
+from bot.core.models import Catalog, Match, Paper, ReactionEvent, Tally
 from bot.core.search import SearchIndex
 from bot.core.suggest import CandidateCommands, register_candidate_commands
+from bot.core.vote_catchup import catch_up_reactions
 from bot.core.votes import build_vote_rules
 from bot.core.voting import VoteFlow, build_vote_card, candidate_origin, post_candidates
 from bot.core.watch import CatalogPapers, process_papers
@@ -33,10 +34,11 @@ from bot.infra.yaml_files import load_catalog
 from bot.settings import load_settings
 from tests.fakes import FakeClock
 from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, Platforms, running_platforms
-from tests.support_votes import git, make_candidate, make_catalog_repo
+from tests.support_votes import clone, git, make_candidate, make_catalog_repo
 
 MAINT_ROLE = "555000000000000001"
 TITLE = "Rare Events, MLLM: Explaining Video Anomalies"
+PATH = "catalog/papers/2025/rare-events-mllm.yaml"
 ENV = {
     "VADBOT_DISCORD__MAINTAINER_ROLES": f"['{MAINT_ROLE}']",
     "VADBOT_SLACK__MAINTAINER_USERS": "['UMAINT']",
@@ -45,6 +47,10 @@ ENV = {
 
 async def never(_: float) -> None:
     await asyncio.Event().wait()
+
+
+async def no_sleep(_: float) -> None:
+    return None
 
 
 @dataclass
@@ -272,9 +278,24 @@ async def test_a_push_that_fails_is_reported_then_goes_out(tmp_path: Path) -> No
         assert "push" in slack_alert.text.lower()
         assert "push" in discord_alert.embeds[0]["title"].lower()
 
+        other = clone(away, w.repo.with_name("other"))  # meanwhile someone else pushes
+        (other / "catalog" / "note.txt").write_text("edited elsewhere\n", encoding="utf-8")
+        git(other, "add", ".")
+        git(other, "commit", "-qm", "Someone else's change")
+        git(other, "push", "-q", "origin", "main")
         away.rename(w.remote)
-        assert await asyncio.to_thread(w.writer.push_pending) is None
-        assert git(w.remote, "rev-parse", "main").strip() == sha
+        assert await w.flow.push_pending() is None  # the catalog-pull job's push
+        pushed = git(w.remote, "rev-parse", "main").strip()
+        assert git(w.remote, "log", "-1", "--format=%s", "main").startswith("Add Rare Events")
+        assert pushed != sha  # rebased onto the other change
+        line = f"✅ Added to the list by @Grace (Slack) · commit {pushed[:7]} · {PATH}"
+        assert w.footers() == (line, line)  # "not pushed yet" is gone
+        after = w.store.get(first)
+        assert after is not None
+        assert after.commit == pushed
+        assert await w.flow.push_pending() is None
+        slack, discord = w.posts("candidates")
+        assert (len(slack.edits), len(discord.edits)) == (2, 2)  # shown once, not every pull
 
 
 async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> None:
@@ -300,3 +321,65 @@ async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> 
         await w.p.fake_slack.send_command("candidates")
         await w.p.fake_slack.wait_for(lambda: len(w.p.fake_slack.responses) == 2)
         assert "#1 Suggested VAD Paper" in str(w.p.fake_slack.responses[-1])
+
+
+async def catch_up(w: World) -> int:
+    """What the bot does at start-up, once both platforms are connected."""
+    readers = {a.platform: a.read_reactions for a in (w.p.slack, w.p.discord)}
+    pending = w.store.list("pending")
+    fed = await catch_up_reactions(w.flow, pending, w.outbox.refs, readers, no_sleep)
+    await w.flow.aclose()
+    return fed
+
+
+async def test_votes_made_while_the_bot_was_down_are_counted_at_start(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        await slack_react(w, "U2", "+1")
+        await discord_react(w, "1003", "👍")
+        await w.wait(2)
+        await w.flow.aclose()
+        assert w.flow.tally(number).up == 2
+        slack, discord = w.posts("candidates")
+        # the bot is down: people react, the platforms keep it, no event reaches the bot
+        fake_slack, fake_discord = w.p.fake_slack, w.p.fake_discord
+        fake_slack.react_offline(SLACK_CHANNELS.candidates, slack.ts, "+1", "U1")
+        fake_slack.react_offline(SLACK_CHANNELS.candidates, slack.ts, "+1", "U2", added=False)
+        fake_slack.react_offline(SLACK_CHANNELS.candidates, slack.ts, "white_check_mark", "U5")
+        fake_discord.react_offline(discord.id, "👍", "1001")
+        fake_discord.react_offline(discord.id, "👎", "1002")
+        assert any(e == "👍" for _, _, e in fake_discord.reactions)  # the bot's own: no vote
+
+        await catch_up(w)
+        assert w.flow.tally(number) == Tally(
+            3, 1, {"discord": 3, "slack": 1}
+        )  # U2 took theirs back
+        assert w.footers() == ("👍 3 · 👎 1 (Discord 3, Slack 1)",) * 2
+        candidate = w.store.get(number)
+        assert candidate is not None
+        assert candidate.status == "pending"  # a non-maintainer's ✅ decides nothing
+        edits = len(slack.edits)
+        await catch_up(w)  # the next start: nothing new
+        assert w.flow.tally(number).net == 2
+        assert len(slack.edits) == edits
+
+
+async def test_a_maintainers_approval_made_while_the_bot_was_down_is_applied_at_start(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        _, discord = w.posts("candidates")
+        w.p.fake_discord.react_offline(discord.id, "✅", "1010", roles=(MAINT_ROLE,))
+        w.p.fake_discord.react_offline(discord.id, "✅", "1011", roles=("999",))
+
+        await catch_up(w)
+        decided = w.store.get(number)
+        assert decided is not None
+        assert (decided.status, decided.decided_by) == ("approved", "Mahdi BM")
+        sha = git(w.repo, "rev-parse", "HEAD").strip()
+        assert git(w.remote, "rev-parse", "main").strip() == sha
+        trailers = parse_trailers(git(w.repo, "log", "-1", "--format=%B"))
+        assert trailers["Approved-by"] == "Mahdi BM (Discord)"
+        line = f"✅ Added to the list by @Mahdi BM (Discord) · commit {sha[:7]} · {PATH}"
+        assert w.footers() == (line, line)

@@ -1,15 +1,12 @@
 """Which arXiv papers are candidates: term groups as the gate, the strength of evidence as rank.
 
 A paper passes when its title or abstract meets EVERY group (any of its terms), the "together"
-groups (anomaly and video) meet in one sentence or in the title, and no excluded term applies.
-Terms are matched on word boundaries, plural-aware ("anomaly" finds "anomalies"); a trailing `*`
-matches any ending; ALL-CAPS terms (VAD, VLM, MLLM, CLIP) are case-sensitive and also found glued
-to a lowercase word (VadCLIP). Hyphens and spaces between words are the same.
-
-A term may carry context, because generic words mislead on their own (measured on written
-look-alikes, `tests/data/arxiv_probes.jsonl`): `A | B` any of them; `… except X | Y` does not
-count where X or Y covers it ("video except video game*"); `… if X | Y` counts only in a paper
-that also mentions X or Y ("accident if traffic"); `… unless X | Y` only in one that does not.
+groups (anomaly and video) meet in one sentence or in the title (or the title states the anomaly
+and the video is anywhere), and no excluded term applies. Words a paper denies ("no language
+model", "without video", "unlike video-based systems, …") are not its evidence.
+The term syntax (`A | B`, `T except X`, `T if X`, `T unless X`, `*` endings, case-sensitive
+ALL-CAPS) is in `bot.core.arxiv_terms`. Context matters because generic words mislead on their
+own (measured on written look-alikes, `tests/data/arxiv_probes.jsonl`).
 
 The score (`score_paper`, 0–1) ranks what passes by the strength of the evidence: groups met in
 the title, anomaly and video in one sentence and within a few words ("video anomaly detection"
@@ -27,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.core.arxiv_terms import Group, alternatives, build_group, split_context
 from bot.core.models import Match, Paper
 
 _ROAD = (
@@ -38,6 +36,14 @@ _SCENE = (
     " | XD-Violence | ShanghaiTech | UBnormal | violence detection | traffic accident*"
 )
 _WATCHED = "surveillance | CCTV | security | traffic | monitoring | dashcam"
+_VAD = (
+    "video anomal* | VAD | WSVAD | OVVAD | UCF-Crime | XD-Violence | ShanghaiTech | UBnormal"
+    " | UCSD Ped* | CUHK Avenue | violence detection"
+)
+_SPOTTED = (
+    "(detection | detector* | recognition | alert* | warning* | anticipation | prediction"
+    " | localization | localisation | spotting | understanding)"
+)
 _EVENTS = (
     "(event* | behavio* | activit* | action* | moment* | frame* | clip* | segment* | snippet*"
     " | video* | scene* | situation* | incident* | instance* | region* | object* | motion*"
@@ -57,7 +63,9 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "shoplift*", "vandalism", "robbery", "burglar*", "assault*", "theft", "fights", "brawl*",
         f"accident | crash* if {_ROAD}", f"hazard* | collision* | near-miss* if {_ROAD}"
         " except collision avoidance | collision rate* | collision-free",
-        f"incident | threat* if {_WATCHED}",
+        "safety-critical (event* | incident* | moment* | situation*) | near-crash*"
+        f" | near-collision* if {_ROAD}",
+        f"incident {_SPOTTED} | traffic incident* | security incident* | threat* if {_WATCHED}",
     ),
     "video": (
         "video* except video game* | video streaming | video coding | video compression"
@@ -73,16 +81,18 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "large language model", "vision-language model", "vision-language", "visual-language",
         "vision and language", "vision-and-language", "video-language", "language model",
         "multimodal large", "multi-modal large", "multimodal foundation model*",
-        "multi-modal foundation model*", "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*",
-        "InternVL*", "Video-LLaMA*", "VideoChat*", "BLIP*", "Gemini", "Gemma*", "LLaMA*",
-        "InternLM*", "MiniCPM*", "DeepSeek*", "Claude", "chain-of-thought", "instruction tuning",
-        "instruction-tuned", "text prompt", "textual prompt", "prompt learning",
+        "multi-modal foundation model*", "multimodal model* | multi-modal model* unless audio*",
+        "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*", "Video-LLaMA*", "VideoChat*",
+        "BLIP*", "Gemini", "Gemma*", "LLaMA*", "InternLM*", "MiniCPM*", "DeepSeek*", "Claude*",
+        "InternVideo*", "mPLUG*", "chain-of-thought", "instruction tuning", "instruction-tuned",
+        "text prompt", "textual prompt", "prompt learning",
         "natural language", "natural-language", "language description*", "text description*",
         "textual description*", "textual explanation*",
         "textual (semantic* | feature* | embedding* | cue* | prior*)", "text-guided",
         "text guidance", "text-driven", "language-driven", "video-text", "text-video",
         "VideoLLM*", "open-vocabulary", "open vocabulary", "language-guided", "captioning",
         "caption*",
+        f"prompt | prompting if {_VAD} unless visual prompt* | point prompt* | box prompt*",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""
@@ -109,16 +119,22 @@ DEFAULT_QUERY: tuple[str, ...] = (
 """The arXiv API keywords that fill gaps with the built-in groups: broad, the rules then filter."""
 
 DEFAULT_TOGETHER: tuple[str, ...] = ("anomaly", "video")
-"""Groups that must be met in one sentence (or the title): the anomaly is IN the video."""
+"""Groups that must be met in one sentence (or the title): the anomaly is IN the video. When the
+first is met in the title ("… Traffic Accidents …"), the others may be anywhere, but in two
+sentences at least."""
 
 DEFAULT_MIN_SCORE = 0.0
 """The score (see `score_paper`) a paper needs besides passing the gate."""
 
 _REFERENCE_SHARE = 0.15
 _CLOSE = 40
-_SPACE = r"[\s\-‐‑–—]*"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“])")
 _TURN = re.compile(r"(?:we\s+instead|(?:instead|in contrast|by contrast|rather),?\s+we)\b", re.I)
+_DENIED = re.compile(
+    r"(?:\b(?:no|without)\s+(?:(?:any|a|an)\s+)?(?:[\w-]+\s+(?:or|nor)\s+)?"
+    r"|\bunlike\b[^,;:]*)\Z",
+    re.IGNORECASE,
+)
 _OWN = re.compile(r"\b(?:we|our|this paper|this work|propos\w*|introduc\w*)\b", re.IGNORECASE)
 _UNICODE = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "“": '"', "”": '"'})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -127,74 +143,6 @@ _STOP = frozenset(
     ("a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on",
      "or", "the", "to", "towards", "via", "with", "without")
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One term of a group, compiled with its context."""
-
-    text: str
-    parts: tuple[tuple[str, re.Pattern[str]], ...]
-    """The alternatives by their first word in lowercase: without that word in the text the
-    pattern cannot match, and a substring test is far faster than a pattern."""
-    except_: re.Pattern[str] | None = None
-    if_: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None
-
-    @property
-    def literals(self) -> tuple[str, ...]:
-        """The first words of the alternatives, lowercase."""
-        return tuple(word for word, _ in self.parts)
-
-    def spans(self, text: str, lowered: str | None = None) -> list[tuple[int, int]]:
-        """Where the term counts in `text` (the whole paper, so context can be checked)."""
-        lowered = text.lower() if lowered is None else lowered
-        found = [
-            m.span() for word, pattern in self.parts if word in lowered
-            for m in pattern.finditer(text)
-        ]  # fmt: skip
-        if not found:
-            return []
-        if self.if_ is not None and not self.if_.search(text):
-            return []
-        if self.unless is not None and self.unless.search(text):
-            return []
-        if self.except_ is not None:
-            masked = [m.span() for m in self.except_.finditer(text)]
-            found = [s for s in found if not any(a <= s[0] < b for a, b in masked)]
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Terms of which at least one must be present."""
-
-    name: str
-    terms: tuple[Term, ...]
-    literals: tuple[str, ...] = ()
-    """Each alternative's first word in lowercase: a paper with none of them cannot meet the
-    group, and plain substring search rules out most papers far faster than the patterns."""
-
-    def is_possible(self, lowered: str) -> bool:
-        """False when no term can be present in this lowercased text."""
-        return any(word in lowered for word in self.literals)
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where any term of the group counts in `text`, in order."""
-        lowered = text.lower()
-        if not self.is_possible(lowered):
-            return []
-        return sorted(s for term in self.terms for s in term.spans(text, lowered))
-
-    def is_met(self, text: str) -> bool:
-        """True when any term counts in `text`."""
-        return bool(self.spans(text))
-
-
-def build_group(name: str, terms: Sequence[str]) -> Group:
-    """A group of compiled terms and their first words."""
-    compiled = tuple(compile_term(t) for t in terms)
-    return Group(name, compiled, tuple(sorted({w for t in compiled for w in t.literals})))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +163,7 @@ class Rules:
         """Keywords for the arXiv API: `query`, else the first group's terms without context."""
         if self.query or not self.groups:
             return self.query
-        heads = (h for t in self.groups[0].terms for h in _alternatives(_split_context(t.text)[0]))
+        heads = (h for t in self.groups[0].terms for h in alternatives(split_context(t.text)[0]))
         return tuple(dict.fromkeys(heads))
 
 
@@ -239,64 +187,6 @@ def build_rules(
     )
 
 
-def compile_term(text: str) -> Term:
-    """A term as regular expressions: the term itself and its `except`/`if`/`unless` context."""
-    head, context = _split_context(text)
-    by_word: dict[str, list[str]] = {}
-    for alternative in _alternatives(head):
-        # the first word without a final "y", which plurals change ("anomaly" → "anomalies")
-        word = re.split(r"[\s\-]+", alternative.rstrip("*").lower())[0].rstrip("y")
-        by_word.setdefault(word, []).append(alternative)
-    parts = tuple((word, _compile_any(" | ".join(alts))) for word, alts in by_word.items())
-    extra = {key: _compile_any(value) for key, value in context.items()}
-    return Term(text.strip(), parts, extra.get("except"), extra.get("if"), extra.get("unless"))
-
-
-def _split_context(text: str) -> tuple[str, dict[str, str]]:
-    """`head except … if … unless …` as the head and each context clause."""
-    parts = re.split(r"\s+(except|if|unless)\s+", text.strip())
-    return parts[0], dict(zip(parts[1::2], parts[2::2], strict=True))
-
-
-def _alternatives(text: str) -> list[str]:
-    """`A | B (c | d)` as ["A", "B c", "B d"]: a word before parentheses goes with each inside."""
-    parts = re.findall(r"[^|(]+\([^)]*\)|[^|]+", text)
-    found: list[str] = []
-    for part in parts:
-        lead, paren, inner = part.partition("(")
-        inside = inner.rstrip(") ").split("|") if paren else [""]
-        found += [f"{lead.strip()} {a.strip()}".strip() for a in inside]
-    return [a for a in found if a]
-
-
-def _compile_any(text: str) -> re.Pattern[str]:
-    """One pattern for `A | B | …`; case-sensitive parts (ALL-CAPS) keep their case."""
-    return re.compile("|".join(_compile_one(a) for a in _alternatives(text)))
-
-
-def _compile_one(text: str) -> str:
-    """A term as a regex: word boundaries, plurals, `*` endings, hyphen = space."""
-    prefix = text.endswith("*")
-    words = re.split(r"[\s\-]+", text.rstrip("*").strip())
-    letters = [c for c in text if c.isalpha()]
-    caps = bool(letters) and sum(c.isupper() for c in letters) >= 2 and text == text.upper()
-    body = _SPACE.join(re.escape(w) for w in words[:-1])
-    body += (_SPACE if body else "") + _last_word(words[-1], prefix, caps)
-    before = r"(?<![A-Z0-9])" if caps else r"(?<![A-Za-z0-9])"
-    after = "" if prefix else r"(?![A-Za-z0-9])"
-    return f"(?{'' if caps else 'i'}:{before}{body}{after})"
-
-
-def _last_word(word: str, prefix: bool, caps: bool) -> str:
-    if prefix:
-        return re.escape(word) + r"[\w\-]*?" if caps else re.escape(word) + r"\w*"
-    if caps:
-        return re.escape(word) + "s?"
-    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        return re.escape(word[:-1]) + "(?:y|ies)"
-    return re.escape(word) + "(?:s|es)?"
-
-
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where each group counts in a paper: sentence numbers (0 is the title) and term shown."""
@@ -310,11 +200,16 @@ class Evidence:
     CCTV"), stronger evidence than the same words scattered over a sentence."""
 
     def is_met(self, together: Sequence[str]) -> bool:
-        """Every group counts, the `together` ones in a common sentence."""
+        """Every group counts, the `together` ones in a common sentence, unless the first of
+        them is in the title: a title that states the anomaly needs the others only in two sentences
+        anywhere."""
         if not all(self.sentences.values()):
             return False
         common = [set(self.sentences[name]) for name in together]
-        return not common or bool(set.intersection(*common))
+        if not common or set.intersection(*common):
+            return True
+        # one passing mention ("results on frames taken from videos") is not a video context
+        return 0 in common[0] and all(len(c) >= 2 for c in common[1:])
 
     def strength(self, together: Sequence[str]) -> float:
         """0–1: groups in the title, joined in one sentence, repeated, in the paper's own work."""
@@ -342,7 +237,7 @@ def find_evidence(paper: Paper, groups: Sequence[Group], together: Sequence[str]
     shown: list[str] = []
     for group in groups:
         spans = [(a, b, bisect_right(starts, a) - 1) for a, b in group.spans(text)]
-        spans = [s for s in spans if s[2] not in turned]
+        spans = [s for s in spans if s[2] not in turned and not _is_denied(text, s[0], starts)]
         sentences[group.name] = tuple(s[2] for s in spans)
         positions[group.name] = [s[0] for s in spans]
         if spans:
@@ -351,6 +246,13 @@ def find_evidence(paper: Paper, groups: Sequence[Group], together: Sequence[str]
     bounds = list(zip(starts, [*starts[1:], len(text)], strict=True))
     own = frozenset(i for i, (a, b) in enumerate(bounds) if _OWN.search(text, a, b))
     return Evidence(sentences, own, _distinct(shown), _is_close(positions, together))
+
+
+def _is_denied(text: str, at: int, starts: Sequence[int]) -> bool:
+    """True when the words just before `at` deny it ("no language model", "without video",
+    "unlike video-based systems, …"): what a paper says it does not use is not its evidence."""
+    start = max(starts[bisect_right(starts, at) - 1], at - 80)
+    return bool(_DENIED.search(text, start, at))
 
 
 def _is_close(positions: Mapping[str, list[int]], together: Sequence[str]) -> bool:

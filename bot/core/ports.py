@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.models import Card, MessageRef
 
@@ -149,10 +149,26 @@ class VoteState(Protocol):
         """The vote reactions still on the candidate's posts, oldest first."""
         ...
 
+    def post_votes(self, platform: str, message_id: str) -> set[tuple[str, str]]:
+        """(user id, normalised emoji) of the vote reactions recorded on one post."""
+        ...
+
     def decide(
         self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
     ) -> bool:
         """Record the decision on a pending candidate; False if already decided."""
+        ...
+
+    def mark_unpushed(self, candidate_id: int, path: str) -> None:
+        """Remember an approved entry (its file) committed while the push failed."""
+        ...
+
+    def unpushed(self) -> Sequence[tuple[int, str]]:
+        """The approved candidates whose entries wait for a push, with their entry files."""
+        ...
+
+    def set_pushed(self, candidate_id: int, commit: str | None) -> None:
+        """The entry went out as `commit`: store it and forget the push to do."""
         ...
 
 
@@ -161,6 +177,25 @@ class EntryWriter(Protocol):
 
     def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
         """The entry written for the candidate (or found already in the catalog)."""
+        ...
+
+    def push_pending(self) -> str | None:
+        """Push the commits a failed push left; None, or why it failed again."""
+        ...
+
+    def commit_of(self, path: str) -> str | None:
+        """The commit that last changed the entry file at `path`."""
+        ...
+
+
+@runtime_checkable
+class ReactionReader(Protocol):
+    """Reads the reactions now on a posted message (Slack and Discord adapters)."""
+
+    platform: str
+
+    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
+        """The people's reactions on the message (the bot's own left out), as added events."""
         ...
 
 

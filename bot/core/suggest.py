@@ -64,8 +64,12 @@ class CandidateCommands:
         known = self.book.get_by_arxiv(arxiv_id)
         if known is not None:
             raise UserError(_known_message(known))
+        catalog = await self.catalog()
+        listed = next((e for e in catalog.entries if e.arxiv_id == arxiv_id), None)
+        if listed is not None:  # answered at once, even with arXiv down
+            raise UserError(f"“{listed.title}” is already in the list (entry `{listed.id}`).")
         paper = await self._fetch(arxiv_id)
-        entry = find_in_catalog(await self.catalog(), _as_candidate(paper))
+        entry = find_in_catalog(catalog, _as_candidate(paper))
         if entry is not None:
             raise UserError(f"“{entry.title}” is already in the list (entry `{entry.id}`).")
         who = request.user_name or request.user_id

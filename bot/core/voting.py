@@ -123,19 +123,45 @@ class VoteFlow:
             candidate = self.candidates.get(candidate_id)
             if candidate is None or candidate.status != "pending":
                 return None
-            if meaning == "approve":
-                added = await self._add(candidate, by, platform)
-                if added is None:
-                    return None
-                decision = _approved(added, by, platform, auto)
-                entry_id: str | None = added.entry_id
-            else:
-                decision, entry_id = Decision("rejected", by, platform), None
+            added = await self._add(candidate, by, platform) if meaning == "approve" else None
+            if meaning == "approve" and added is None:
+                return None
+            decision = (
+                _approved(added, by, platform, auto)
+                if added
+                else Decision("rejected", by, platform)
+            )
+            entry_id = added.entry_id if added else None
             if not self.votes.decide(candidate_id, decision, entry_id, self.clock.now()):
                 return None
+            if added and added.push_error:
+                self.votes.mark_unpushed(candidate_id, added.path)
         log.info("candidate #%s %s by %s (%s)", candidate_id, decision.status, by, platform)
         await self._show_decision(candidate_id, decision)
+        if added and added.created and not added.push_error:
+            await self._show_pushed()  # this push took the earlier unpushed commits along
         return decision
+
+    async def push_pending(self) -> str | None:
+        """Push what a failed push left; then the posts that said "not pushed yet" show the
+        commit the remote has. None, or why the push failed again."""
+        async with self._decide_lock:  # an approval's push cannot slip between the two
+            error = await asyncio.to_thread(self.writer.push_pending)
+        if error is None:
+            await self._show_pushed()
+        return error
+
+    async def _show_pushed(self) -> None:
+        for candidate_id, path in self.votes.unpushed():
+            commit = await asyncio.to_thread(self.writer.commit_of, path)
+            self.votes.set_pushed(candidate_id, commit)
+            candidate = self.candidates.get(candidate_id)
+            if candidate is None or candidate.status != "approved":
+                continue
+            by, platform = candidate.decided_by or "", candidate.decided_platform or ""
+            auto = by == AUTO_APPROVER
+            decision = Decision("approved", by, platform, commit, path, "", auto)
+            await self._show_decision(candidate_id, decision)
 
     async def _add(self, candidate: Candidate, by: str, platform: str) -> AddedEntry | None:
         try:

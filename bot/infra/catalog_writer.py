@@ -77,8 +77,10 @@ class CatalogWriter:
                 raise CatalogError([p for p in after if p not in before])
             write_atomic(root / rel, text)
             path = self.prefix + rel
-            sha = self._commit(path, build_commit_message(entry, candidate, approver, platform))
-            return AddedEntry(entry.id, path, sha, push_error=self.push())
+            self._commit(path, build_commit_message(entry, candidate, approver, platform))
+            push_error = self.push()
+            # a push retried after a rebase rewrote the commit: name the one the remote has
+            return AddedEntry(entry.id, path, self._last_commit(path), push_error=push_error)
 
     def push(self) -> str | None:
         """Push local commits; rebase and retry once if rejected. None, or why it failed."""
@@ -102,9 +104,14 @@ class CatalogWriter:
         with self.repo.lock:
             return self.push()
 
+    def commit_of(self, path: str) -> str | None:
+        """The commit that last changed the file at `path` (an entry's own, after a rebase)."""
+        with self.repo.lock:
+            return self._last_commit(path)
+
     # -------------------------------------------------------------------- git
 
-    def _commit(self, path: str, message: str) -> str:
+    def _commit(self, path: str, message: str) -> None:
         try:
             self.repo.run("add", "--", path)
             self.repo.run(
@@ -116,7 +123,6 @@ class CatalogWriter:
             self.repo.run("reset", "--quiet", "--", path, ok=(0, 1, 128))
             (self.repo.path / path).unlink(missing_ok=True)
             raise
-        return self.repo.run("rev-parse", "HEAD").strip()
 
     def _push_once(self) -> None:
         assert self.remote is not None

@@ -7,8 +7,10 @@ Every call is blocking: call it from async code through `asyncio.to_thread`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import threading
 from collections.abc import Iterable, Sequence
@@ -21,6 +23,11 @@ from bot.errors import GitError
 
 log = logging.getLogger(__name__)
 
+NETWORK_COMMANDS = frozenset({"fetch", "push", "pull", "ls-remote", "clone"})
+NETWORK_TIMEOUT = 60.0
+"""Seconds a command that talks to a remote may take: a stalled one holds the repo lock."""
+SSH_COMMAND = "ssh -o BatchMode=yes -o ConnectTimeout=20"
+"""ssh for git when none is configured: never waits for a password or a host-key answer."""
 _FORMAT = "%H%x1f%an%x1f%aI%x1f%s"
 _NO_BLOB = "0" * 40
 
@@ -37,10 +44,14 @@ class RawChange:
 class GitRepo:
     """A working copy (or bare repository) at `path`, driven by the `git` command."""
 
-    def __init__(self, path: str | Path, git: str = "git") -> None:
+    def __init__(
+        self, path: str | Path, git: str = "git", network_timeout: float = NETWORK_TIMEOUT
+    ) -> None:
         self.path = Path(path)
         self._git = git
+        self.network_timeout = network_timeout
         self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        self._network_env: dict[str, str] | None = None
         self.lock = threading.RLock()
         """Held while the work tree changes (fast-forward); share it with whatever commits here."""
 
@@ -60,10 +71,37 @@ class GitRepo:
 
     def _call(self, args: Sequence[str], input: bytes | None) -> subprocess.CompletedProcess[bytes]:
         command = [self._git, "-C", str(self.path), "-c", "core.quotePath=false", *args]
+        network = subcommand(args) in NETWORK_COMMANDS
+        env = self._remote_env() if network else self._env
+        timeout = self.network_timeout if network else None
         try:
-            return subprocess.run(command, input=input, capture_output=True, env=self._env)
+            return _run(command, input, env, timeout)
         except OSError as exc:
             raise GitError(f"cannot run git ({exc.strerror}); is git installed?") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(
+                f"git {subcommand(args)} timed out after {timeout:.0f} s in {self.path}"
+            ) from None
+
+    def _remote_env(self) -> dict[str, str]:
+        """The environment of commands that reach a remote: no prompt can ever wait for input.
+
+        An ssh command the user chose (GIT_SSH_COMMAND, GIT_SSH, core.sshCommand: a deploy
+        key, say) is kept; git reads the environment before the config, so only set ours when
+        there is none."""
+        if self._network_env is None:
+            env = dict(self._env)
+            chosen = "GIT_SSH_COMMAND" in env or "GIT_SSH" in env
+            if not chosen:
+                done = _run(
+                    [self._git, "-C", str(self.path), "config", "--get", "core.sshCommand"],
+                    None, self._env, None,
+                )  # fmt: skip
+                chosen = bool(done.stdout.strip())
+            if not chosen:
+                env["GIT_SSH_COMMAND"] = SSH_COMMAND
+            self._network_env = env
+        return self._network_env
 
     # -------------------------------------------------------------------- revisions
 
@@ -202,6 +240,36 @@ class GitRepo:
         elif not self.is_ancestor(target, head):
             raise GitError(f"{branch} and {remote}/{branch} have diverged; cannot fast-forward")
         return self.head()
+
+
+def _run(
+    command: Sequence[str], input: bytes | None, env: dict[str, str], timeout: float | None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a command; on timeout kill its whole process group (ssh, remote helpers) too."""
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=timeout is not None,
+    ) as process:
+        try:
+            out, err = process.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()  # not the pipes: a child that escaped the kill may hold them
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def subcommand(args: Sequence[str]) -> str:
+    """The git subcommand in `args`, past the `-c name=value` options before it."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] == "-c" else rest[1:]
+    return rest[0] if rest else ""
 
 
 def git_failure(stderr: str) -> str:

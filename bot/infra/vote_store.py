@@ -15,6 +15,9 @@ from bot.core.models import ReactionEvent
 from bot.core.votes import Decision, VoteReaction, normalise_emoji
 from bot.infra.state import Database
 
+UNPUSHED_KEY = "votes:unpushed"
+"""kv: {candidate id: entry file} of approvals committed while the push failed."""
+
 
 class VoteStore:
     """Votes and decisions, over the shared Database."""
@@ -55,6 +58,14 @@ class VoteStore:
         )
         return [VoteReaction(r["platform"], r["user_id"], r["emoji"]) for r in rows]
 
+    def post_votes(self, platform: str, message_id: str) -> set[tuple[str, str]]:
+        """(user id, emoji) of the vote reactions recorded on one post."""
+        rows = self.db.query(
+            "SELECT user_id, emoji FROM reactions WHERE platform = ? AND message_id = ?",
+            (platform, message_id),
+        )
+        return {(r["user_id"], r["emoji"]) for r in rows}
+
     def decide(
         self, candidate_id: int, decision: Decision, entry_id: str | None, at: datetime
     ) -> bool:
@@ -74,6 +85,26 @@ class VoteStore:
             ),
         )
         return cursor.rowcount == 1
+
+    # ---------------------------------------------------------------- pushes to do
+
+    def mark_unpushed(self, candidate_id: int, path: str) -> None:
+        """Remember that the approved candidate's entry (at `path`) is committed, not pushed."""
+        waiting = dict(self.db.get(UNPUSHED_KEY, {}))
+        waiting[str(candidate_id)] = path
+        self.db.put(UNPUSHED_KEY, waiting)
+
+    def unpushed(self) -> Sequence[tuple[int, str]]:
+        """The approved candidates whose entries wait for a push, with their entry files."""
+        waiting: dict[str, str] = self.db.get(UNPUSHED_KEY, {})
+        return [(int(number), path) for number, path in sorted(waiting.items())]
+
+    def set_pushed(self, candidate_id: int, commit: str | None) -> None:
+        """The entry went out: keep the commit the remote has and forget the push to do."""
+        self.db.execute("UPDATE candidates SET commit_sha = ? WHERE id = ?", (commit, candidate_id))
+        waiting = dict(self.db.get(UNPUSHED_KEY, {}))
+        waiting.pop(str(candidate_id), None)
+        self.db.put(UNPUSHED_KEY, waiting)
 
 
 def _row_key(event: ReactionEvent) -> tuple[str, str, str, str, str]:

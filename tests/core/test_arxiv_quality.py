@@ -2,9 +2,11 @@
 that ranks relevant papers above look-alikes.
 
 `arxiv_labelled.jsonl` is what the rules were tuned on; `arxiv_heldout.jsonl` was never looked at
-while tuning; `arxiv_probes.jsonl` holds look-alikes and paraphrased positives WRITTEN for tests
-(not real papers), written before the rules were reworked. The same built-in rules must hold on
-all three: the probes are checked, never special-cased.
+while tuning; `arxiv_unseen.jsonl` was out-of-sample when first scored (recall 0.87), and the rules
+were then made less strict because of its misses, so it is a tuning set too from then on;
+`arxiv_probes.jsonl` holds look-alikes and paraphrased positives WRITTEN for tests (not real
+papers), each batch written before the rules it probes. The same built-in rules must hold on all
+four: the probes are checked, never special-cased.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from bot.core.arxiv_rules import score_paper
 from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-FILES = ["arxiv_labelled.jsonl", "arxiv_heldout.jsonl", "arxiv_probes.jsonl"]
+REAL = ["arxiv_labelled.jsonl", "arxiv_heldout.jsonl", "arxiv_unseen.jsonl"]
+FILES = [*REAL, "arxiv_probes.jsonl"]
 MIN_RECALL = 0.97
 MIN_PRECISION = 0.95
 MARGIN = 0.1
@@ -74,7 +77,7 @@ def test_probe_set_is_written_hard_and_balanced() -> None:
     assert all(r["source"].startswith("written for tests: ") for r in rows)
     assert sum(not r["relevant"] for r in rows) >= 30
     assert sum(r["relevant"] for r in rows) >= 10
-    real = {p.arxiv_id for name in FILES[:2] for p, _, _ in load_labelled(DATA / name)}
+    real = {p.arxiv_id for name in REAL for p, _, _ in load_labelled(DATA / name)}
     assert not real & {r["arxiv_id"] for r in rows}
 
 

@@ -107,3 +107,40 @@ def test_api_query_is_broad_for_built_in_rules_and_the_first_group_otherwise() -
     assert RULES.query_terms() == DEFAULT_QUERY
     custom = build_rules({"a": ("crash* if road", "anomal*"), "b": ("LLM",)})
     assert custom.query_terms() == ("crash*", "anomal*")
+
+
+def test_a_title_that_states_the_anomaly_needs_its_video_context_only_somewhere() -> None:
+    title = "Benchmarking Multimodal Models on Traffic Accidents"
+    spread = "We collect 900 videos. Each video has questions. GPT-4o answers half of them."
+    assert passes(title, spread)
+    assert not passes("Benchmarking Multimodal Models on Road Safety", spread)  # no anomaly
+    once = "We segment anomalies in photos with CLIP. We also show frames taken from videos."
+    assert not passes("Zero-Shot Anomaly Segmentation", once)  # one passing mention
+
+
+def test_model_names_and_multimodal_models_are_language_evidence() -> None:
+    assert passes("Violence detection in CCTV videos with Qwen2-VL")
+    assert passes("Violence detection in CCTV videos with InternVideo2 and Claude 3")
+    assert passes("Violence detection in CCTV videos with multimodal models")
+    fused = "We fuse audio and visual features of CCTV videos in one multimodal model."
+    assert not passes("Violence detection", fused)
+
+
+def test_prompts_count_as_language_only_in_video_anomaly_work_and_not_visual_ones() -> None:
+    assert passes("Knowledge-based prompts for weakly supervised video anomaly detection")
+    assert not passes("Prompt learning for action recognition in surveillance video")
+    visual = "We learn visual prompts for a frozen video transformer on UCF-Crime."
+    assert not passes("Prompt tuning for video anomaly detection", visual)
+
+
+def test_what_a_paper_denies_is_not_its_evidence() -> None:
+    assert not passes("Video anomaly detection", "No text or language model is involved.")
+    assert not passes("Crime Forecasting with LLMs", "Unlike video-based systems, we need text.")
+    assert passes("Video anomaly detection", "Unlike prior work, we use an LLM.")
+
+
+def test_incidents_count_when_spotted_and_safety_critical_events_on_the_road() -> None:
+    assert not passes("Incident reports drafted from CCTV footage with GPT-4o")
+    assert passes("Incident detection in CCTV footage with GPT-4o")
+    assert passes("Safety-critical events in driving video spotted by an MLLM")
+    assert not passes("Safety-critical events in video game logs spotted by an MLLM")

@@ -91,6 +91,14 @@ async def test_clear_messages_for_what_cannot_be_suggested(parts, text, message)
     assert poster.published == []
 
 
+async def test_a_listed_paper_is_answered_without_asking_arxiv(parts) -> None:
+    commands, _, arxiv, _ = parts
+    arxiv.down = True  # the answer must not wait for, or depend on, arXiv
+    with pytest.raises(UserError, match="is already in the list"):
+        await commands.suggest(ask("https://arxiv.org/abs/2412.06171v2"))
+    assert arxiv.asked == []
+
+
 async def test_a_known_candidate_is_named_with_its_fate(parts) -> None:
     commands, book, _, _ = parts
     pending = make_candidate(4, "2501.00004", "Pending One")

@@ -54,6 +54,12 @@ class FakeWriter:
         path = f"catalog/papers/2025/c{candidate.id}.yaml"
         return AddedEntry(f"c{candidate.id}", path, "3f2a9c1d" * 5, push_error=self.push_error)
 
+    def push_pending(self) -> str | None:
+        return self.push_error
+
+    def commit_of(self, path: str) -> str | None:
+        return "b7e4c2a0" * 5  # the commit as rebased when the push went out
+
 
 async def never(_: float) -> None:
     await asyncio.Event().wait()  # the throttle window never ends by itself: tests drain it
@@ -214,6 +220,35 @@ async def test_a_failed_push_is_reported_and_shown(world: World) -> None:
     assert world.candidates.get(1).status == "approved"  # type: ignore[union-attr]
     assert world.poster.published[0][0] == "admin"
     assert footers(world)[-1].endswith("not pushed yet, will retry")
+
+
+async def test_the_next_push_that_works_shows_the_real_commit_on_the_unpushed_posts(
+    world: World,
+) -> None:
+    world.writer.push_error = "git push failed: rejected"
+    await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
+    assert await world.flow.push_pending() == "git push failed: rejected"
+    assert len(world.poster.updated) == 1  # still not pushed: nothing new to show
+    world.writer.push_error = None
+    assert await world.flow.push_pending() is None
+    key, card = world.poster.updated[-1]
+    assert key == "candidate:1"
+    assert card.footer.endswith("commit b7e4c2a · catalog/papers/2025/c1.yaml")
+    assert world.candidates.get(1).commit == "b7e4c2a0" * 5  # type: ignore[union-attr]
+    await world.flow.push_pending()
+    assert len(world.poster.updated) == 2  # shown once
+
+
+async def test_an_approval_whose_push_works_takes_the_unpushed_ones_along(world: World) -> None:
+    world.writer.push_error = "git push failed: rejected"
+    await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
+    paper = make_candidate(0, "2501.00099", "Another anomaly paper").paper
+    second = world.candidates.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
+    world.writer.push_error = None
+    await world.flow.decide(second.id, "approve", "ana", "slack")
+    shown = {key: card.footer for key, card in world.poster.updated}
+    assert shown["candidate:1"].endswith("commit b7e4c2a · catalog/papers/2025/c1.yaml")
+    assert "not pushed" not in shown[f"candidate:{second.id}"]
 
 
 async def test_reactions_on_other_posts_are_ignored(world: World) -> None:

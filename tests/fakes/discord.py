@@ -61,6 +61,11 @@ class FakeDiscord:
         self.heartbeats = 0
         self.resumes = 0
         self.identified = asyncio.Event()
+        self.user_reactions: dict[str, list[tuple[str, str]]] = {}
+        """message id → (emoji, user id) of the people's reactions on it."""
+        self.members: dict[str, list[str]] = {}
+        """user id → role ids of the members who reacted (GET guild member answers with them)."""
+        self.query: dict[str, str] = {}
         self.rate_limits: list[float] = []
         """Retry-After values: the next message posts are answered 429 with these, in order."""
         self.hold_posts: asyncio.Event | None = None
@@ -169,6 +174,7 @@ class FakeDiscord:
         roles: tuple[str, ...] = (),
     ) -> None:
         """A MESSAGE_REACTION_ADD/REMOVE (shape of the serenity captures, plus `member`)."""
+        self.react_offline(message_id, emoji, user_id, added, roles)
         name = "ADD" if added else "REMOVE"
         data = load(f"gateway_MESSAGE_REACTION_{name}_3_d_only.serenity.json")
         data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=GUILD_ID)
@@ -181,6 +187,23 @@ class FakeDiscord:
             member["roles"] = list(roles)
             data["member"] = member
         await self.dispatch(f"MESSAGE_REACTION_{name}", data)
+
+    def react_offline(
+        self,
+        message_id: str,
+        emoji: str,
+        user_id: str = MEMBER_ID,
+        added: bool = True,
+        roles: tuple[str, ...] = (),
+    ) -> None:
+        """A member adds or removes a reaction, and no event reaches the bot (it is down)."""
+        here = self.user_reactions.setdefault(message_id, [])
+        if added:
+            self.members[user_id] = list(roles)
+            if (emoji, user_id) not in here:
+                here.append((emoji, user_id))
+        elif (emoji, user_id) in here:
+            here.remove((emoji, user_id))
 
     async def drop_connection(self) -> None:
         """Close the gateway websocket as a Discord restart does (code 4000: resumable)."""
@@ -236,6 +259,7 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         self.requests.append((request.method, path))
+        self.query = dict(request.query)
         body = await request.json() if request.can_read_body else {}
         parts = [unquote(p) for p in path.strip("/").split("/")]
         handler = ROUTES.get((request.method, _shape(parts)))
@@ -293,6 +317,50 @@ class FakeDiscord:
         self.reactions.append((parts[1], parts[3], parts[5]))
         return web.Response(status=204)
 
+    def _reactors(self, message_id: str) -> dict[str, list[str]]:
+        """emoji → user ids on a message, the bot's own reactions first."""
+        users: dict[str, list[str]] = {}
+        for _, m, emoji in self.reactions:
+            if m == message_id:
+                users.setdefault(emoji, []).append(BOT_ID)
+        for emoji, user in self.user_reactions.get(message_id, []):
+            users.setdefault(emoji, []).append(user)
+        return users
+
+    async def _get_message(self, parts: list[str], body: Any) -> web.Response:
+        for message in self.messages:
+            if message.id == parts[3]:
+                data = self._message(message.channel, message.id, message.payload)
+                data["reactions"] = [
+                    {"count": len(who), "count_details": {"burst": 0, "normal": len(who)},
+                     "me": BOT_ID in who, "me_burst": False, "burst_colors": [],
+                     "emoji": {"id": None, "name": emoji}}
+                    for emoji, who in self._reactors(message.id).items()
+                ]  # fmt: skip
+                return _json(data)
+        return _json({"message": "Unknown Message", "code": 10008}, 404)
+
+    async def _reaction_users(self, parts: list[str], body: Any) -> web.Response:
+        """Who reacted with one emoji, by ascending id after `after`, at most `limit`."""
+        who = self._reactors(parts[3]).get(parts[5], [])
+        after, limit = int(self.query.get("after", 0)), int(self.query.get("limit", 25))
+        ids = sorted(int(u) for u in set(who) if int(u) > after)[:limit]
+        return _json([self._user(str(u)) for u in ids])
+
+    async def _member(self, parts: list[str], body: Any) -> web.Response:
+        if parts[3] not in self.members:
+            return _json({"message": "Unknown Member", "code": 10007}, 404)
+        guild = load("gateway_GUILD_CREATE_v10.DiscordBM.json")["d"]
+        member = dict(guild["members"][0])
+        member.update(user=self._user(parts[3]), roles=self.members[parts[3]])
+        return _json(member)
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        if user_id == BOT_ID:
+            return dict(load("gateway_READY_v10.DiscordBM.json")["d"]["user"])
+        guild = load("gateway_GUILD_CREATE_v10.DiscordBM.json")["d"]
+        return {**guild["members"][0]["user"], "id": user_id}
+
     async def _history(self, parts: list[str], body: Any) -> web.Response:
         found = [m for m in reversed(self.messages) if m.channel == parts[1]]
         return _json([self._message(m.channel, m.id, m.payload) for m in found[:50]])
@@ -338,6 +406,7 @@ def _shape(parts: list[str]) -> tuple[str, ...]:
     """Path parts with ids replaced by `*`, so routes match whatever ids a test uses."""
     keep = {"users", "@me", "oauth2", "applications", "guilds", "commands", "channels"}
     keep |= {"messages", "reactions", "interactions", "callback", "webhooks", "@original"}
+    keep |= {"members"}
     return tuple(p if p in keep else "*" for p in parts)
 
 
@@ -367,6 +436,9 @@ ROUTES = {
     ("POST", ("channels", "*", "messages")): FakeDiscord._post,
     ("GET", ("channels", "*", "messages")): FakeDiscord._history,
     ("PATCH", ("channels", "*", "messages", "*")): FakeDiscord._edit,
+    ("GET", ("channels", "*", "messages", "*")): FakeDiscord._get_message,
+    ("GET", ("channels", "*", "messages", "*", "reactions", "*")): FakeDiscord._reaction_users,
+    ("GET", ("guilds", "*", "members", "*")): FakeDiscord._member,
     ("PUT", ("channels", "*", "messages", "*", "reactions", "*", "@me")): FakeDiscord._react,
     ("POST", ("interactions", "*", "*", "callback")): FakeDiscord._callback,
     ("POST", ("webhooks", "*", "*")): FakeDiscord._followup,

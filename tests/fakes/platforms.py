@@ -88,6 +88,7 @@ async def running_platforms(
         gateway_url=fake_discord.gateway_url,
         guild_id=GUILD_ID,
         channels=DISCORD_CHANNELS,
+        maintainer_roles=maintainer_roles,
     )
     discord = DiscordAdapter(discord_settings, "fake", router, sink, guild_ready_timeout=0.05)
     try:

@@ -68,6 +68,8 @@ class FakeSlack:
         """Members of each user group, for usergroups.users.list."""
         self.user_names: dict[str, str] = {}
         """Display names of users, for users.info; others are `user_not_found`."""
+        self.user_reactions: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        """(channel, ts) → (reaction name, user) of the people's reactions on each message."""
         self.errors: list[str] = []
         """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
@@ -147,6 +149,7 @@ class FakeSlack:
         retry_attempt: int = 0,
     ) -> dict[str, Any]:
         """A reaction_added/removed Events API envelope, as Socket Mode delivers it."""
+        self.react_offline(channel, ts, reaction, user, added)
         if added:
             body = load("events_api_reaction_added.bolt-python.pydict.txt")
         else:
@@ -165,6 +168,16 @@ class FakeSlack:
             "retry_reason": "timeout" if retry_attempt else "",
         }
         return await self.send_envelope(envelope)
+
+    def react_offline(
+        self, channel: str, ts: str, reaction: str, user: str = "W111", added: bool = True
+    ) -> None:
+        """A person adds or removes a reaction, and no event reaches the bot (it is down)."""
+        here = self.user_reactions.setdefault((channel, ts), [])
+        if added and (reaction, user) not in here:
+            here.append((reaction, user))
+        elif not added and (reaction, user) in here:
+            here.remove((reaction, user))
 
     async def click_button(
         self, action_id: str, value: str, user: str = "W111", channel: str = "C111"
@@ -266,6 +279,26 @@ class FakeSlack:
             return _json({"ok": False, "error": "already_reacted"})
         self.reactions.append(entry)
         return _json({"ok": True})
+
+    async def _reactions_get(self, args: dict[str, Any]) -> web.Response:
+        """reactions.get: the message with its reactions (the bot's own included)."""
+        channel, ts = str(args["channel"]), str(args["timestamp"])
+        found = [m for m in self.messages if (m.channel, m.ts) == (channel, ts)]
+        if not found:
+            return _json({"ok": False, "error": "message_not_found"})
+        users: dict[str, list[str]] = {}
+        for ch, t, name in self.reactions:
+            if (ch, t) == (channel, ts):
+                users.setdefault(name, []).append(BOT_USER)
+        for name, user in self.user_reactions.get((channel, ts), []):
+            users.setdefault(name, []).append(user)
+        message: dict[str, Any] = {"type": "message", "text": found[0].text, "user": BOT_USER,
+                                   "bot_id": BOT_ID, "ts": ts, "team": "T111"}  # fmt: skip
+        if users:
+            message["reactions"] = [
+                {"name": name, "users": who, "count": len(who)} for name, who in users.items()
+            ]
+        return _json({"ok": True, "type": "message", "channel": channel, "message": message})
 
     async def _usergroups_users_list(self, args: dict[str, Any]) -> web.Response:
         group = str(args.get("usergroup", ""))

@@ -146,6 +146,7 @@ def test_a_rejected_push_is_rebased_and_retried(tmp_path: Path) -> None:
     assert log[0].startswith("Add Rare Events")
     assert log[1] == "Someone else's change"
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+    assert added.commit == git(remote, "rev-parse", "main").strip()  # the rebased commit
 
 
 def test_a_push_that_fails_keeps_the_commit_and_goes_out_next_time(tmp_path: Path) -> None:
@@ -191,3 +192,14 @@ def test_a_failed_commit_leaves_no_stray_entry_file(tmp_path: Path) -> None:
     added = writer(repo).add_candidate(make_candidate(), "ana", "slack")
     assert added.created
     assert added.commit == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_remote_that_hangs_does_not_stall_the_approval(tmp_path: Path) -> None:
+    repo, _ = make_catalog_repo(tmp_path, with_remote=False)
+    git(repo, "config", "protocol.ext.allow", "always")
+    git(repo, "remote", "add", "origin", "ext::sleep 30")  # accepts, then never answers
+    w = CatalogWriter(GitRepo(repo, network_timeout=0.3), "catalog", remote="origin")
+    added = w.add_candidate(make_candidate(), "ana", "slack")
+    assert added.push_error is not None
+    assert "timed out" in added.push_error
+    assert added.commit == git(repo, "rev-parse", "HEAD").strip()  # kept, pushed later

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,50 @@ def test_fetch_from_a_missing_remote_raises_git_error(repo: CatalogRepo, tmp_pat
     repo.git("remote", "add", "origin", str(tmp_path / "nowhere.git"))
     with pytest.raises(GitError, match="git fetch failed"):
         GitRepo(repo.root).fast_forward("origin", "main")
+
+
+# ---------------------------------------------------------------------------- remotes that hang
+
+
+def _remote(repo: CatalogRepo, url: str) -> None:
+    repo.add(make_entry("alpha"))
+    git(repo.root, "config", "protocol.ext.allow", "always")
+    git(repo.root, "remote", "add", "origin", url)
+
+
+def test_a_remote_that_hangs_fails_after_the_timeout_and_frees_the_lock(
+    repo: CatalogRepo,
+) -> None:
+    _remote(repo, "ext::sleep 30")  # connects, then never answers
+    git_repo = GitRepo(repo.root, network_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(GitError, match="git fetch timed out"):
+        git_repo.fast_forward("origin", "main")
+    assert time.monotonic() - started < 5
+    assert git_repo.lock.acquire(blocking=False)  # approvals are not stalled behind it
+    with pytest.raises(GitError, match="git push timed out"):
+        git_repo.run("-c", "user.name=x", "push", "origin", "HEAD:refs/heads/main")
+    assert git_repo.run("log", "-1", "--format=%s").strip()  # local commands have no timeout
+
+
+def test_commands_that_reach_a_remote_never_wait_for_a_password(
+    repo: CatalogRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GIT_SSH_COMMAND", raising=False)
+    monkeypatch.delenv("GIT_SSH", raising=False)
+    seen = tmp_path / "env.txt"
+    helper = tmp_path / "dump-env.sh"
+    helper.write_text(f"#!/bin/sh\nenv > {seen}\nexit 1\n", encoding="utf-8")
+    helper.chmod(0o755)
+    _remote(repo, f"ext::{helper}")
+    with pytest.raises(GitError):
+        GitRepo(repo.root).fetch("origin", "main")
+    env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert env["GIT_TERMINAL_PROMPT"] == "0"
+    assert env["GIT_SSH_COMMAND"] == "ssh -o BatchMode=yes -o ConnectTimeout=20"
+
+    git(repo.root, "config", "core.sshCommand", "ssh -i deploy-key")  # the lab's own choice
+    with pytest.raises(GitError):
+        GitRepo(repo.root).fetch("origin", "main")
+    env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert "GIT_SSH_COMMAND" not in env  # so git uses core.sshCommand

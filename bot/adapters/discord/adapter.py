@@ -17,12 +17,14 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import MultipartParameters, Route
+from discord.message import convert_emoji_reaction
 
 from bot.adapters.discord.commands import Complete, build_group
 from bot.adapters.discord.render import render_card, render_reply
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 from bot.core.ports import ReactionSink
+from bot.errors import ChatError
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
@@ -214,6 +216,58 @@ class DiscordAdapter:
             await self.sink.on_reaction(event)
         except Exception:
             log.exception("discord: reaction on %s failed", payload.message_id)
+
+    async def read_reactions(self, ref: MessageRef) -> list[ReactionEvent]:
+        """The people's reactions now on a message (its reactions, then who made each)."""
+        try:
+            message = await self.client.http.get_message(ref.channel, ref.message_id)
+            events = []
+            for reaction in message.get("reactions") or []:
+                emoji = discord.PartialEmoji.from_dict(reaction["emoji"])
+                for user in await self._reactors(ref, emoji):
+                    events.append(await self._present(ref, user, str(emoji)))
+            return events
+        except discord.HTTPException as exc:
+            raise ChatError(f"Discord: reading the reactions on {ref.message_id}: {exc}") from None
+
+    async def _reactors(self, ref: MessageRef, emoji: discord.PartialEmoji) -> list[Any]:
+        """Every user who reacted with `emoji` (100 a page), the bot left out."""
+        me, users, after = self.client.user, [], None
+        while True:
+            page = await self.client.http.get_reaction_users(
+                ref.channel, ref.message_id, convert_emoji_reaction(emoji), 100, after=after
+            )
+            users += [u for u in page if me is None or u["id"] != str(me.id)]
+            if len(page) < 100:
+                return users
+            after = page[-1]["id"]
+
+    async def _present(self, ref: MessageRef, user: Any, emoji: str) -> ReactionEvent:
+        user_id = int(user["id"])
+        if user_id not in self._roles and self.settings.maintainer_roles:
+            await self._fetch_member(ref, user_id)  # roles: the reaction itself does not say
+        name = self._names.get(user_id) or user.get("global_name") or user.get("username", "")
+        roles = self._roles.get(user_id, ())
+        return ReactionEvent(
+            "discord", ref.channel, ref.message_id, str(user_id), emoji, True,
+            roles=roles, user_name=name,
+        )  # fmt: skip
+
+    async def _fetch_member(self, ref: MessageRef, user_id: int) -> None:
+        channel = self.client.get_channel(int(ref.channel))
+        guild = self.settings.guild_id or str(getattr(getattr(channel, "guild", None), "id", ""))
+        if not guild:
+            return
+        try:
+            member = await self.client.http.get_member(guild, user_id)
+        except discord.NotFound:  # left the server: no roles
+            self._roles[user_id] = ()
+            return
+        self._roles[user_id] = tuple(str(r) for r in member.get("roles", []) if str(r) != guild)
+        user = member.get("user") or {}
+        name = member.get("nick") or user.get("global_name") or user.get("username")
+        if name:
+            self._names[user_id] = str(name)
 
     # ---------------------------------------------------------------- ChatOut
 

@@ -85,6 +85,7 @@ class SlackAdapter:
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._groups_lock = asyncio.Lock()
         self._names: dict[str, str] = {}
+        self._bot_user = ""
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
@@ -96,7 +97,8 @@ class SlackAdapter:
             raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
         if self.settings.mode == "socket" and not self._secrets.slack_app_token:
             raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
-        await self.client.auth_test()  # fails fast on a bad token
+        me = await self.client.auth_test()  # fails fast on a bad token
+        self._bot_user = str(me.get("user_id", ""))
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
             await self._runner.setup()
@@ -175,6 +177,28 @@ class SlackAdapter:
             user_name=await self.name_of(str(event.get("user", ""))),
         )
         await self.sink.on_reaction(reaction)
+
+    async def read_reactions(self, ref: MessageRef) -> list[ReactionEvent]:
+        """The people's reactions now on a message (reactions.get), as added ones."""
+        response = await self._call(
+            self.client.reactions_get, channel=ref.channel, timestamp=ref.message_id, full=True
+        )
+        events = []
+        for reaction in (response.get("message") or {}).get("reactions") or []:
+            emoji = parse_emoji(str(reaction.get("name", "")))
+            for user in map(str, reaction.get("users") or []):
+                if user != self._bot_user:
+                    events.append(await self._present(ref, user, emoji))
+        return events
+
+    async def _present(self, ref: MessageRef, user: str, emoji: str) -> ReactionEvent:
+        roles = await self.groups_of(user)
+        # a name is only shown on a decision: ask Slack only for the people who can decide
+        decides = bool(roles) or user in self.settings.maintainer_users
+        name = await self.name_of(user) if decides else ""
+        return ReactionEvent(
+            "slack", ref.channel, ref.message_id, user, emoji, True, roles=roles, user_name=name
+        )
 
     async def groups_of(self, user: str) -> tuple[str, ...]:
         """Which of the configured maintainer user groups `user` is in (members cached)."""

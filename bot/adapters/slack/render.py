@@ -25,7 +25,6 @@ CONTEXT_MAX = 3000
 BUTTON_VALUE_MAX = 2000
 ALT_MAX = 2000
 TEXT_MAX = 3000
-BUTTON_VALUE_MAX = 2000
 ZWSP = "\u200b"
 
 EMOJI_NAMES = {"👍": "+1", "👎": "-1", "✅": "white_check_mark", "❌": "x", "👀": "eyes"}

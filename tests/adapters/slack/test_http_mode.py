@@ -116,6 +116,7 @@ METHOD_SCOPES = {
     "chat_update": {"chat:write"},
     "conversations_history": {"channels:history", "groups:history"},
     "reactions_add": {"reactions:write"},
+    "reactions_get": {"reactions:read"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
 }
