@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.logs import setup_logging
 from bot.settings import LogSettings
 
-TOKEN = "xoxb-1234-secret-token"
+TOKEN = "fake-bot-token-for-redaction-test"  # shaped like no real platform token
 
 
 @pytest.fixture
