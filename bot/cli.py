@@ -110,7 +110,7 @@ def _with_logging(args: argparse.Namespace, settings: Settings) -> Settings:
     level = "DEBUG" if args.debug else settings.log.level if args.command == "run" else "WARNING"
     log_settings = dataclasses.replace(settings.log, level=level)
     setup_logging(log_settings, settings.secrets.values())
-    return dataclasses.replace(settings, log=log_settings)  # `run` sets it up again from these
+    return dataclasses.replace(settings, log=log_settings)
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:

@@ -43,10 +43,8 @@ def register(sub: Any) -> None:
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.jobs import serve
-    from bot.logs import setup_logging
+    from bot.jobs import serve  # logging is already set up by cli.main for every command
 
-    setup_logging(settings.log, settings.secrets.values())
     # SIGTERM (docker stop) and SIGINT: no new work, the post in flight ends, connections close.
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, once=args.once))
