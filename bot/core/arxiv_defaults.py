@@ -65,7 +65,7 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "VAD", "VAU", "WSVAD", "OVVAD",
         "clips unless audio* | sound* | speech | music*",
         "per-frame | frame-by-frame | frame sampling | keyframe* | optical flow"
-        " unless CAN | packet* | radar* | LiDAR | point cloud*",
+        " unless CAN | packet* | radar* | LiDAR | point cloud* | audio* | sound* | speech",
         "hazard (identification | detection | perception | anticipation | localization | object*)"
         " if driving | autonomous vehicle* | dashcam",
     ),
