@@ -14,9 +14,9 @@ _ROAD = (
 _SCENE = (
     "surveillance | CCTV | security camera* | traffic camera* | dashcam | video anomal* | UCF-Crime"
     " | XD-Violence | ShanghaiTech | UBnormal | violence detection | traffic accident*"
-    " | video industrial anomal* | video medical anomal* | anomalies in videos"
-    " | video understanding for anomal* | video understanding of anomal*"
-    " | video understanding for industrial anomal* | video understanding for medical anomal*"
+    " | video (industrial | medical) anomal* | anomalies in videos"
+    " | video understanding (for | of) anomal*"
+    " | video understanding for (industrial | medical) anomal*"
 )
 _MADE = "text-to-video | video generation | video synthesis | video diffusion model*" + "".join(
     f" | {verb} (videos | collision videos | crash videos | accident videos | fight videos"

@@ -3,8 +3,9 @@
 A term is matched on word boundaries, plural-aware ("anomaly" finds "anomalies"); a trailing `*`
 matches any ending; ALL-CAPS terms (VAD, VLM, MLLM, CLIP) are case-sensitive and also found glued
 to a lowercase word (VadCLIP). Hyphens and spaces between words are the same. `A | B` is any of
-them, `w (a | b)` is `w a | w b`; `… except X` does not count where X covers it; `… if X` counts
-only in a paper that also mentions X; `… unless X` only in one that does not.
+them, `w (a | b) x` is `w a x | w b x` (one pair of parentheses per alternative); `… except X`
+does not count where X covers it; `… if X` counts only in a paper that also mentions X;
+`… unless X` only in one that does not.
 """
 
 from __future__ import annotations
@@ -122,13 +123,13 @@ def split_context(text: str) -> tuple[str, dict[str, str]]:
 
 
 def alternatives(text: str) -> list[str]:
-    """`A | B (c | d)` as ["A", "B c", "B d"]: a word before parentheses goes with each inside."""
-    parts = re.findall(r"[^|(]+\([^)]*\)|[^|]+", text)
+    """`A | B (c | d) e` as ["A", "B c e", "B d e"]: words around parentheses go with each."""
+    parts = re.findall(r"[^|(]*\([^)]*\)[^|(]*|[^|]+", text)
     found: list[str] = []
     for part in parts:
         lead, paren, inner = part.partition("(")
-        inside = inner.rstrip(") ").split("|") if paren else [""]
-        found += [f"{lead.strip()} {a.strip()}".strip() for a in inside]
+        inside, _, tail = inner.partition(")") if paren else ("", "", "")
+        found += [" ".join(f"{lead} {a} {tail}".split()) for a in inside.split("|")]
     return [a for a in found if a]
 
 

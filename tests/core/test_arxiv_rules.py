@@ -177,3 +177,10 @@ def test_making_accident_videos_is_not_detecting_them_unless_the_paper_also_dete
     made = "We generate crash videos of vehicles on the road from accident reports."
     assert not passes("Crash Video Synthesis", f"{made} {LLM}")
     assert passes("Crash Video Synthesis", f"{made} A VLM then detects crashes in real videos.")
+
+
+def test_words_after_parentheses_go_with_each_alternative() -> None:
+    rules = build_rules({"a": ("video (industrial | medical) anomal*",)}, exclude=("nothing",))
+    assert match_paper(paper("Video medical anomalies"), rules) is not None
+    assert match_paper(paper("Video industrial study"), rules) is None
+    assert match_paper(paper("Medical anomalies"), rules) is None
