@@ -3,8 +3,9 @@
 A term is matched on word boundaries, plural-aware ("anomaly" finds "anomalies"); a trailing `*`
 matches any ending; ALL-CAPS terms (VAD, VLM, MLLM, CLIP) are case-sensitive and also found glued
 to a lowercase word (VadCLIP). Hyphens and spaces between words are the same. `A | B` is any of
-them, `w (a | b)` is `w a | w b`; `… except X` does not count where X covers it; `… if X` counts
-only in a paper that also mentions X; `… unless X` only in one that does not.
+them, `w (a | b) x` is `w a x | w b x` (one pair of parentheses per alternative); `… except X`
+does not count where X covers it; `… if X` counts only in a paper that also mentions X;
+`… unless X` only in one that does not.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _SPACE = r"[\s\-‐‑–—]*"
+_COMMON = frozenset(("a", "an", "the", "per", "of", "in", "on", "for", "to", "by"))
+"""Words too frequent to rule a paper out: never the word a term is looked up by."""
+
+
+Parts = tuple[tuple[str, re.Pattern[str]], ...]
+"""Patterns, each with the lowercase word it cannot match without."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +28,12 @@ class Term:
     """One term of a group, compiled with its context."""
 
     text: str
-    parts: tuple[tuple[str, re.Pattern[str]], ...]
-    """The alternatives by their first word in lowercase: without that word in the text the
+    parts: Parts
+    """The alternatives by their first uncommon word in lowercase: without that word in the text the
     pattern cannot match, and a substring test is far faster than a pattern."""
     except_: re.Pattern[str] | None = None
-    if_: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None
+    if_: Parts | None = None
+    unless: Parts | None = None
 
     @property
     def literals(self) -> tuple[str, ...]:
@@ -42,9 +49,9 @@ class Term:
         ]  # fmt: skip
         if not found:
             return []
-        if self.if_ is not None and not self.if_.search(text):
+        if self.if_ is not None and not _search(self.if_, text, lowered):
             return []
-        if self.unless is not None and self.unless.search(text):
+        if self.unless is not None and _search(self.unless, text, lowered):
             return []
         if self.except_ is not None:
             masked = [m.span() for m in self.except_.finditer(text)]
@@ -87,14 +94,26 @@ def build_group(name: str, terms: Sequence[str]) -> Group:
 def compile_term(text: str) -> Term:
     """A term as regular expressions: the term itself and its `except`/`if`/`unless` context."""
     head, context = split_context(text)
+    parts, extra = _by_word(head), {key: _by_word(value) for key, value in context.items()}
+    masked = _compile_any(context["except"]) if "except" in context else None
+    return Term(text.strip(), parts, masked, extra.get("if"), extra.get("unless"))
+
+
+def _by_word(text: str) -> Parts:
+    """`A | B | …` as patterns by the word each needs, so absent words skip their patterns."""
     by_word: dict[str, list[str]] = {}
-    for alternative in alternatives(head):
-        # the first word without a final "y", which plurals change ("anomaly" → "anomalies")
-        word = re.split(r"[\s\-]+", alternative.rstrip("*").lower())[0].rstrip("y")
+    for alternative in alternatives(text):
+        # the first word that is not in nearly every text ("frame", not "per", in "per-frame"),
+        # without a final "y", which plurals change ("anomaly" → "anomalies")
+        words = re.split(r"[\s\-]+", alternative.rstrip("*").lower())
+        word = next((w for w in words if w not in _COMMON), words[0]).rstrip("y")
         by_word.setdefault(word, []).append(alternative)
-    parts = tuple((word, _compile_any(" | ".join(alts))) for word, alts in by_word.items())
-    extra = {key: _compile_any(value) for key, value in context.items()}
-    return Term(text.strip(), parts, extra.get("except"), extra.get("if"), extra.get("unless"))
+    return tuple((word, _compile_any(" | ".join(alts))) for word, alts in by_word.items())
+
+
+def _search(parts: Parts, text: str, lowered: str) -> bool:
+    """True when any of `parts` is in `text`; a part whose word is absent is not even tried."""
+    return any(word in lowered and pattern.search(text) for word, pattern in parts)
 
 
 def split_context(text: str) -> tuple[str, dict[str, str]]:
@@ -104,13 +123,13 @@ def split_context(text: str) -> tuple[str, dict[str, str]]:
 
 
 def alternatives(text: str) -> list[str]:
-    """`A | B (c | d)` as ["A", "B c", "B d"]: a word before parentheses goes with each inside."""
-    parts = re.findall(r"[^|(]+\([^)]*\)|[^|]+", text)
+    """`A | B (c | d) e` as ["A", "B c e", "B d e"]: words around parentheses go with each."""
+    parts = re.findall(r"[^|(]*\([^)]*\)[^|(]*|[^|]+", text)
     found: list[str] = []
     for part in parts:
         lead, paren, inner = part.partition("(")
-        inside = inner.rstrip(") ").split("|") if paren else [""]
-        found += [f"{lead.strip()} {a.strip()}".strip() for a in inside]
+        inside, _, tail = inner.partition(")") if paren else ("", "", "")
+        found += [" ".join(f"{lead} {a} {tail}".split()) for a in inside.split("|")]
     return [a for a in found if a]
 
 

@@ -4,9 +4,11 @@ that ranks relevant papers above look-alikes.
 `arxiv_labelled.jsonl` is what the rules were tuned on; `arxiv_heldout.jsonl` was never looked at
 while tuning; `arxiv_unseen.jsonl` was out-of-sample when first scored (recall 0.87), and the rules
 were then made less strict because of its misses, so it is a tuning set too from then on;
+`arxiv_fresh.jsonl` was measured once before tuning (recall 0.80, precision 0.92) and the rules
+then changed because of its four errors, so it is tuning data from then on as well;
 `arxiv_probes.jsonl` holds look-alikes and paraphrased positives WRITTEN for tests (not real
 papers), each batch written before the rules it probes. The same built-in rules must hold on all
-four: the probes are checked, never special-cased.
+five: the probes are checked, never special-cased.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.core.arxiv_rules import score_paper
 from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-REAL = ["arxiv_labelled.jsonl", "arxiv_heldout.jsonl", "arxiv_unseen.jsonl"]
+REAL = ["arxiv_labelled.jsonl", "arxiv_heldout.jsonl", "arxiv_unseen.jsonl", "arxiv_fresh.jsonl"]
 FILES = [*REAL, "arxiv_probes.jsonl"]
 MIN_RECALL = 0.97
 MIN_PRECISION = 0.95

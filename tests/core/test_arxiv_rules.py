@@ -144,3 +144,43 @@ def test_incidents_count_when_spotted_and_safety_critical_events_on_the_road() -
     assert passes("Incident detection in CCTV footage with GPT-4o")
     assert passes("Safety-critical events in driving video spotted by an MLLM")
     assert not passes("Safety-critical events in video game logs spotted by an MLLM")
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We flag shoplifting in store clips, analysed per frame.", True),
+        ("We flag anomalies in machine audio clips, analysed per frame.", False),
+        ("We flag anomalies in CAN bus traffic of cars, analysed per frame.", False),
+        ("We frame anomalies of bank transactions as questions.", False),
+    ],
+)
+def test_clips_and_per_frame_analysis_are_video_but_not_audio_or_network_frames(
+    abstract: str, expected: bool
+) -> None:
+    assert passes("A study", f"{abstract} {LLM}") is expected
+
+
+def test_hazard_identification_in_driving_is_video_anomaly_evidence_not_in_chemistry() -> None:
+    driving = "We spot hazards from optical flow. Hazard identification runs on each drive."
+    assert passes("Hazard Identification for Autonomous Driving", f"{driving} {LLM}")
+    chemistry = "We identify the hazard class of chemicals shipped by road. We frame it as QA."
+    assert not passes("Hazard Identification for Dangerous Goods", f"{chemistry} {LLM}")
+
+
+def test_industrial_and_medical_words_exclude_unless_the_paper_is_on_video_anomalies() -> None:
+    assert not passes("Industrial Anomaly Detection in Video of Assembly Lines", LLM)
+    assert passes("Video Industrial Anomaly Detection", f"We detect anomalies in videos. {LLM}")
+
+
+def test_making_accident_videos_is_not_detecting_them_unless_the_paper_also_detects() -> None:
+    made = "We generate crash videos of vehicles on the road from accident reports."
+    assert not passes("Crash Video Synthesis", f"{made} {LLM}")
+    assert passes("Crash Video Synthesis", f"{made} A VLM then detects crashes in real videos.")
+
+
+def test_words_after_parentheses_go_with_each_alternative() -> None:
+    rules = build_rules({"a": ("video (industrial | medical) anomal*",)}, exclude=("nothing",))
+    assert match_paper(paper("Video medical anomalies"), rules) is not None
+    assert match_paper(paper("Video industrial study"), rules) is None
+    assert match_paper(paper("Medical anomalies"), rules) is None
