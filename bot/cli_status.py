@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import catalog_dir, print_json
+from bot.core.digest import count_kinds, describe_counts
 from bot.core.health import (
     FIRST_RUN_PENDING,
     HEARTBEAT_KEY,
@@ -98,10 +99,7 @@ def _catalog_json(settings: Settings, cursor: str | None) -> dict[str, Any]:
         catalog = load_catalog(catalog_dir(argparse.Namespace(), settings))
     except (VadbotError, OSError) as exc:
         return {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
-    counts: dict[str, int] = {}
-    for entry in catalog.entries:
-        counts[entry.kind] = counts.get(entry.kind, 0) + 1
-    return {"counts": counts, "announced_at": cursor}
+    return {"counts": count_kinds(catalog.entries), "announced_at": cursor}
 
 
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
@@ -130,7 +128,7 @@ def _summary(report: dict[str, Any]) -> str:
     if "error" in catalog:
         listed = f"catalog: unreadable ({catalog['error']})"
     else:
-        counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(catalog["counts"].items()))
+        counts = describe_counts(catalog["counts"])
         at = f" at {catalog['announced_at'][:7]}" if catalog["announced_at"] else ""
         listed = f"catalog: {counts or 'empty'}{at}"
     return (

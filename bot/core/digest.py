@@ -132,8 +132,12 @@ def format_period(start: date, end: date) -> str:
 
 def format_counts(counts: Mapping[str, int]) -> str:
     """`The list now holds 33 papers, 7 datasets.`"""
-    parts = [_count(counts[k], _PLURAL[k]) for k in KINDS if counts.get(k)]
-    return f"The list now holds {', '.join(parts) or 'no entries yet'}."
+    return f"The list now holds {describe_counts(counts) or 'no entries yet'}."
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """`33 papers, 7 datasets, 1 background reading` ("" for none)."""
+    return ", ".join(_count(counts[k], _PLURAL[k]) for k in KINDS if counts.get(k))
 
 
 def format_votes(tally: Tally) -> str:
