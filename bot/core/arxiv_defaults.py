@@ -88,6 +88,7 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
         "VideoLLM*", "open-vocabulary", "open vocabulary", "language-guided", "captioning",
         "caption*",
         f"prompt | prompting if {_VAD} unless visual prompt* | point prompt* | box prompt*",
+        f"anomaly description* | keyword* | explanation* if {_VAD}",
     ),
 }  # fmt: skip
 """Every group must be met; each by any of its terms."""

@@ -184,3 +184,35 @@ def test_words_after_parentheses_go_with_each_alternative() -> None:
     assert match_paper(paper("Video medical anomalies"), rules) is not None
     assert match_paper(paper("Video industrial study"), rules) is None
     assert match_paper(paper("Medical anomalies"), rules) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        (
+            "Video Anomaly Detection with Structured Keywords",
+            "We detect anomalies in surveillance videos from structured keywords that a "
+            "pretrained model writes for each clip, on UCF-Crime.",
+            True,
+        ),
+        (
+            "Training-Free Video Anomaly Detection by Event Adjudication",
+            "Anomaly descriptions guide the detector, which gives explanations for each alarm.",
+            True,
+        ),
+        (
+            "Keyword Spotting in Lecture Videos",
+            "We find spoken keywords in lecture videos and give explanations of our choices.",
+            False,
+        ),
+        (
+            "Memory-Augmented Autoencoders for Video Anomaly Detection",
+            "Frames of surveillance video are reconstructed; anomalies give large errors.",
+            False,
+        ),
+    ],
+)
+def test_written_anomaly_descriptions_count_as_language_only_in_video_anomaly_work(
+    title: str, abstract: str, expected: bool
+) -> None:
+    assert (match_paper(paper(title, abstract), RULES) is not None) is expected
