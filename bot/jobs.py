@@ -177,6 +177,7 @@ class Jobs:
             known = build_known_papers(catalog)
             report = await run_watch(client, self.candidates, self.clock, known, rules)
         pending = self.candidates.list("pending")
+        # through the shutdown gate (not votes.post_new_candidates): after SIGTERM, no new posts
         await post_candidates(pending, self.poster, self.votes.flow.build_card)  # each key once
         lines = [line.removeprefix("error: ") for line in describe(report)]
         if not report.ok:

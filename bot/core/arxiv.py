@@ -25,7 +25,7 @@ from bot.core.arxiv_rules import (
     build_rules,
     match_paper,
 )
-from bot.core.models import AnnounceType, Paper, normalise_title, parse_arxiv_id
+from bot.core.models import AnnounceType, Paper, parse_arxiv_id
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -232,8 +232,3 @@ def dedup_papers(papers: Iterable[Paper]) -> tuple[Paper, ...]:
             seen.add(paper.arxiv_id)
             kept.append(paper)
     return tuple(kept)
-
-
-def paper_title_key(paper: Paper) -> str:
-    """The normalised title used to recognise a paper already in the catalog."""
-    return normalise_title(paper.title)

@@ -170,8 +170,6 @@ class Tally:
 
 # ---------------------------------------------------------------------------- chat
 
-Platform = Literal["discord", "slack", "console"]
-
 
 @dataclass(frozen=True, slots=True)
 class Link:

@@ -58,10 +58,6 @@ class AnnounceStore:
                 rows,
             )
 
-    def announced_count(self) -> int:
-        """How many entries are remembered as announced."""
-        return int(self.db.query("SELECT count(*) AS n FROM announced")[0]["n"])
-
     def flag(self, key: str) -> str | None:
         value = self.db.get(_FLAG_PREFIX + key)
         return None if value is None else str(value)

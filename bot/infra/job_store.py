@@ -36,14 +36,6 @@ class JobStore:
             ),
         )  # fmt: skip
 
-    def set_next_run(self, name: str, when: datetime | None) -> None:
-        """Record when the scheduler will run the job next."""
-        self.db.execute(
-            "INSERT INTO jobs(name, next_run) VALUES (?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET next_run = excluded.next_run",
-            (name, _iso(when)),
-        )
-
 
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
