@@ -4,8 +4,9 @@ and the two jobs the scheduler runs (post new candidates; push what a failed pus
     app = build_app(settings)
     votes = install_votes(app, ArxivClient(settings.arxiv), repo=shared_git_repo)
     votes.catch_up_on_connect(app)  # reactions made while the bot was down, per platform
-    # scheduler: votes.post_new_candidates() after each arXiv watch run,
-    #            votes.push_pending() before each catalog pull;
+    # scheduler (bot/jobs.py): the arXiv watch posts pending candidates through its shutdown
+    #            gate; votes.push_pending() before each catalog pull;
+    # cron or a one-off: votes.post_new_candidates();
     # announcer: run_announcer(..., origin=votes.origin)
 """
 
