@@ -14,8 +14,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.core.candidates.reactions import VoteRules, build_tally
 from bot.core.models import Candidate, Match, Paper, ReactionEvent
-from bot.core.votes import VoteRules, build_tally
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.state import Database

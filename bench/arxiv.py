@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from bot.core.arxiv import build_rules, match_paper, parse_feed
+from bot.core.arxiv.feed import build_rules, match_paper, parse_feed
 from bot.infra.arxiv_http import parse_feed_bytes
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database

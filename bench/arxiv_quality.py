@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.core.arxiv import build_rules, match_paper
-from bot.core.arxiv_rules import Rules, score_paper
+from bot.core.arxiv.feed import build_rules, match_paper
+from bot.core.arxiv.rules import Rules, score_paper
 from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.core.catalog.render import render_markdown
 from bot.core.models import Entry
-from bot.core.render import render_markdown
 from bot.infra.yaml_files import (
     LIST_FILE,
     dump_entry,

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot import cli_catalog
+from bot.cli import catalog as cli_catalog
 from bot.cli import main as vadbot
 from bot.infra.yaml_files import write_atomic
 

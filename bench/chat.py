@@ -25,7 +25,7 @@ from bot.adapters.discord.adapter import DiscordAdapter  # noqa: E402
 from bot.adapters.slack.adapter import SlackAdapter  # noqa: E402
 from bot.core.commands import build_router  # noqa: E402
 from bot.core.models import Card  # noqa: E402
-from bot.core.search import SearchIndex  # noqa: E402
+from bot.core.search.engine import SearchIndex  # noqa: E402
 from bot.infra.outbox import Outbox, Pacer  # noqa: E402
 from bot.infra.state import Database  # noqa: E402
 from bot.infra.yaml_files import load_catalog  # noqa: E402

@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.core.models import Entry
-from bot.core.search import SearchIndex
+from bot.core.search.engine import SearchIndex
 from bot.infra.search_index import SearchIndexFile
 
 WORDS = [
@@ -352,8 +352,8 @@ def bench_fts5(size: int, query_count: int) -> None:
     """The alternative measured: SQLite FTS5 over the same terms (CJK pre-split into pairs)."""
     import sqlite3
 
-    from bot.core.search_postings import entry_terms
-    from bot.core.search_text import query_terms
+    from bot.core.search.postings import entry_terms
+    from bot.core.search.text import query_terms
 
     entries = generate(size)
     with tempfile.TemporaryDirectory() as folder:

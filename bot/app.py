@@ -22,7 +22,7 @@ from bot.clock import UtcClock
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.models import Entry, ReactionEvent
 from bot.core.ports import Clock, ReactionSink
-from bot.core.search import LiveIndex, Searcher, SearchIndex, build_index
+from bot.core.search.engine import LiveIndex, Searcher, SearchIndex, build_index
 from bot.errors import CatalogError, ConfigError, UserError
 from bot.infra.outbox import Outbox, Pacer, Sender
 from bot.infra.search_index import SearchIndexFile

@@ -20,12 +20,18 @@ from pathlib import Path
 
 from bot.app import App
 from bot.clock import UtcClock
+from bot.core.candidates.catchup import catch_up_reactions
+from bot.core.candidates.flow import (
+    Sleep,
+    VoteFlow,
+    build_vote_card,
+    candidate_origin,
+    post_candidates,
+)
+from bot.core.candidates.reactions import build_vote_rules
+from bot.core.candidates.suggest import CandidateCommands, register_candidate_commands
 from bot.core.models import Catalog, Entry, MessageRef
 from bot.core.ports import Clock, PaperLookup, ReactionReader
-from bot.core.suggest import CandidateCommands, register_candidate_commands
-from bot.core.vote_catchup import catch_up_reactions
-from bot.core.votes import build_vote_rules
-from bot.core.voting import Sleep, VoteFlow, build_vote_card, candidate_origin, post_candidates
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo

@@ -22,13 +22,13 @@ from bot.app import App, build_app, build_search_index
 from bot.app_votes import Votes, install_votes
 from bot.clock import UtcClock
 from bot.core.announce import run_announcer
+from bot.core.arxiv.watch import build_known_papers, describe, run_watch
+from bot.core.candidates.flow import post_candidates
 from bot.core.digest import DigestJob, build_digest_command
 from bot.core.health import HEARTBEAT_KEY, ONCE_KEY, Job, JobRunner
 from bot.core.models import Candidate, Catalog, Tally
 from bot.core.ports import Clock, Poster
 from bot.core.shutdown import PostGate
-from bot.core.voting import post_candidates
-from bot.core.watch import build_known_papers, describe, run_watch
 from bot.errors import ChatError, ConfigError, FeedError, GitError
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.arxiv_rules import DEFAULT_EXCLUDE, DEFAULT_GROUPS
+from bot.core.arxiv.rules import DEFAULT_EXCLUDE, DEFAULT_GROUPS
 from bot.infra.arxiv_http import rules_from_settings
 from bot.settings import load_settings
 

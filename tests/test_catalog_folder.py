@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.catalog import ENTRY_KEYS
+from bot.core.arxiv.watch import build_known_papers, is_listed
+from bot.core.catalog.check import ENTRY_KEYS
+from bot.core.catalog.render import render_markdown
 from bot.core.models import LINK_NAMES, Paper
-from bot.core.render import render_markdown
-from bot.core.watch import build_known_papers, is_listed
 from bot.infra.yaml_files import load_catalog, parse_catalog
 
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.core.candidates.reactions import Decision
 from bot.core.models import Match, ReactionEvent
-from bot.core.votes import Decision
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore

@@ -22,7 +22,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.app_votes import install_votes
-from bot.core.watch import expected_feed_date
+from bot.core.arxiv.watch import expected_feed_date
 from bot.infra.arxiv_http import ArxivClient
 from bot.jobs import Seams, build_service, wait_connected
 from bot.scheduling import ANNOUNCE, ARXIV

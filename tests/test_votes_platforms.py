@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.announce import run_announcer
-from bot.core.approval import parse_trailers
-from bot.core.arxiv_rules import build_rules
+from bot.core.arxiv.rules import build_rules
+from bot.core.arxiv.watch import CatalogPapers, process_papers
+from bot.core.candidates.approval import parse_trailers
+from bot.core.candidates.catchup import catch_up_reactions
+from bot.core.candidates.flow import VoteFlow, build_vote_card, candidate_origin, post_candidates
+from bot.core.candidates.reactions import build_vote_rules
+from bot.core.candidates.suggest import CandidateCommands, register_candidate_commands
 from bot.core.commands import build_router
 from bot.core.models import Catalog, Match, Paper, ReactionEvent, Tally
-from bot.core.search import SearchIndex
-from bot.core.suggest import CandidateCommands, register_candidate_commands
-from bot.core.vote_catchup import catch_up_reactions
-from bot.core.votes import build_vote_rules
-from bot.core.voting import VoteFlow, build_vote_card, candidate_origin, post_candidates
-from bot.core.watch import CatalogPapers, process_papers
+from bot.core.search.engine import SearchIndex
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.catalog_writer import CatalogWriter

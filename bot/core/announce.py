@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.history import (
+from bot.core.catalog.history import (
     DEFAULT_ANNOUNCE_UPDATES,
     BrokenCommit,
     Change,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.cards import build_help_card
 from bot.core.models import Reply, Request
-from bot.core.search import Searcher, search_reply
+from bot.core.search.engine import Searcher, search_reply
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)

@@ -63,7 +63,7 @@ class Poster(Protocol):
 # ---- history
 
 # Imported here rather than at the top so that each area's section merges without conflicts.
-from bot.core.history import Commit, FileVersion, Step  # noqa: E402
+from bot.core.catalog.history import Commit, FileVersion, Step  # noqa: E402
 from bot.core.models import Entry  # noqa: E402
 
 
@@ -125,9 +125,9 @@ class AnnounceState(Protocol):
 
 # ---- votes
 
-from bot.core.approval import AddedEntry  # noqa: E402
+from bot.core.candidates.approval import AddedEntry  # noqa: E402
+from bot.core.candidates.reactions import Decision, VoteReaction  # noqa: E402
 from bot.core.models import CandidateStatus  # noqa: E402  (Candidate, Match, Paper: arxiv section)
-from bot.core.votes import Decision, VoteReaction  # noqa: E402
 
 
 class Candidates(Protocol):
@@ -224,7 +224,7 @@ class SuggestionBook(Candidates, Protocol):
 
 # ---- search
 
-from bot.core.search_postings import IndexSnapshot  # noqa: E402
+from bot.core.search.postings import IndexSnapshot  # noqa: E402
 
 
 class SearchIndexStore(Protocol):
@@ -260,7 +260,7 @@ from typing import TYPE_CHECKING, Any  # noqa: E402
 from bot.core.models import Candidate, Match, Paper  # noqa: E402
 
 if TYPE_CHECKING:
-    from bot.core.arxiv import Feed
+    from bot.core.arxiv.feed import Feed
 
 
 class FeedSource(Protocol):

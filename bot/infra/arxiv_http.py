@@ -19,7 +19,7 @@ import feedparser
 import httpx
 
 from bot import __version__
-from bot.core.arxiv import Feed, Rules, build_rules, parse_feed
+from bot.core.arxiv.feed import Feed, Rules, build_rules, parse_feed
 from bot.core.models import Paper, parse_arxiv_id
 from bot.errors import FeedError, UserError
 from bot.infra.arxiv_xml import parse_known_layout

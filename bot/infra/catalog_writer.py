@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.approval import AddedEntry, build_commit_message, build_entry, find_in_catalog
+from bot.core.candidates.approval import (
+    AddedEntry,
+    build_commit_message,
+    build_entry,
+    find_in_catalog,
+)
 from bot.core.models import Candidate
 from bot.errors import CatalogError, GitError
 from bot.infra.git import GitRepo, path_prefix

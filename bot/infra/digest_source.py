@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.core.catalog.history import Change, build_changes
 from bot.core.digest import Digest, NewEntry, assemble_digest, count_kinds
-from bot.core.history import Change, build_changes
 from bot.core.models import Candidate, Tally
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.yaml_files import LIST_FILE

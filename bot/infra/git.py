@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.history import Commit
+from bot.core.catalog.history import Commit
 from bot.errors import GitError
 
 log = logging.getLogger(__name__)

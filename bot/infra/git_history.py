@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core.history import Commit, FileChange, FileVersion, Step
+from bot.core.catalog.history import Commit, FileChange, FileVersion, Step
 from bot.infra.git import GitRepo, RawChange, path_prefix
 from bot.infra.yaml_files import parse_catalog
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.search_postings import IndexSnapshot, Postings
+from bot.core.search.postings import IndexSnapshot, Postings
 
 log = logging.getLogger(__name__)
 

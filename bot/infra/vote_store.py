@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.candidates.reactions import Decision, VoteReaction, normalise_emoji
 from bot.core.models import ReactionEvent
-from bot.core.votes import Decision, VoteReaction, normalise_emoji
 from bot.infra.state import Database
 
 UNPUSHED_KEY = "votes:unpushed"

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.catalog import (
+from bot.core.catalog.check import (
     build_identity,
     build_prose,
     find_duplicates,

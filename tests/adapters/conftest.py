@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.commands import CommandRouter, build_router
 from bot.core.models import Entry
-from bot.core.search import SearchIndex
+from bot.core.search.engine import SearchIndex
 from bot.infra.yaml_files import load_catalog
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.platforms import FakeReactionSink

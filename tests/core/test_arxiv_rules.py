@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.arxiv_rules import DEFAULT_QUERY, build_rules, match_paper, score_paper
+from bot.core.arxiv.rules import DEFAULT_QUERY, build_rules, match_paper, score_paper
 from bot.core.models import Paper
 
 RULES = build_rules()

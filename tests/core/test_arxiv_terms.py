@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.arxiv_terms import alternatives, build_group, compile_term, split_context
+from bot.core.arxiv.terms import alternatives, build_group, compile_term, split_context
 
 
 def test_parentheses_give_each_alternative_its_leading_word() -> None:

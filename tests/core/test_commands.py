@@ -8,7 +8,7 @@ from bot.core.commands import (
     split_share,
 )
 from bot.core.models import Entry, Reply, Request
-from bot.core.search import SearchIndex
+from bot.core.search.engine import SearchIndex
 from bot.errors import UserError
 
 VERA = Entry(

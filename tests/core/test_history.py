@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.history import (
+from bot.core.catalog.history import (
     Change,
     Commit,
     FileChange,

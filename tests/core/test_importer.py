@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.drafts import short_name
-from bot.core.importer import ImportResult, parse_awesome_list
+from bot.core.catalog.drafts import short_name
+from bot.core.catalog.importer import ImportResult, parse_awesome_list
 from bot.core.models import Entry
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "awesome-llm4vad.md"
@@ -151,7 +151,7 @@ def test_short_name(title: str, expected: str | None) -> None:
 
 
 def test_new_entry_id_for_an_approved_paper() -> None:
-    from bot.core.drafts import new_entry_id
+    from bot.core.catalog.drafts import new_entry_id
 
     taken = {"vera", "vera-2025"}
     assert new_entry_id("VERA: Explainable VAD", 2025, taken) == "vera-2"

@@ -1,6 +1,6 @@
 """The importer on the other styles real awesome lists use, each on a small list."""
 
-from bot.core.importer import ImportResult, parse_awesome_list
+from bot.core.catalog.importer import ImportResult, parse_awesome_list
 from bot.core.models import Entry
 
 

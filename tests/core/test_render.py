@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.importer import ImportResult, parse_awesome_list
-from bot.core.mdtext import heading_anchor
+from bot.core.catalog.importer import ImportResult, parse_awesome_list
+from bot.core.catalog.mdtext import heading_anchor
+from bot.core.catalog.render import render_markdown, shield
 from bot.core.models import Catalog, Entry
-from bot.core.render import render_markdown, shield
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "awesome-llm4vad.md"
 

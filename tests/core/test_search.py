@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from bot.core.models import Entry
-from bot.core.search import SearchIndex, build_index, search_reply
-from bot.core.search_postings import IndexSnapshot
-from bot.core.search_query import parse_query
+from bot.core.search.engine import SearchIndex, build_index, search_reply
+from bot.core.search.postings import IndexSnapshot
+from bot.core.search.query import parse_query
 
 
 def entry(id: str, title: str, **fields: object) -> Entry:

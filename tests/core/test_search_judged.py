@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.search import SearchIndex, search_reply
+from bot.core.search.engine import SearchIndex, search_reply
 from bot.infra.yaml_files import load_catalog
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"

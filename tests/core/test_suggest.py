@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from bot.core.candidates.flow import build_vote_card
+from bot.core.candidates.reactions import VoteRules
+from bot.core.candidates.suggest import CandidateCommands
 from bot.core.models import Catalog, Entry, Paper, Request, Tally
-from bot.core.suggest import CandidateCommands
-from bot.core.votes import VoteRules
-from bot.core.voting import build_vote_card
 from bot.errors import FeedError, UserError
 from tests.fakes import FakeClock, FakePoster
 from tests.support_votes import FakeBook, make_candidate

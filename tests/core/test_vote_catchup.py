@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.candidates.catchup import catch_up_reactions, reconcile
 from bot.core.models import MessageRef, ReactionEvent
-from bot.core.vote_catchup import catch_up_reactions, reconcile
 from bot.errors import ChatError, RateLimited
 from tests.core.test_voting import DISCORD_POST, SLACK_POST, build_world
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.cards import format_tally
-from bot.core.models import ReactionEvent, Tally
-from bot.core.votes import (
+from bot.core.candidates.reactions import (
     Decision,
     VoteReaction,
     VoteRules,
@@ -17,6 +15,8 @@ from bot.core.votes import (
     normalise_emoji,
     read_reaction,
 )
+from bot.core.cards import format_tally
+from bot.core.models import ReactionEvent, Tally
 from bot.settings import load_settings
 
 CONFIG = {

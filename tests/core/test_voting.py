@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.approval import AddedEntry
-from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent
-from bot.core.votes import VoteRules, build_vote_rules
-from bot.core.voting import (
+from bot.core.candidates.approval import AddedEntry
+from bot.core.candidates.flow import (
     Throttle,
     VoteFlow,
     build_vote_card,
@@ -20,6 +18,8 @@ from bot.core.voting import (
     parse_candidate_key,
     post_candidates,
 )
+from bot.core.candidates.reactions import VoteRules, build_vote_rules
+from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent
 from bot.errors import GitError
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.core.arxiv import Feed, build_rules
-from bot.core.models import Catalog, Entry, Paper
-from bot.core.watch import (
+from bot.core.arxiv.feed import Feed, build_rules
+from bot.core.arxiv.watch import (
     FEED_DATE_KEY,
     VALIDATORS_KEY,
     CatalogPapers,
@@ -19,6 +18,7 @@ from bot.core.watch import (
     is_listed,
     run_watch,
 )
+from bot.core.models import Catalog, Entry, Paper
 from bot.errors import FeedError
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import OTHER_PAPERS, VAD_PAPERS, FakeFeedSource, FakePaperStore, Item

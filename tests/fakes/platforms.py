@@ -17,7 +17,7 @@ from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.commands import CommandRouter, build_router
 from bot.core.models import ReactionEvent
 from bot.core.ports import ReactionSink
-from bot.core.search import SearchIndex
+from bot.core.search.engine import SearchIndex
 from bot.infra.state import Database
 from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings
 from tests.fakes.discord import GUILD_ID, FakeDiscord

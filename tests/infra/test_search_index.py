@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from bot.core.models import Entry
-from bot.core.search import SearchIndex, build_index
+from bot.core.search.engine import SearchIndex, build_index
 from bot.infra.search_index import SearchIndexFile
 
 ENTRIES = [

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.candidates.reactions import Decision, VoteReaction
 from bot.core.models import ReactionEvent
-from bot.core.votes import Decision, VoteReaction
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore
 

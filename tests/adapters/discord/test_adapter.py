@@ -10,7 +10,7 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter, build_invite_url
 from bot.core.commands import CommandRouter, search_completions
 from bot.core.models import Card, Entry, MessageRef, Reply, Request
-from bot.core.search import SearchIndex
+from bot.core.search.engine import SearchIndex
 from bot.settings import DiscordSettings
 from tests.fakes.discord import GUILD_ID, FakeDiscord
 from tests.fakes.platforms import FakeReactionSink

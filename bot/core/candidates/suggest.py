@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.core.approval import find_in_catalog
+from bot.core.candidates.approval import find_in_catalog
+from bot.core.candidates.flow import CardBuilder, candidate_key
+from bot.core.candidates.reactions import platform_name
 from bot.core.cards import format_tally
 from bot.core.commands import CommandRouter
 from bot.core.models import (
@@ -26,8 +28,6 @@ from bot.core.models import (
     parse_arxiv_id,
 )
 from bot.core.ports import Clock, PaperLookup, Poster, SuggestionBook
-from bot.core.votes import platform_name
-from bot.core.voting import CardBuilder, candidate_key
 from bot.errors import FeedError, QueryError, UserError
 
 log = logging.getLogger(__name__)

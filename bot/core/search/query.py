@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.models import KINDS, LINK_NAMES, Entry
-from bot.core.search_text import fold
+from bot.core.search.text import fold
 from bot.errors import QueryError
 
 FILTER_KEYS = ("venue", "year", "has", "kind", "tag", "author")

@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.candidates.reactions import build_tally, build_vote_rules
 from bot.core.digest import PERIOD, Digest, build_digest_card
 from bot.core.digest_markdown import render_digest_markdown
-from bot.core.votes import build_tally, build_vote_rules
 from bot.errors import UserError
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.digest_source import CatalogDigestSource, list_name

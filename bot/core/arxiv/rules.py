@@ -5,7 +5,7 @@ groups (anomaly and video) meet in one sentence or in the title (or the title st
 and the video is anywhere), and no excluded term applies. Words a paper denies ("no language
 model", "without video", "unlike video-based systems, …") are not its evidence.
 The term syntax (`A | B`, `T except X`, `T if X`, `T unless X`, `*` endings, case-sensitive
-ALL-CAPS) is in `bot.core.arxiv_terms`. Context matters because generic words mislead on their
+ALL-CAPS) is in `bot.core.arxiv.terms`. Context matters because generic words mislead on their
 own (measured on written look-alikes, `tests/data/arxiv_probes.jsonl`).
 
 The score (`score_paper`, 0–1) ranks what passes by the strength of the evidence: groups met in
@@ -14,7 +14,7 @@ beats the words scattered), repeats, mentions in the paper's own work ("we propo
 than in what it turns away from ("… rely on LLMs. We instead …", which does not count at all),
 and, a little, similarity to the catalog's own titles.
 
-The built-in defaults live in `bot.core.arxiv_defaults`.
+The built-in defaults live in `bot.core.arxiv.defaults`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.arxiv_defaults import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
-from bot.core.arxiv_defaults import DEFAULT_GROUPS as DEFAULT_GROUPS
-from bot.core.arxiv_defaults import DEFAULT_MIN_SCORE as DEFAULT_MIN_SCORE
-from bot.core.arxiv_defaults import DEFAULT_QUERY, DEFAULT_TOGETHER
-from bot.core.arxiv_terms import Group, alternatives, build_group, split_context
+from bot.core.arxiv.defaults import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
+from bot.core.arxiv.defaults import DEFAULT_GROUPS as DEFAULT_GROUPS
+from bot.core.arxiv.defaults import DEFAULT_MIN_SCORE as DEFAULT_MIN_SCORE
+from bot.core.arxiv.defaults import DEFAULT_QUERY, DEFAULT_TOGETHER
+from bot.core.arxiv.terms import Group, alternatives, build_group, split_context
 from bot.core.models import Match, Paper
 
 _REFERENCE_SHARE = 0.15

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.core.search_postings import FACET, Postings
-from bot.core.search_text import edit_budget, is_cjk, within
+from bot.core.search.postings import FACET, Postings
+from bot.core.search.text import edit_budget, is_cjk, within
 
 EXACT, FUZZY_1, FUZZY_2 = 1.0, 0.6, 0.45
 """How much a match counts: exact, one typo, two typos (a prefix counts 0.5–0.9 by length)."""

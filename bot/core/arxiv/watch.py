@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.core.arxiv import NEW_YORK, Feed, Rules, dedup_papers, match_paper
+from bot.core.arxiv.feed import NEW_YORK, Feed, Rules, dedup_papers, match_paper
 from bot.core.models import Candidate, Catalog, Paper, normalise_title, parse_arxiv_id
 from bot.core.ports import Clock, FeedSource, KnownPapers, PaperStore
 from bot.errors import ServiceError

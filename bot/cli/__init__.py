@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import importlib
 import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from bot import __version__
 from bot.errors import CatalogError, ConfigError, ServiceError, UserError
@@ -27,19 +26,22 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 DEFAULT_CONFIG = Path("config/vadbot.yaml")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, with every area's subcommands."""
-    from bot import (
-        cli_arxiv,
-        cli_candidates,
-        cli_catalog,
-        cli_digest,
-        cli_history,
-        cli_run,
-        cli_search,
-        cli_status,
-    )
+# Each command's module, imported only when that command runs (`vadbot --help` imports none).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": ("catalog", "check, list, import and render the catalog"),
+    "announce": ("history", "announce the catalog entries new since the last announcement, now"),
+    "search": ("search", "search the catalog"),
+    "run": ("run", "run the bot: Slack and/or Discord when their tokens are set, else the console"),
+    "discord": ("run", "Discord helpers"),
+    "arxiv": ("arxiv", "watch arXiv: scan, score, poll and backfill"),
+    "candidates": ("candidates", "candidates proposed for the list, with votes"),
+    "status": ("status", "each job's last run, result and next run; exit 1 when unhealthy"),
+    "digest": ("digest", "the weekly digest on demand: print it or post it"),
+}
 
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The command line: the chosen command in full, every other one by name and help only."""
     parser = argparse.ArgumentParser(
         prog="vadbot",
         description="Keep a lab's awesome list of LLM-for-VAD papers alive in Discord and Slack.",
@@ -54,18 +56,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="log debug detail, with tracebacks of failures"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    registers = (cli_catalog.register, cli_history.register, cli_search.register, cli_run.register)
-    for register in (*registers, cli_arxiv.register, cli_candidates.register):
-        register(sub)
-    for register in (cli_status.register, cli_digest.register):
-        register(sub)
+    chosen = _chosen_command(argv)
+    if chosen is not None:
+        module = importlib.import_module(f"bot.cli.{COMMANDS[chosen][0]}")
+        module.register(sub)
+    for name, (_, help_text) in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=help_text)
     return parser
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The first word of argv that names a command (options before it skipped)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vadbot` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     try:
         settings = _with_logging(args, load_settings(_config_path(args), os.environ))
         handler: Handler = args.handler
@@ -118,16 +136,3 @@ def _config_path(args: argparse.Namespace) -> Path | None:
     if chosen:
         return Path(chosen)
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
-
-
-def print_json(data: Any) -> None:
-    """JSON for scripts: UTF-8, no ASCII escapes, one document."""
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def catalog_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    """The catalog folder: `--catalog DIR` if given, else `catalog.repo`/`catalog.path`."""
-    if getattr(args, "catalog", None):
-        return Path(args.catalog)
-    return settings.resolve(settings.catalog.repo) / settings.catalog.path

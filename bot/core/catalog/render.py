@@ -3,7 +3,7 @@
 Layout follows the seed: title and intro, a table of contents, then prose blocks and groups of
 entries in list order. Papers are grouped by year (newest first), then venue in list order with
 preprints last, each with shields.io badges in the seed's colours. The output imports back to
-the same entries (`bot.core.importer`), so a list can go through render and import unchanged.
+the same entries (`bot.core.catalog.importer`): a list goes through render and import unchanged.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from bot.core.mdtext import heading_anchor
+from bot.core.catalog.mdtext import heading_anchor
+from bot.core.catalog.sections import heading_kind, is_overview
 from bot.core.models import Catalog, Entry, ProseBlock
-from bot.core.sections import heading_kind, is_overview
 
 VENUE_COLOURS = {
     "NeurIPS": "2DB55D", "ICML": "FF6B6B", "ICCV": "00CED1", "ACM MM": "FF69B4",

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.cli import print_json
-from bot.core.history import BrokenCommit, Change, build_changes
+from bot.cli.common import print_json
+from bot.core.catalog.history import BrokenCommit, Change, build_changes
 from bot.errors import GitError, UserError
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.git import GitRepo, find_repository

@@ -13,11 +13,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from bot.core.approval import AddedEntry
-from bot.core.cards import build_candidate_card
-from bot.core.models import Candidate, Card, Entry, ReactionEvent, Tally
-from bot.core.ports import Candidates, Clock, EntryWriter, Poster, SuggestionBook, VoteState
-from bot.core.votes import (
+from bot.core.candidates.approval import AddedEntry
+from bot.core.candidates.reactions import (
     Decision,
     Meaning,
     VoteRules,
@@ -27,6 +24,9 @@ from bot.core.votes import (
     is_auto_approved,
     read_reaction,
 )
+from bot.core.cards import build_candidate_card
+from bot.core.models import Candidate, Card, Entry, ReactionEvent, Tally
+from bot.core.ports import Candidates, Clock, EntryWriter, Poster, SuggestionBook, VoteState
 from bot.errors import VadbotError
 
 log = logging.getLogger(__name__)

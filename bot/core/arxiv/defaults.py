@@ -1,5 +1,5 @@
 """The built-in arXiv matching rules: term groups, exclusions, API keywords (syntax in
-`bot.core.arxiv_terms`, use in `bot.core.arxiv_rules`). `config/vadbot.example.yaml` shows them
+`bot.core.arxiv.terms`, use in `bot.core.arxiv.rules`). `config/vadbot.example.yaml` shows them
 as comments, and a test keeps the two in step.
 """
 

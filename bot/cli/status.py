@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli import catalog_dir, print_json
+from bot.cli.common import catalog_dir, print_json
 from bot.core.digest import count_kinds, describe_counts
 from bot.core.health import (
     FIRST_RUN_PENDING,

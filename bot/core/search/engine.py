@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from bot.core.models import Card, Entry, Link, Reply
 from bot.core.ports import SearchIndexStore
-from bot.core.search_postings import (
+from bot.core.search.postings import (
     AUTHORS,
     FACET,
     MASK_WEIGHT,
@@ -29,9 +29,9 @@ from bot.core.search_postings import (
     fingerprint,
     merge_postings,
 )
-from bot.core.search_query import Filters, Query, parse_query, venue_matches
-from bot.core.search_terms import Expansion, Vocabulary
-from bot.core.search_text import fold, is_cjk, names_of, query_terms
+from bot.core.search.query import Filters, Query, parse_query, venue_matches
+from bot.core.search.terms import Expansion, Vocabulary
+from bot.core.search.text import fold, is_cjk, names_of, query_terms
 from bot.errors import QueryError
 
 RERANK = 50

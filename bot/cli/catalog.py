@@ -9,11 +9,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.cli import catalog_dir, print_json
-from bot.cli_history import add_changes_command
-from bot.core.importer import parse_awesome_list
+from bot.cli.common import catalog_dir, print_json
+from bot.cli.history import add_changes_command
+from bot.core.catalog.importer import parse_awesome_list
+from bot.core.catalog.render import render_markdown
 from bot.core.models import Entry
-from bot.core.render import render_markdown
 from bot.errors import CatalogError, Problem, UserError
 from bot.infra.yaml_files import (
     build_catalog_files,

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.cli import catalog_dir, print_json
-from bot.core.search import Hit, SearchIndex, SearchResult, build_index
+from bot.cli.common import catalog_dir, print_json
+from bot.core.search.engine import Hit, SearchIndex, SearchResult, build_index
 from bot.errors import QueryError, UserError
 from bot.infra.search_index import SearchIndexFile
 from bot.infra.yaml_files import load_catalog

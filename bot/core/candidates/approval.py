@@ -10,9 +10,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.core.drafts import new_entry_id
+from bot.core.candidates.reactions import platform_name
+from bot.core.catalog.drafts import new_entry_id
 from bot.core.models import Candidate, Catalog, Entry, normalise_title
-from bot.core.votes import platform_name
 
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 """Where a link in an abstract is the code; any other link is the project page."""

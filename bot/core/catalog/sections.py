@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.listline import canonical_venue, is_known_venue, parse_line
-from bot.core.mdtext import parse_image, strip_marker
+from bot.core.catalog.listline import canonical_venue, is_known_venue, parse_line
+from bot.core.catalog.mdtext import parse_image, strip_marker
 from bot.core.models import slugify
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")

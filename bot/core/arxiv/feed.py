@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.arxiv_rules import (
+from bot.core.arxiv.rules import (
     DEFAULT_EXCLUDE,
     DEFAULT_GROUPS,
     DEFAULT_MIN_SCORE,

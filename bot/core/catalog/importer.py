@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from bot.core.catalog import make_catalog
-from bot.core.drafts import Draft, build_entries, unique_id
-from bot.core.listline import LineItem, parse_line, title_from_url
-from bot.core.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
+from bot.core.catalog.check import make_catalog
+from bot.core.catalog.drafts import Draft, build_entries, unique_id
+from bot.core.catalog.listline import LineItem, parse_line, title_from_url
+from bot.core.catalog.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
+from bot.core.catalog.sections import Ctx, Section, heading_context, split_sections
+from bot.core.catalog.tables import parse_table
 from bot.core.models import Catalog, Entry, ProseBlock, slugify
-from bot.core.sections import Ctx, Section, heading_context, split_sections
-from bot.core.tables import parse_table
 from bot.errors import Problem
 
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")

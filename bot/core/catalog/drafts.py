@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from bot.core.listline import LineItem, arxiv_id_of, link_name_for_url, venue_from_url
+from bot.core.catalog.listline import LineItem, arxiv_id_of, link_name_for_url, venue_from_url
+from bot.core.catalog.sections import Ctx
 from bot.core.models import Entry, slugify
-from bot.core.sections import Ctx
 from bot.errors import Problem
 
 _DEFAULT_LINK = {"dataset": "project", "resource": "project"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.listline import LABELS, LineItem, canonical_venue, full_year, parse_line
+from bot.core.catalog.listline import LABELS, LineItem, canonical_venue, full_year, parse_line
 from bot.errors import Problem
 
 _ROLES = (

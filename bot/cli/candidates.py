@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from bot.cli import print_json
+from bot.cli.common import print_json
+from bot.core.candidates.reactions import build_tally, build_vote_rules, platform_name
 from bot.core.cards import format_tally
 from bot.core.models import Candidate, Tally
-from bot.core.votes import build_tally, build_vote_rules, platform_name
 from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
 from bot.infra.vote_store import VoteStore

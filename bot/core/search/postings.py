@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.core.models import Entry
-from bot.core.search_query import HAS_VALUES, has_value
-from bot.core.search_text import fold, index_terms, names_of
+from bot.core.search.query import HAS_VALUES, has_value
+from bot.core.search.text import fold, index_terms, names_of
 
 Docs = NDArray[np.int32]
 Masks = NDArray[np.uint8]

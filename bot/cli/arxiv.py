@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.cli import catalog_dir, print_json
+from bot.cli.common import catalog_dir, print_json
 from bot.clock import UtcClock
-from bot.core.arxiv import Rules, match_paper
+from bot.core.arxiv.feed import Rules, match_paper
+from bot.core.arxiv.watch import build_known_papers, describe, process_papers, run_watch
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
-from bot.core.watch import build_known_papers, describe, process_papers, run_watch
 from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
 from bot.infra.candidate_store import CandidateStore, paper_to_json

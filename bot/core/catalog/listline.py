@@ -2,7 +2,7 @@
 
 Real lists write the same facts many ways: shields.io badges, `[[paper](…)]`, `[Title](…)`,
 bare or `<…>` URLs, `(CVPR 2024)`, `**[CVPR' 19]**`, `[ECCV 2024]`. This module knows them all;
-`bot.core.importer` decides which lines are entries.
+`bot.core.catalog.importer` decides which lines are entries.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 
+from bot.core.candidates.flow import Sleep, VoteFlow, candidate_key
+from bot.core.candidates.reactions import normalise_emoji
 from bot.core.models import Candidate, MessageRef, ReactionEvent
-from bot.core.votes import normalise_emoji
-from bot.core.voting import Sleep, VoteFlow, candidate_key
 from bot.errors import ChatError, RateLimited
 
 log = logging.getLogger(__name__)

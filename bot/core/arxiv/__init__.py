@@ -1,0 +1,1 @@
+"""Arxiv: see the modules of this package."""

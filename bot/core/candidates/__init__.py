@@ -1,0 +1,1 @@
+"""Candidates: see the modules of this package."""

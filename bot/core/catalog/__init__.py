@@ -1,0 +1,1 @@
+"""Catalog: see the modules of this package."""

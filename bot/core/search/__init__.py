@@ -1,0 +1,1 @@
+"""Search: see the modules of this package."""
