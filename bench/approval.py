@@ -19,7 +19,7 @@ from bot.core.models import Candidate, Match, Paper, ReactionEvent
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore as VoteStore
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -26,8 +26,8 @@ import feedparser
 
 from bot.core.arxiv.feed import build_rules, match_paper, parse_feed
 from bot.infra.arxiv_http import parse_feed_bytes
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
+from bot.infra.stores import CandidateStore
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SOURCES = sorted(DATA.glob("rss2_*.xml"))

@@ -1,34 +1,57 @@
-"""The one composition root: builds every object vadbot runs and wires them together.
+"""The one composition root: `build_bot` builds every part of vadbot once, in order, and
+returns a `Bot` with named parts; `serve` is `vadbot run`. Nothing completes the bot afterwards.
 
-Adapters start only when their tokens are present; with none, the console adapter runs so a
-fresh install works. Each platform connects (and reconnects) on its own: one failing never
-stops the other. Posts wait in the outbox until their platform is up.
+Order: state and stores → catalog search → outbox → vote flow → `/vad` commands → chat
+platforms (adapters start only when their tokens are present; with none, the console runs so
+a fresh install works) → jobs and scheduler. Each platform connects (and reconnects) on its
+own: one failing never stops the other. Posts wait in the outbox until their platform is up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
-import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+import httpx
 
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import UtcClock
+from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
+from bot.core.candidates.flow import VoteFlow
+from bot.core.candidates.lifecycle import build_vote_card
+from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import CommandRouter, build_router, search_completions
-from bot.core.models import Entry, ReactionEvent
-from bot.core.ports import Clock, ReactionSink
-from bot.core.search.engine import LiveIndex, Searcher, SearchIndex, build_index
+from bot.core.digest import build_digest_command
+from bot.core.health import HEARTBEAT_KEY, ONCE_KEY, JobRunner
+from bot.core.models import Catalog, Entry
+from bot.core.ports import ChatPlatform, Clock, ReactionSink
+from bot.core.search.engine import LiveIndex, Searcher
+from bot.core.shutdown import PostGate
 from bot.errors import CatalogError, ConfigError, UserError
-from bot.infra.outbox import Outbox, Pacer, Sender
-from bot.infra.search_index import SearchIndexFile
+from bot.infra.arxiv_http import ArxivClient
+from bot.infra.catalog_writer import CatalogWriter
+from bot.infra.git import GitRepo
+from bot.infra.job_store import JobStore
+from bot.infra.outbox import Outbox, Pacer
+from bot.infra.search_index import build_search_index
 from bot.infra.state import Database
-from bot.infra.yaml_files import load_catalog
-from bot.settings import ChannelSettings, Settings
+from bot.infra.stores import CandidateStore
+from bot.infra.yaml_files import load_catalog, parse_catalog, read_catalog_files
+from bot.jobs import Jobs, build_job_specs
+from bot.logs import RedactSecrets
+from bot.scheduling import Scheduler
+from bot.service import Service
+from bot.settings import ArxivSettings, ChannelSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,63 +71,53 @@ vadbot is running in the console: no chat token is set.
 """
 
 
-class Startable(Sender, Protocol):
-    """A platform adapter the app can connect and disconnect."""
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class LoggingSink:
-    """The reaction sink until the votes area plugs in its own: logs each reaction."""
-
-    async def on_reaction(self, event: ReactionEvent) -> None:
-        log.info(
-            "%s reaction %s %s on %s by %s",
-            event.platform,
-            event.emoji,
-            "added" if event.added else "removed",
-            event.message_id,
-            event.user_id,
-        )
+Sleep = Callable[[float], Awaitable[None]]
+CONNECT_WAIT_SECONDS = 30.0
 
 
 @dataclass
-class ReactionRelay:
-    """The sink the adapters hold; `target` is set once the votes area is built (it needs the
-    app's outbox and state, so it cannot exist before the adapters do)."""
+class Seams:
+    """What tests replace: the arXiv transport, every pause, the console's output, the pacing
+    of posts, and how long discord.py waits for the server list."""
 
-    target: ReactionSink = field(default_factory=LoggingSink)
-
-    async def on_reaction(self, event: ReactionEvent) -> None:
-        await self.target.on_reaction(event)
+    arxiv_transport: httpx.AsyncBaseTransport | None = None
+    arxiv_sleep: Sleep = asyncio.sleep
+    sleep: Sleep = asyncio.sleep
+    """The vote flow's throttle and the catch-up's waits after a rate limit."""
+    out: TextIO | None = None
+    pacer: Pacer | None = None
+    discord_ready_timeout: float = 2.0
 
 
 @dataclass
-class App:
-    """Everything vadbot runs, wired once; `await app.run()` serves until stopped."""
+class Bot:
+    """Everything vadbot runs, built once by `build_bot`; `await bot.run()` serves until stopped."""
 
     settings: Settings
+    clock: Clock
     db: Database
+    candidates: CandidateStore
+    search: LiveIndex
     router: CommandRouter
     outbox: Outbox
-    adapters: Sequence[Startable]
-    reactions: ReactionRelay
-    search: LiveIndex
-    console: ConsoleAdapter | None = None
-    out: TextIO = sys.stdout
+    flow: VoteFlow
+    platforms: Sequence[ChatPlatform]
+    console: ConsoleAdapter | None
+    papers: ArxivClient
+    jobs: Jobs
+    service: Service
     retry_seconds: Sequence[float] = RETRY_SECONDS
     flush_seconds: float = FLUSH_SECONDS
     connected: set[str] = field(default_factory=set)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _catch_ups: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     async def start(self, interactive: bool = True) -> None:
-        """Connect every platform in the background; alone, the console prints its help and
-        reads commands (unless not `interactive`: a one-shot run only prints its posts)."""
-        for adapter in self.adapters:
-            self._tasks.append(asyncio.create_task(self._connect(adapter)))
+        """Connect every platform in the background (each catches up on the reactions made
+        while the bot was down once connected); alone, the console prints its help and reads
+        commands (unless not `interactive`: a one-shot run only prints its posts)."""
+        for platform in self.platforms:
+            self._tasks.append(asyncio.create_task(self._connect(platform)))
         self._tasks.append(asyncio.create_task(self._flush_now_and_then()))
         if self.console is not None:
             if interactive:
@@ -112,29 +125,64 @@ class App:
                 self._tasks.append(asyncio.create_task(self.console.run()))
             self.connected.add(self.console.platform)
             await self.outbox.flush(self.connected)
-        # scheduling: the service area starts its jobs (announce, arXiv watch, digest) here.
 
     async def run(self) -> None:
-        """Start, then serve until `stop()`."""
-        await self.start()
+        """`vadbot run`: start, serve on schedule until a signal or `stop()`, close."""
+        remove = self.service.handle_signals()
         try:
-            await self._stop.wait()
+            await self.start()
+            await self.service.run_forever()
         finally:
+            remove()
+            await self.close()
+
+    async def run_once(self, only: Sequence[str] = ()) -> list[str]:
+        """`vadbot run --once`: connect, catch up, run the due jobs (or `only`), send, close."""
+        remove = self.service.handle_signals()
+        try:
+            await self.start(interactive=False)
+            await self.wait_connected(CONNECT_WAIT_SECONDS)
+            await self.caught_up()
+            ran = await self.service.run_once(only)
+            await self.outbox.flush()
+            return ran
+        finally:
+            remove()
             await self.close()
 
     def stop(self) -> None:
-        """Ask `run()` to return."""
-        self._stop.set()
+        """Ask `run()` to return (the post in flight finishes first)."""
+        self.service.stop()
 
     async def close(self) -> None:
-        """Disconnect everything."""
-        for task in self._tasks:
+        """Send the tally edits still waiting, then disconnect everything."""
+        tasks = [*self._tasks, *self._catch_ups.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for adapter in self.adapters:
-            if adapter.platform in self.connected:
-                await adapter.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.flow.aclose()  # before the platforms close, so the edits go out
+        for platform in self.platforms:
+            if platform.platform in self.connected:
+                await platform.close()
+        await self.papers.aclose()
         self.db.close()
+
+    async def wait_connected(self, timeout: float) -> None:
+        """Wait until every platform is connected (at most `timeout` seconds)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        wanted = {platform.platform for platform in self.platforms}
+        while not wanted <= self.connected and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        missing = wanted - self.connected
+        if missing:
+            log.warning(
+                "not connected after %.0f s: %s; posts wait in the outbox", timeout, missing
+            )
+
+    async def caught_up(self) -> None:
+        """Wait until the catch-up of every connected platform is done."""
+        await asyncio.gather(*self._catch_ups.values())
 
     async def _flush_now_and_then(self) -> None:
         """Retry unconfirmed posts while the bot runs, not only at start-up."""
@@ -146,58 +194,169 @@ class App:
             except Exception:
                 log.exception("outbox: retrying unsent posts failed")
 
-    async def _connect(self, adapter: Startable) -> None:
-        """Connect one platform, retrying with backoff; then send what waited for it."""
+    async def _connect(self, platform: ChatPlatform) -> None:
+        """Connect one platform, retrying with backoff; send what waited for it; catch up."""
         for attempt in itertools.count():
             try:
-                await adapter.start()
+                await platform.start()
                 break
             except UserError as exc:  # a setting is wrong: retrying will not fix it
-                log.error("%s: not started: %s", adapter.platform, exc)
+                log.error("%s: not started: %s", platform.platform, exc)
                 return
             except Exception as exc:
                 delay = self.retry_seconds[min(attempt, len(self.retry_seconds) - 1)]
                 log.error(
-                    "%s: cannot connect (%s); retrying in %.0f s", adapter.platform, exc, delay
+                    "%s: cannot connect (%s); retrying in %.0f s", platform.platform, exc, delay
                 )
                 await asyncio.sleep(delay)
-        self.connected.add(adapter.platform)
-        log.info("%s: connected", adapter.platform)
-        sent = await self.outbox.flush({adapter.platform})
+        self.connected.add(platform.platform)
+        log.info("%s: connected", platform.platform)
+        self._catch_ups[platform.platform] = asyncio.create_task(self._catch_up(platform))
+        sent = await self.outbox.flush({platform.platform})
         if sent:
-            log.info("%s: %d waiting post(s) sent", adapter.platform, sent)
+            log.info("%s: %d waiting post(s) sent", platform.platform, sent)
+
+    async def _catch_up(self, platform: ChatPlatform) -> None:
+        try:
+            fed = await self.flow.catch_up(platform, self.outbox.refs)
+        except Exception:  # the live events still work: never let this stop the bot
+            log.exception("%s: catching up on reactions failed", platform.platform)
+            return
+        log.info("%s: %d reaction(s) made while the bot was down caught up", platform.platform, fed)
 
 
-def build_app(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    sink: ReactionSink | None = None,
-    out: TextIO | None = None,
-    pacer: Pacer | None = None,
-    discord_ready_timeout: float = 2.0,
-) -> App:
-    """Wire vadbot from its settings: state, search, router, adapters with tokens, outbox.
-
-    Areas plug in afterwards: `app.router.register(...)` for their `/vad` subcommands,
-    `app.reactions.target = …` for the votes, `app.outbox` as their Poster.
-    """
+def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | None = None) -> Bot:
+    """Build every part of vadbot once, in order, from its settings."""
     check_tokens(settings)
-    clock = clock or UtcClock()
+    clock, seams = clock or UtcClock(), seams or Seams()
     db = Database(settings.resolve(settings.state.path))
-    index = LiveIndex(build_search_index(settings, _load_entries(settings)))
-    router = build_router(index, settings.search.results)
-    reactions = ReactionRelay(sink or LoggingSink())
-    adapters = _build_adapters(settings, router, reactions, db, clock, index, discord_ready_timeout)
-    console = None if adapters else ConsoleAdapter(router, out)
-    senders: list[Sender] = [*adapters, *([console] if console else [])]
-    channels = {
+    candidates = CandidateStore(db)
+    repo = GitRepo(settings.resolve(settings.catalog.repo))  # one lock: approvals and pulls
+    search = LiveIndex(build_search_index(settings, _load_entries(settings)))
+    router = build_router(search, settings.search.results)
+
+    outbox = Outbox(db, _channels(settings), clock, seams.pacer)
+    gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
+    rules = build_vote_rules(settings)
+    flow = VoteFlow(
+        rules, candidates, CatalogWriter.from_settings(settings, repo), outbox, outbox.find_key,
+        clock, build_vote_card(rules), gate=gate,
+        throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
+    )  # fmt: skip
+    papers = ArxivClient(
+        interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
+    )  # /vad suggest: a person waits, so a down arXiv is said within seconds
+    catalog_root = settings.resolve(settings.catalog.repo) / settings.catalog.path
+    register_candidate_commands(
+        router, CandidateCommands(flow, papers, _catalog_reader(catalog_root), clock)
+    )
+    jobs = Jobs(
+        settings,
+        db,
+        clock,
+        gate,
+        outbox,
+        flow,
+        repo,
+        search,
+        seams.arxiv_transport,
+        seams.arxiv_sleep,
+    )
+    tz = ZoneInfo(settings.schedule.timezone)
+    router.register(
+        "digest", build_digest_command(jobs.digest_source(), clock, tz),
+        "the last seven days: new entries, decisions, candidates waiting; add 'share' to show "
+        "everyone", "/vad digest",
+    )  # fmt: skip
+
+    platforms = _build_platforms(settings, router, flow, db, clock, search, seams)
+    console = None if platforms else ConsoleAdapter(router, seams.out)
+    outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
+    return Bot(
+        settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
+        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
+    )  # fmt: skip
+
+
+def build_service(
+    settings: Settings, db: Database, clock: Clock, jobs: Jobs, gate: PostGate, outbox: Outbox
+) -> Service:
+    """The scheduler with every job, health alerts, and a clean stop."""
+    store = JobStore(db)
+    redact = RedactSecrets(settings.secrets.values()).redact
+    # Alerts go straight to the outbox: a failure met while stopping is still worth telling.
+    runner = JobRunner(store, outbox, clock, redact)
+
+    def heartbeat(now: datetime) -> None:
+        db.put(HEARTBEAT_KEY, now.isoformat())
+
+    def ran_once(now: datetime) -> None:
+        db.put(ONCE_KEY, now.isoformat())
+
+    tz = ZoneInfo(settings.schedule.timezone)
+    specs = build_job_specs(jobs, gate, tz)
+    scheduler = Scheduler(specs, runner, store, clock, settings.schedule.timezone, heartbeat)
+    return Service(scheduler, gate, ran_once=ran_once)
+
+
+async def serve(
+    settings: Settings, *, once: bool = False, clock: Clock | None = None,
+    seams: Seams | None = None, only: Sequence[str] = (),
+) -> None:  # fmt: skip
+    """`vadbot run`: build the bot and serve; `once` runs the due jobs (or `only`) and exits."""
+    check_catalog_repo(settings)  # before build_bot makes the state file
+    bot = build_bot(settings, clock=clock, seams=seams)
+    if once:
+        await bot.run_once(only)
+    else:
+        await bot.run()
+
+
+def open_stores(settings: Settings) -> Database:
+    """The state database for a read-only command (no platform, no scheduler)."""
+    return Database(settings.resolve(settings.state.path))
+
+
+def check_catalog_repo(settings: Settings) -> None:
+    """Refuse to run where `catalog.repo` is no git work tree (vadbot started in another folder)."""
+    repo = settings.catalog.repo
+    path = settings.resolve(repo)
+    if path.is_dir():
+        answer = GitRepo(path).run("rev-parse", "--is-inside-work-tree", ok=(0, 128))
+        if answer.strip() == "true":
+            return
+    where = "" if str(path) == repo else f" ({path.resolve()})"
+    raise ConfigError(
+        f"catalog.repo {repo!r}{where} is not a git repository: run vadbot from its project "
+        "folder or pass --config"
+    )
+
+
+def interactive(arxiv: ArxivSettings) -> ArxivSettings:
+    """arXiv settings for a person waiting in chat: one retry and a short timeout, so a down
+    arXiv is said within seconds; the scheduled watch keeps the patient schedule."""
+    return dataclasses.replace(
+        arxiv,
+        max_retries=min(arxiv.max_retries, 1),
+        timeout_seconds=min(arxiv.timeout_seconds, 10.0),
+    )
+
+
+def _channels(settings: Settings) -> dict[str, ChannelSettings]:
+    return {
         "discord": settings.discord.channels,
         "slack": settings.slack.channels,
         "console": CONSOLE_CHANNELS,
     }
-    outbox = Outbox(db, senders, channels, clock, pacer)
-    return App(settings, db, router, outbox, adapters, reactions, index, console, out or sys.stdout)
+
+
+def _catalog_reader(root: Path) -> Callable[[], Awaitable[Catalog]]:
+    async def catalog() -> Catalog:
+        # what can be read: one broken file must not stop a suggestion
+        found, _ = await asyncio.to_thread(lambda: parse_catalog(read_catalog_files(root)))
+        return found
+
+    return catalog
 
 
 def check_tokens(settings: Settings) -> None:
@@ -216,17 +375,17 @@ def check_tokens(settings: Settings) -> None:
             )
 
 
-def _build_adapters(
+def _build_platforms(
     settings: Settings,
     router: CommandRouter,
     sink: ReactionSink,
     db: Database,
     clock: Clock,
     index: Searcher,
-    discord_ready_timeout: float,
-) -> list[Startable]:
+    seams: Seams,
+) -> list[ChatPlatform]:
     secrets = settings.secrets
-    adapters: list[Startable] = []
+    adapters: list[ChatPlatform] = []
     if secrets.slack_bot_token:
 
         def seen(key: str) -> bool:
@@ -247,16 +406,10 @@ def _build_adapters(
                 router,
                 sink,
                 complete=complete,
-                guild_ready_timeout=discord_ready_timeout,
+                guild_ready_timeout=seams.discord_ready_timeout,
             )
         )
     return adapters
-
-
-def build_search_index(settings: Settings, entries: Sequence[Entry]) -> SearchIndex:
-    """The search index, reusing the saved one at `search.index_path` when set."""
-    path = settings.search.index_path
-    return build_index(entries, SearchIndexFile(settings.resolve(path)) if path else None)
 
 
 def _load_entries(settings: Settings) -> list[Entry]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.core.candidates.reactions import VoteReaction
 from bot.core.models import Candidate, CandidateStatus, Match, Paper
 
 LIST_YAML = "title: Awesome LLM for VAD\nintro: Papers on LLMs for video anomaly detection.\n"
@@ -86,10 +87,14 @@ def clone(remote: Path, where: Path) -> Path:
 
 @dataclass
 class FakeBook:
-    """SuggestionBook in memory."""
+    """The candidates a command reads, in memory, with the votes on them."""
 
     items: list[Candidate] = field(default_factory=list)
     suggested_by: str | None = None
+    votes: dict[int, list[VoteReaction]] = field(default_factory=dict)
+
+    def vote_reactions(self, candidate_id: int) -> Sequence[VoteReaction]:
+        return self.votes.get(candidate_id, [])
 
     def get(self, candidate_id: int) -> Candidate | None:
         return next((c for c in self.items if c.id == candidate_id), None)

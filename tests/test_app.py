@@ -13,14 +13,14 @@ from typing import Literal
 
 import pytest
 
-from bot.app import build_app
+from bot.app import Seams, build_bot
 from bot.cli import main
-from bot.core.models import Card
+from bot.core.models import Card, Match
 from bot.errors import ConfigError
 from bot.infra.outbox import Pacer
 from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings, load_settings
-from tests.fakes.platforms import FakeReactionSink
 from tests.fakes.slack import FakeSlack
+from tests.support_votes import make_candidate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,11 +68,13 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     await fake.start()
     settings = dataclasses.replace(
         load_settings(write_config(tmp_path), {}),
-        slack=SlackSettings(api_base_url=fake.api_url),
+        slack=SlackSettings(
+            api_base_url=fake.api_url, channels=ChannelSettings(candidates="C0CANDIDATES")
+        ),
         discord=DiscordSettings(api_base_url="http://127.0.0.1:9/api/v10"),  # nothing listens
         secrets=Secrets(discord_token="x", slack_bot_token="xoxb-fake", slack_app_token="xapp-f"),
     )
-    app = build_app(settings, out=io.StringIO())
+    app = build_bot(settings, seams=Seams(out=io.StringIO(), pacer=Pacer(intervals={})))
     app.retry_seconds = (60.0,)
     task = asyncio.create_task(app.run())
     await fake.wait_for(lambda: "slack" in app.connected)
@@ -80,11 +82,12 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     await fake.wait_for(lambda: fake.responses)
     assert "VERA" in str(fake.responses[0]["blocks"])
     assert "discord" not in app.connected
-    votes = FakeReactionSink()
-    app.reactions.target = votes  # how the votes area plugs in after the app is built
-    await fake.send_reaction("C0CANDIDATES", "1.000200", "-1")
-    await fake.wait_for(lambda: votes.events)
-    assert votes.events[0].emoji == "👎"
+    paper = make_candidate().paper
+    app.candidates.add_candidate(paper, Match(1.0, ("vad",)), "watch", app.clock.now())
+    await app.flow.post_new()
+    [post] = fake.messages_in("C0CANDIDATES")
+    await fake.send_reaction(post.channel, post.ts, "-1")
+    await fake.wait_for(lambda: app.flow.tally(1).down == 1)  # Slack's votes still count
     app.stop()
     await task
     await fake.close()
@@ -109,7 +112,9 @@ def test_half_set_slack_tokens_stop_the_start_naming_the_missing_variable(
         secrets=secrets,
     )
     with pytest.raises(ConfigError, match=f"{missing} is not set"):
-        build_app(settings, out=io.StringIO())  # not a bot that runs "healthy" without Slack
+        build_bot(
+            settings, seams=Seams(out=io.StringIO())
+        )  # not a bot that runs "healthy" without Slack
     assert not (tmp_path / "state.sqlite3").exists()
 
 
@@ -131,7 +136,7 @@ async def test_a_post_that_failed_is_sent_again_while_running(tmp_path: Path) ->
         slack=SlackSettings(api_base_url=fake.api_url, channels=ChannelSettings(admin="C0ADMIN")),
         secrets=Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake"),
     )
-    app = build_app(settings, out=io.StringIO(), pacer=Pacer(intervals={}))
+    app = build_bot(settings, seams=Seams(out=io.StringIO(), pacer=Pacer(intervals={})))
     app.flush_seconds = 0.01
     task = asyncio.create_task(app.run())
     await fake.wait_for(lambda: "slack" in app.connected)

@@ -1,20 +1,23 @@
-"""install_votes plugs the votes area into the app the way `vadbot run` builds it."""
+"""build_bot wires the votes into the bot the way `vadbot run` builds it."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from bot.app import build_app
-from bot.app_votes import install_votes
-from bot.core.models import Paper, ReactionEvent, Request
+import httpx
+
+from bot.app import Seams, build_bot
+from bot.core.models import ReactionEvent, Request
 from bot.settings import load_settings
-from tests.support_votes import make_candidate, make_catalog_repo
+from tests.fakes.arxiv import Item, api_feed
+from tests.support_votes import make_catalog_repo
 
 
-class Arxiv:
-    async def fetch_by_ids(self, ids: object) -> list[Paper]:
-        return [make_candidate(0, "2501.07777", "A Member's Suggestion").paper]
+def arxiv_api(request: httpx.Request) -> httpx.Response:
+    """arXiv's API, knowing one paper."""
+    paper = Item("2501.07777", "A Member's Suggestion", "Anomalies in video explained by an LLM.")
+    return httpx.Response(200, content=api_feed([paper]).encode())
 
 
 async def test_the_app_answers_suggest_and_candidates_and_routes_reactions(
@@ -26,8 +29,8 @@ async def test_the_app_answers_suggest_and_candidates_and_routes_reactions(
         "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
         "VADBOT_VOTES__AUTO_APPROVE_AT": "1",
     }
-    app = build_app(load_settings(None, env), out=io.StringIO())
-    votes = install_votes(app, Arxiv())
+    seams = Seams(arxiv_transport=httpx.MockTransport(arxiv_api), out=io.StringIO())
+    app = build_bot(load_settings(None, env), seams=seams)
     assert {"suggest", "candidates"} <= {c.name for c in app.router.commands()}
 
     ask = Request("console", "me", "candidates", "suggest", "2501.07777", user_name="me")
@@ -37,11 +40,11 @@ async def test_the_app_answers_suggest_and_candidates_and_routes_reactions(
     assert listing.cards[0].items[0].title == "#1 A Member's Suggestion"
 
     [ref] = app.outbox.refs("candidate:1")
-    await app.reactions.on_reaction(
+    await app.flow.on_reaction(
         ReactionEvent("console", ref.channel, ref.message_id, "me", "👍", True)
     )  # the auto-approve threshold of 1 is reached: the entry is written
-    approved = votes.store.get(1)
+    approved = app.candidates.get(1)
     assert approved is not None
     assert approved.status == "approved"
-    assert (repo / "catalog" / "papers" / "2025" / f"{approved.entry_id}.yaml").is_file()
+    assert list((repo / "catalog" / "papers").glob(f"*/{approved.entry_id}.yaml"))
     app.db.close()

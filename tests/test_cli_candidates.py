@@ -11,9 +11,9 @@ import pytest
 from bot.cli import main
 from bot.core.candidates.reactions import Decision
 from bot.core.models import Match, ReactionEvent
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore
+from bot.infra.stores import CandidateStore as VoteStore
 from tests.support_votes import make_candidate
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -20,11 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import App, build_app
-from bot.app_votes import install_votes
+from bot.app import Bot, Seams, build_bot
 from bot.core.arxiv.watch import expected_feed_date
-from bot.infra.arxiv_http import ArxivClient
-from bot.jobs import Seams, build_service, wait_connected
 from bot.scheduling import ANNOUNCE, ARXIV
 from bot.service import Service
 from bot.settings import (
@@ -79,10 +76,12 @@ class Lab:
 
 @dataclass
 class Running:
-    app: App
-    service: Service
+    bot: Bot
     task: asyncio.Task[None]
-    papers: ArxivClient
+
+    @property
+    def service(self) -> Service:
+        return self.bot.service
 
 
 async def no_sleep(seconds: float) -> None:
@@ -117,25 +116,22 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 
 async def start_bot(lab: Lab) -> Running:
-    """One life of `vadbot run`: the app, the votes plugged in, the service caught up."""
-    app = build_app(lab.settings, clock=lab.clock, out=io.StringIO(), discord_ready_timeout=0.05)
-    transport = httpx.MockTransport(lab.arxiv)
-    papers = ArxivClient(lab.settings.arxiv, transport=transport, sleep=no_sleep)
-    votes = install_votes(app, papers, clock=lab.clock, sleep=no_sleep)
-    seams = Seams(arxiv_transport=transport, arxiv_sleep=no_sleep)
-    service = build_service(app, lab.clock, votes, seams)
-    await app.start()
-    await wait_connected(app, 10)
-    task = asyncio.create_task(service.run_forever())
-    await asyncio.wait_for(service.caught_up.wait(), 10)
-    return Running(app, service, task, papers)
+    """One life of `vadbot run`: the real build_bot and Bot.run, until caught up."""
+    seams = Seams(
+        arxiv_transport=httpx.MockTransport(lab.arxiv), arxiv_sleep=no_sleep, sleep=no_sleep,
+        out=io.StringIO(), discord_ready_timeout=0.05,
+    )  # fmt: skip
+    bot = build_bot(lab.settings, clock=lab.clock, seams=seams)
+    task = asyncio.create_task(bot.run())
+    await asyncio.wait_for(bot.service.caught_up.wait(), 10)
+    await bot.wait_connected(10)
+    await asyncio.wait_for(bot.caught_up(), 10)
+    return Running(bot, task)
 
 
-async def stop_bot(bot: Running) -> None:
-    bot.service.stop()
-    await asyncio.wait_for(bot.task, 10)
-    await bot.app.close()
-    await bot.papers.aclose()
+async def stop_bot(running: Running) -> None:
+    running.bot.stop()
+    await asyncio.wait_for(running.task, 10)
 
 
 def slack_texts(lab: Lab, channel: str) -> list[str]:

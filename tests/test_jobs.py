@@ -7,20 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.app_votes import install_votes
+from bot.app import Seams, build_bot, interactive
 from bot.cli import main
 from bot.core.models import Request
-from bot.jobs import build_service, interactive
 from bot.scheduling import PULL
 from bot.settings import ArxivSettings, load_settings
 from tests.fakes import FakeClock
 from tests.git_repo import CatalogRepo, make_entry
-
-
-class NoArxiv:
-    async def fetch_by_ids(self, ids: object) -> list[object]:
-        return []
 
 
 async def test_search_finds_an_entry_committed_while_the_bot_runs_after_a_pull(
@@ -33,9 +26,8 @@ async def test_search_finds_an_entry_committed_while_the_bot_runs_after_a_pull(
         "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
         "VADBOT_SEARCH__RESULTS": "1",
     }
-    app = build_app(load_settings(None, env), out=io.StringIO())
-    clock = FakeClock()
-    service = build_service(app, clock, install_votes(app, NoArxiv(), clock=clock))
+    app = build_bot(load_settings(None, env), clock=FakeClock(), seams=Seams(out=io.StringIO()))
+    service = app.service
     ask = Request("console", "me", "c", "search", "Rare Events")
     assert (await app.router.dispatch(ask)).text.startswith("No match")
 

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-import bot.jobs
-from bot.app import App, build_app
-from bot.app_votes import Votes, install_votes
-from bot.core.models import Match, Paper, ReactionEvent
+from bot.app import Seams, build_bot, serve
+from bot.core.models import Match, ReactionEvent
 from bot.infra.outbox import Pacer, parse_card
 from bot.infra.state import Database
-from bot.jobs import serve, wait_connected
 from bot.settings import Secrets, SlackSettings, load_settings
 from tests.fakes import FakeClock
 from tests.fakes.platforms import SLACK_CHANNELS
 from tests.fakes.slack import FakeSlack
 from tests.support_votes import git, make_candidate, make_catalog_repo
-
-
-class OneVote:
-    """Stands in for the scheduler: a candidate is posted, gets a 👍, and the bot stops."""
-
-    def __init__(self, app: App, votes: Votes) -> None:
-        self.app, self.votes = app, votes
-
-    def handle_signals(self) -> Callable[[], None]:
-        return lambda: None
-
-    async def run_forever(self) -> None:
-        paper = make_candidate().paper
-        self.votes.store.add_candidate(paper, Match(1.0, ("vad",)), "watch", FakeClock().now())
-        await self.votes.post_new_candidates()
-        [ref] = self.app.outbox.refs("candidate:1")
-        vote = ReactionEvent("console", ref.channel, ref.message_id, "me", "👍", True)
-        await self.app.reactions.on_reaction(vote)
 
 
 async def test_a_tally_waiting_for_its_edit_is_shown_before_the_bot_stops(
@@ -51,22 +30,24 @@ async def test_a_tally_waiting_for_its_edit_is_shown_before_the_bot_stops(
         "VADBOT_STATE__PATH": str(state),
         "VADBOT_VOTES__EDIT_THROTTLE_SECONDS": "3600",  # the edit would wait an hour
     }
-    monkeypatch.setattr(
-        bot.jobs, "build_service", lambda app, clock, votes, seams: OneVote(app, votes)
-    )
-    monkeypatch.setattr("sys.stdout", io.StringIO())
     monkeypatch.setattr("sys.stdin", io.StringIO())  # the console reads nothing
-    await serve(load_settings(None, env))
+    bot = build_bot(load_settings(None, env), seams=Seams(out=io.StringIO()))
+    running = asyncio.create_task(bot.run())
+    await asyncio.wait_for(bot.service.caught_up.wait(), 10)
+    paper = make_candidate().paper
+    bot.candidates.add_candidate(paper, Match(1.0, ("vad",)), "watch", FakeClock().now())
+    await bot.flow.post_new()
+    [ref] = bot.outbox.refs("candidate:1")
+    await bot.flow.on_reaction(
+        ReactionEvent("console", ref.channel, ref.message_id, "me", "👍", True)
+    )
+    bot.stop()  # what SIGTERM does
+    await asyncio.wait_for(running, 10)
 
     db = Database(state)
     [row] = db.query("SELECT card FROM posts WHERE key = 'candidate:1'")
     db.close()
     assert "👍 1" in parse_card(row["card"]).footer
-
-
-class NoArxiv:
-    async def fetch_by_ids(self, ids: object) -> list[Paper]:
-        return []
 
 
 async def test_an_approval_made_while_the_bot_was_down_is_applied_by_the_next_run(
@@ -89,19 +70,21 @@ async def test_an_approval_made_while_the_bot_was_down_is_applied_by_the_next_ru
     )
     clock = FakeClock()
     try:
-        app = build_app(settings, clock=clock, out=io.StringIO(), pacer=Pacer(intervals={}))
-        votes = install_votes(app, NoArxiv(), clock=clock)
-        await app.start()
-        await wait_connected(app, 10)
-        votes.store.add_candidate(
+        seams = Seams(out=io.StringIO(), pacer=Pacer(intervals={}))
+        bot = build_bot(settings, clock=clock, seams=seams)
+        await bot.start()
+        await bot.wait_connected(10)
+        bot.candidates.add_candidate(
             make_candidate().paper, Match(1.0, ("vad",)), "watch", clock.now()
         )
-        await votes.post_new_candidates()
-        await app.close()  # the first life posted the candidate; the bot is down
+        await bot.flow.post_new()
+        await bot.close()  # the first life posted the candidate; the bot is down
         [post] = slack.messages_in(SLACK_CHANNELS.candidates)
         slack.react_offline(SLACK_CHANNELS.candidates, post.ts, "white_check_mark", "UMAINT")
 
-        await serve(settings, once=True, clock=clock, only=("outbox",))  # cron's next run
+        await serve(
+            settings, once=True, clock=clock, seams=seams, only=("outbox",)
+        )  # cron's next run
     finally:
         await slack.close()
 

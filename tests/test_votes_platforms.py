@@ -14,25 +14,23 @@ from typing import Any
 from bot.core.announce import run_announcer
 from bot.core.arxiv.rules import build_rules
 from bot.core.arxiv.watch import CatalogPapers, process_papers
-from bot.core.candidates.approval import parse_trailers
-from bot.core.candidates.catchup import catch_up_reactions
-from bot.core.candidates.flow import VoteFlow, build_vote_card, candidate_origin, post_candidates
+from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
+from bot.core.candidates.flow import VoteFlow
+from bot.core.candidates.lifecycle import build_vote_card, candidate_origin, parse_trailers
 from bot.core.candidates.reactions import build_vote_rules
-from bot.core.candidates.suggest import CandidateCommands, register_candidate_commands
 from bot.core.commands import build_router
 from bot.core.models import Catalog, Match, Paper, ReactionEvent, Tally
 from bot.core.search.engine import SearchIndex
 from bot.infra.announce_store import AnnounceStore
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.outbox import Outbox, Pacer
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import load_catalog
 from bot.settings import load_settings
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, with_platforms
 from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, Platforms, running_platforms
 from tests.support_votes import clone, git, make_candidate, make_catalog_repo
 
@@ -121,19 +119,17 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
     router = build_router(SearchIndex([]))
     async with running_platforms(router, sink, db, (MAINT_ROLE,)) as p:
         p.fake_slack.user_names = {"UMAINT": "Grace"}  # Discord's fake member is "Mahdi BM"
-        outbox = Outbox(db, [p.slack, p.discord], p.channels, clock, Pacer(intervals={}))
-        card = build_vote_card(rules)
-        flow = VoteFlow(
-            rules, VoteStore(db), store, writer, outbox, outbox.find_key, clock, card, sleep=never
+        outbox = with_platforms(
+            Outbox(db, p.channels, clock, Pacer(intervals={})), [p.slack, p.discord]
         )
+        card = build_vote_card(rules)
+        flow = VoteFlow(rules, store, writer, outbox, outbox.find_key, clock, card, sleep=never)
         sink.target = flow
 
         async def catalog() -> Catalog:
             return load_catalog(repo / "catalog")
 
-        commands = CandidateCommands(
-            store, arxiv or FakeArxiv(), catalog, outbox, card, flow.tally, clock
-        )
+        commands = CandidateCommands(flow, arxiv or FakeArxiv(), catalog, clock)
         register_candidate_commands(router, commands)
         yield World(p, sink, flow, store, outbox, writer, repo, remote, db, clock)
 
@@ -141,7 +137,7 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
 async def propose(w: World, arxiv_id: str = "2501.01234", title: str = TITLE) -> int:
     paper = make_candidate(0, arxiv_id, title).paper
     candidate = w.store.add_candidate(paper, Match(1.0, ("anomaly", "llm")), "watch", w.clock.now())
-    await post_candidates(w.store.list("pending"), w.outbox, w.flow.build_card)
+    await w.flow.post_new()
     return candidate.id
 
 
@@ -257,7 +253,7 @@ async def test_a_rejected_paper_is_not_proposed_again_even_as_v2(tmp_path: Path)
         found = process_papers([v2], w.store, CatalogPapers(), build_rules(), w.clock.now())
         assert found == []
         assert [c.id for c in w.store.list()] == [number]
-        await post_candidates(w.store.list("pending"), w.outbox, w.flow.build_card)
+        await w.flow.post_new()
         assert len(w.p.fake_slack.messages_in(SLACK_CHANNELS.candidates)) == 1
         assert git(w.repo, "rev-list", "--count", "HEAD").strip() == "1"
 
@@ -325,9 +321,9 @@ async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> 
 
 async def catch_up(w: World) -> int:
     """What the bot does at start-up, once both platforms are connected."""
-    readers = {a.platform: a.read_reactions for a in (w.p.slack, w.p.discord)}
-    pending = w.store.list("pending")
-    fed = await catch_up_reactions(w.flow, pending, w.outbox.refs, readers, no_sleep)
+    fed = 0
+    for platform in (w.p.slack, w.p.discord):
+        fed += await w.flow.catch_up(platform, w.outbox.refs)
     await w.flow.aclose()
     return fed
 

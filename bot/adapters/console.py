@@ -9,12 +9,13 @@ import asyncio
 import itertools
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
 from bot.adapters.text import trim
 from bot.core.commands import CommandRouter, parse_command_text
-from bot.core.models import Card, MessageRef, Reply, Request
+from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 
 BODY_MAX = 4000
 
@@ -85,6 +86,16 @@ class ConsoleAdapter:
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         """Reactions are shown with the card; nothing more to print."""
+
+    async def start(self) -> None:
+        """Nothing to connect: the terminal is there."""
+
+    async def close(self) -> None:
+        """Nothing to disconnect."""
+
+    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
+        """Nobody reacts in a terminal."""
+        return ()
 
     async def handle_line(self, line: str) -> str:
         """The answer to one typed line (`/vad search vera`, or `search vera`)."""

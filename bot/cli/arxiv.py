@@ -18,8 +18,8 @@ from bot.core.arxiv.watch import build_known_papers, describe, process_papers, r
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
-from bot.infra.candidate_store import CandidateStore, paper_to_json
 from bot.infra.state import Database
+from bot.infra.stores import CandidateStore, paper_to_json
 from bot.infra.yaml_files import load_catalog
 from bot.progress import Progress
 from bot.settings import Settings
@@ -177,7 +177,7 @@ def run_poll(args: argparse.Namespace, settings: Settings) -> int:
 async def _poll(settings: Settings, rules: Rules, db: Database, catalog: Catalog) -> Any:
     async with ArxivClient(settings.arxiv, rules) as client:
         known = build_known_papers(catalog)
-        return await run_watch(client, CandidateStore(db), UtcClock(), known, rules)
+        return await run_watch(client, CandidateStore(db), db, UtcClock(), known, rules)
 
 
 def run_backfill(args: argparse.Namespace, settings: Settings) -> int:

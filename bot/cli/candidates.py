@@ -10,9 +10,9 @@ from bot.cli.common import print_json
 from bot.core.candidates.reactions import build_tally, build_vote_rules, platform_name
 from bot.core.cards import format_tally
 from bot.core.models import Candidate, Tally
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore
+from bot.infra.stores import CandidateStore as VoteStore
 from bot.settings import Settings
 
 STATUSES = ("pending", "approved", "rejected", "all")

@@ -15,12 +15,12 @@ from bot.core.candidates.reactions import build_tally, build_vote_rules
 from bot.core.digest import PERIOD, Digest, build_digest_card
 from bot.core.digest_markdown import render_digest_markdown
 from bot.errors import UserError
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.digest_source import CatalogDigestSource, list_name
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore
+from bot.infra.stores import CandidateStore as VoteStore
 from bot.settings import Settings
 
 
@@ -101,17 +101,16 @@ def render_digest(digest: Digest, tz: ZoneInfo, fmt: str) -> str:
 
 
 async def _post(settings: Settings, digest: Digest, tz: ZoneInfo) -> int:
-    from bot.app import build_app
-    from bot.jobs import CONNECT_WAIT_SECONDS, wait_connected
+    from bot.app import CONNECT_WAIT_SECONDS, build_bot
 
-    app = build_app(settings)
+    bot = build_bot(settings)
     try:
-        await app.start()
-        await wait_connected(app, CONNECT_WAIT_SECONDS)
+        await bot.start(interactive=False)
+        await bot.wait_connected(CONNECT_WAIT_SECONDS)
         key = f"digest:{digest.start.astimezone(tz):%Y-%m-%d}..{digest.end.astimezone(tz):%Y-%m-%d}"
-        refs = await app.outbox.publish("digest", key, build_digest_card(digest, tz))
+        refs = await bot.outbox.publish("digest", key, build_digest_card(digest, tz))
     finally:
-        await app.close()
+        await bot.close()
     where = ", ".join(f"{r.platform} {r.channel}" for r in refs) or "nowhere (no digest channel)"
     print(f"digest posted to {where}")
     return 0 if refs else 1

@@ -147,7 +147,7 @@ def _resolve(history: GitCatalogHistory, rev: str) -> str:
 
 def run_announce(args: argparse.Namespace, settings: Settings) -> int:
     """Run the service's announce job once, posting through the real outbox and platforms."""
-    from bot.jobs import serve  # the whole app: only this command needs it
+    from bot.app import serve  # the whole app: only this command needs it
 
     if args.catalog_repo:
         catalog = dataclasses.replace(settings.catalog, repo=str(Path(args.catalog_repo)))

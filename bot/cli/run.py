@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.jobs import serve  # logging is already set up by cli.main for every command
+    from bot.app import serve  # logging is already set up by cli.main for every command
 
     # SIGTERM (docker stop) and SIGINT: no new work, the post in flight ends, connections close.
     with contextlib.suppress(KeyboardInterrupt):

@@ -192,7 +192,7 @@ async def _sync(
     history: CatalogHistory, state: AnnounceState, poster: Poster, clock: Clock
 ) -> str | None:
     """Fetch from the remote; a failure is told to maintainers once per streak, never fatal."""
-    since = state.flag(FETCH_FLAG)
+    since = state.get(FETCH_FLAG)
     try:
         await asyncio.to_thread(history.sync)
     except ServiceError as exc:
@@ -200,12 +200,12 @@ async def _sync(
         if since is None:
             now = clock.now().isoformat()
             if await _tell_admins(poster, f"fetch-failed:{now}", build_fetch_card(failing=True)):
-                state.set_flag(FETCH_FLAG, now)
+                state.put(FETCH_FLAG, now)
         return str(exc)
     if since is not None and await _tell_admins(
         poster, f"fetch-recovered:{since}", build_fetch_card(failing=False)
     ):
-        state.set_flag(FETCH_FLAG, None)
+        state.put(FETCH_FLAG, None)
     return None
 
 

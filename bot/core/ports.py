@@ -1,14 +1,32 @@
-"""The small interfaces the core needs from the outside world. Infra and adapters implement them;
-tests use the fakes in `tests/fakes/`.
+"""The small interfaces the core needs from the outside world, each named once. Infra and
+adapters implement them; tests use the fakes in `tests/fakes/`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.core.models import Card, MessageRef
+from bot.core.candidates.lifecycle import AddedEntry
+from bot.core.candidates.reactions import Decision, VoteReaction
+from bot.core.catalog.history import Commit, FileVersion, Step
+from bot.core.models import (
+    Candidate,
+    CandidateStatus,
+    Card,
+    Entry,
+    JobHealth,
+    Match,
+    MessageRef,
+    Paper,
+    ReactionEvent,
+)
+
+if TYPE_CHECKING:  # numpy and the feed model only where search and the watch run
+    from bot.core.arxiv.feed import Feed
+    from bot.core.search.postings import IndexSnapshot
+
 
 # ---------------------------------------------------------------------------- time
 
@@ -21,24 +39,66 @@ class Clock(Protocol):
         ...
 
 
+class KeyValue(Protocol):
+    """Small named facts kept across restarts (the state's kv table)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value, or `default`."""
+        ...
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a JSON-able value; None forgets the key."""
+        ...
+
+
 # ---------------------------------------------------------------------------- chat
 
 
-class ChatOut(Protocol):
-    """One chat platform's outgoing side: post, edit and react. Adapters implement it."""
+class ChatPlatform(Protocol):
+    """One chat platform as the outbox and the vote flow use it (Discord, Slack, console).
+
+    Posts carry their outbox key where the platform allows (Slack message metadata, a Discord
+    nonce and the card's URL), so a post whose confirmation was lost can be found again.
+    """
 
     platform: str
 
-    async def post(self, channel: str, card: Card) -> MessageRef:
-        """Post a card; returns where it landed once the platform has confirmed it."""
+    async def start(self) -> None:
+        """Connect (and keep reconnecting on its own); raises UserError for a wrong setting."""
+        ...
+
+    async def close(self) -> None:
+        """Disconnect."""
+        ...
+
+    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
+        """Post a card marked with `key`; returns where it landed once confirmed."""
+        ...
+
+    async def find_post(
+        self, channel: str, key: str, card: Card, since: datetime
+    ) -> MessageRef | None:
+        """The bot's post for `key` in `channel` made after `since`, if the platform has it."""
         ...
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
-        """Replace the content of a posted message."""
+        """Replace a posted card."""
         ...
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
-        """Add the bot's own reaction to a posted message."""
+        """Add the bot's own reaction."""
+        ...
+
+    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
+        """The people's reactions now on a message (the bot's own left out), as added events."""
+        ...
+
+
+class ReactionSink(Protocol):
+    """Receives every reaction added or removed on any platform (the votes area implements it)."""
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        """Handle one reaction event; the same `event_id` twice must change nothing."""
         ...
 
 
@@ -60,11 +120,7 @@ class Poster(Protocol):
         ...
 
 
-# ---- history
-
-# Imported here rather than at the top so that each area's section merges without conflicts.
-from bot.core.catalog.history import Commit, FileVersion, Step  # noqa: E402
-from bot.core.models import Entry  # noqa: E402
+# ---------------------------------------------------------------------------- catalog
 
 
 class CatalogHistory(Protocol):
@@ -95,8 +151,9 @@ class CatalogHistory(Protocol):
         ...
 
 
-class AnnounceState(Protocol):
-    """What the announcer remembers: its cursor, the entries announced, and a few flags."""
+class AnnounceState(KeyValue, Protocol):
+    """What the announcer remembers: its cursor, the entries announced, and a few facts (its own
+    key-value space: `put(key, None)` forgets one)."""
 
     def cursor(self) -> str | None:
         """The last commit whose entries were all announced, or None before the baseline."""
@@ -114,32 +171,108 @@ class AnnounceState(Protocol):
         """Remember `entries` as announced in `commit`."""
         ...
 
-    def flag(self, key: str) -> str | None:
-        """A small remembered fact (e.g. since when the fetch fails), or None."""
+
+class EntryWriter(Protocol):
+    """Adds an approved candidate to the catalog (file, commit, push); blocking."""
+
+    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+        """The entry written for the candidate (or found already in the catalog)."""
         ...
 
-    def set_flag(self, key: str, value: str | None) -> None:
-        """Remember (or, with None, forget) a small fact."""
+    def push_pending(self) -> str | None:
+        """Push the commits a failed push left; None, or why it failed again."""
+        ...
+
+    def commit_of(self, path: str) -> str | None:
+        """The commit that last changed the entry file at `path`."""
         ...
 
 
-# ---- votes
+class SearchIndexStore(Protocol):
+    """Keeps the search index between runs, so that a restart does not re-read every entry."""
 
-from bot.core.candidates.approval import AddedEntry  # noqa: E402
-from bot.core.candidates.reactions import Decision, VoteReaction  # noqa: E402
-from bot.core.models import CandidateStatus  # noqa: E402  (Candidate, Match, Paper: arxiv section)
+    def load(self) -> IndexSnapshot | None:
+        """The saved index, or None when there is none (or it cannot be read)."""
+        ...
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Replace the saved index, atomically."""
+        ...
 
 
-class Candidates(Protocol):
-    """Reads candidates (the arXiv watch's store implements it)."""
+# ---------------------------------------------------------------------------- arxiv and candidates
+
+
+class FeedSource(Protocol):
+    """arXiv as the watch needs it: the latest announcement and a search over dates."""
+
+    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
+        """The configured categories' feed; `validators` (ETag…) from the last fetch make it
+        conditional, and a 304 comes back as `Feed(not_modified=True)`."""
+        ...
+
+    async def search(self, start: datetime, end: datetime) -> Sequence[Paper]:
+        """Every paper of the keyword query submitted between `start` and `end` (all pages)."""
+        ...
+
+
+class PaperStore(Protocol):
+    """Papers seen and candidates saved, so that nothing is proposed twice."""
+
+    def seen_ids(self, arxiv_ids: Collection[str]) -> set[str]:
+        """Those of `arxiv_ids` (version-less) already seen or already candidates."""
+        ...
+
+    def mark_seen(self, papers: Sequence[Paper], now: datetime) -> None:
+        """Remember papers by version-less id (a later version updates the row)."""
+        ...
+
+
+class KnownPapers(Protocol):
+    """The catalog's papers, as the keys that recognise one already listed."""
+
+    def arxiv_ids(self) -> Collection[str]:
+        """Version-less arXiv ids of the catalog's entries."""
+        ...
+
+    def title_keys(self) -> Collection[str]:
+        """Normalised titles (`normalise_title`) of the catalog's entries."""
+        ...
+
+
+class PaperLookup(Protocol):
+    """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
+
+    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
+        """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
+        ...
+
+
+class CandidateStore(PaperStore, Protocol):
+    """Papers seen, candidates and their votes and decisions (the state store implements it)."""
 
     def get(self, candidate_id: int) -> Candidate | None:
         """The candidate with this number, or None."""
         ...
 
+    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
+        """The candidate for a version-less arXiv id, whatever its status, or None."""
+        ...
 
-class VoteState(Protocol):
-    """Votes on candidates' posts and decisions, kept in the state store."""
+    def list(self, status: CandidateStatus | None = None) -> Sequence[Candidate]:
+        """Candidates with this status (all when None), oldest first."""
+        ...
+
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+    ) -> Candidate:
+        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        ...
 
     def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:
         """Add or remove a vote reaction; False when it changed nothing."""
@@ -172,158 +305,7 @@ class VoteState(Protocol):
         ...
 
 
-class EntryWriter(Protocol):
-    """Adds an approved candidate to the catalog (file, commit, push); blocking."""
-
-    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
-        """The entry written for the candidate (or found already in the catalog)."""
-        ...
-
-    def push_pending(self) -> str | None:
-        """Push the commits a failed push left; None, or why it failed again."""
-        ...
-
-    def commit_of(self, path: str) -> str | None:
-        """The commit that last changed the entry file at `path`."""
-        ...
-
-
-@runtime_checkable
-class ReactionReader(Protocol):
-    """Reads the reactions now on a posted message (Slack and Discord adapters)."""
-
-    platform: str
-
-    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
-        """The people's reactions on the message (the bot's own left out), as added events."""
-        ...
-
-
-class SuggestionBook(Candidates, Protocol):
-    """Candidates as `/vad suggest` and `/vad candidates` need them."""
-
-    def get_by_arxiv(self, arxiv_id: str) -> Candidate | None:
-        """The candidate for a version-less arXiv id, whatever its status, or None."""
-        ...
-
-    def list(self, status: CandidateStatus | None = None) -> Sequence[Candidate]:
-        """Candidates with this status (all when None), oldest first."""
-        ...
-
-    def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
-    ) -> Candidate:
-        """Save a pending candidate (or return the existing one for that arXiv id)."""
-        ...
-
-
-# ---- search
-
-from bot.core.search.postings import IndexSnapshot  # noqa: E402
-
-
-class SearchIndexStore(Protocol):
-    """Keeps the search index between runs, so that a restart does not re-read every entry."""
-
-    def load(self) -> IndexSnapshot | None:
-        """The saved index, or None when there is none (or it cannot be read)."""
-        ...
-
-    def save(self, snapshot: IndexSnapshot) -> None:
-        """Replace the saved index, atomically."""
-        ...
-
-
-# ---- chat
-
-from bot.core.models import ReactionEvent  # noqa: E402
-
-
-class ReactionSink(Protocol):
-    """Receives every reaction added or removed on any platform (the votes area implements it)."""
-
-    async def on_reaction(self, event: ReactionEvent) -> None:
-        """Handle one reaction event; the same `event_id` twice must change nothing."""
-        ...
-
-
-# ---- arxiv
-
-from collections.abc import Collection, Mapping  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-from bot.core.models import Candidate, Match, Paper  # noqa: E402
-
-if TYPE_CHECKING:
-    from bot.core.arxiv.feed import Feed
-
-
-class FeedSource(Protocol):
-    """arXiv as the watch needs it: the latest announcement and a search over dates."""
-
-    async def fetch_latest(self, validators: Mapping[str, str]) -> Feed:
-        """The configured categories' feed; `validators` (ETag…) from the last fetch make it
-        conditional, and a 304 comes back as `Feed(not_modified=True)`."""
-        ...
-
-    async def search(self, start: datetime, end: datetime) -> Sequence[Paper]:
-        """Every paper of the keyword query submitted between `start` and `end` (all pages)."""
-        ...
-
-
-class PaperStore(Protocol):
-    """Papers seen and candidates saved, so that nothing is proposed twice."""
-
-    def seen_ids(self, arxiv_ids: Collection[str]) -> set[str]:
-        """Those of `arxiv_ids` (version-less) already seen or already candidates."""
-        ...
-
-    def mark_seen(self, papers: Sequence[Paper], now: datetime) -> None:
-        """Remember papers by version-less id (a later version updates the row)."""
-        ...
-
-    def add_candidate(self, paper: Paper, match: Match, source: str, now: datetime) -> Candidate:
-        """Save a pending candidate (or return the existing one for that arXiv id)."""
-        ...
-
-    def get_fact(self, key: str) -> Any:
-        """A small named fact of the watch (last feed day, validators), or None."""
-        ...
-
-    def put_fact(self, key: str, value: Any) -> None:
-        """Store a small named fact (JSON-able)."""
-        ...
-
-
-class KnownPapers(Protocol):
-    """The catalog's papers, as the keys that recognise one already listed."""
-
-    def arxiv_ids(self) -> Collection[str]:
-        """Version-less arXiv ids of the catalog's entries."""
-        ...
-
-    def title_keys(self) -> Collection[str]:
-        """Normalised titles (`normalise_title`) of the catalog's entries."""
-        ...
-
-
-class PaperLookup(Protocol):
-    """arXiv papers by id, for `/vad suggest` (ArxivClient implements it)."""
-
-    async def fetch_by_ids(self, ids: Sequence[str]) -> Sequence[Paper]:
-        """Papers for these ids (bare, versioned, abs or pdf URLs); unknown ids are left out."""
-        ...
-
-
-# ---- service
-
-
-from bot.core.models import JobHealth  # noqa: E402
+# ---------------------------------------------------------------------------- service
 
 
 class JobLog(Protocol):
@@ -335,16 +317,4 @@ class JobLog(Protocol):
 
     def save(self, health: JobHealth) -> None:
         """Record the job's health after a run, or its next run time."""
-        ...
-
-
-class KeyValue(Protocol):
-    """Small named facts kept across restarts (the state's kv table)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The stored value, or `default`."""
-        ...
-
-    def put(self, key: str, value: Any) -> None:
-        """Store a JSON-able value."""
         ...

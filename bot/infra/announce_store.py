@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.core.models import Entry, normalise_title
 from bot.infra.state import Database
@@ -58,12 +59,8 @@ class AnnounceStore:
                 rows,
             )
 
-    def flag(self, key: str) -> str | None:
-        value = self.db.get(_FLAG_PREFIX + key)
-        return None if value is None else str(value)
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.db.get(_FLAG_PREFIX + key, default)
 
-    def set_flag(self, key: str, value: str | None) -> None:
-        if value is None:
-            self.db.execute("DELETE FROM kv WHERE key = ?", (_FLAG_PREFIX + key,))
-        else:
-            self.db.put(_FLAG_PREFIX + key, value)
+    def put(self, key: str, value: Any) -> None:
+        self.db.put(_FLAG_PREFIX + key, value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.candidates.approval import (
+from bot.core.candidates.lifecycle import (
     AddedEntry,
     build_commit_message,
     build_entry,

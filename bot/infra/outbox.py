@@ -6,9 +6,9 @@ is asked first whether the post is there (`find_post`: Slack message metadata ca
 Discord the bot's recent messages, and a nonce with `enforce_nonce` so a quick resend returns
 the first message). So a crash between "recorded" and "confirmed" posts exactly once.
 
-Sends go through one queue per (platform, channel): Slack allows about one message a second per
-channel, Discord a few; a 429 (RateLimited) waits its Retry-After. The clock and the sleep are
-injected, so tests never wait.
+Posts and edits go through one queue per (platform, channel): Slack allows about one message a
+second per channel, Discord a few (the bot's own reactions are not paced); a 429 (RateLimited)
+waits its Retry-After. The clock and the sleep are injected, so tests never wait.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from bot.core.models import Card, CardField, Link, MessageRef
-from bot.core.ports import Clock
+from bot.core.ports import ChatPlatform, Clock
 from bot.errors import ChatError, RateLimited
 from bot.infra.state import Database
 from bot.settings import ChannelSettings
@@ -37,30 +36,6 @@ INTERVALS = {"slack": 1.1, "discord": 0.25}
 MAX_RATE_LIMITS = 5
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
-
-
-class Sender(Protocol):
-    """What the outbox needs from a platform adapter (Discord, Slack, console implement it)."""
-
-    platform: str
-
-    async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
-        """Post a card, marked with `key` where the platform allows, so it can be found again."""
-        ...
-
-    async def find_post(
-        self, channel: str, key: str, card: Card, since: datetime
-    ) -> MessageRef | None:
-        """The bot's post for `key` in `channel` made after `since`, if the platform has it."""
-        ...
-
-    async def edit(self, ref: MessageRef, card: Card) -> None:
-        """Replace a posted card."""
-        ...
-
-    async def react(self, ref: MessageRef, emoji: str) -> None:
-        """Add the bot's reaction."""
-        ...
 
 
 class Pacer:
@@ -105,17 +80,21 @@ class Outbox:
     def __init__(
         self,
         db: Database,
-        senders: Sequence[Sender],
         channels: Mapping[str, ChannelSettings],
         clock: Clock,
         pacer: Pacer | None = None,
     ) -> None:
         self.db = db
-        self.senders = {s.platform: s for s in senders}
+        self.senders: dict[str, ChatPlatform] = {}
         self.channels = channels
         self.clock = clock
         self.pacer = pacer or Pacer()
         self._inflight: dict[int, asyncio.Future[MessageRef | None]] = {}
+
+    def add_platforms(self, platforms: Sequence[ChatPlatform]) -> None:
+        """The platforms posts go to (built after the outbox: they hand reactions to the vote
+        flow, which posts through the outbox)."""
+        self.senders.update((platform.platform, platform) for platform in platforms)
 
     # ---------------------------------------------------------------- Poster
 
@@ -224,7 +203,7 @@ class Outbox:
         await self._react(sender, ref, card)
         return ref
 
-    async def _find_or_send(self, sender: Sender, row: Any, card: Card) -> MessageRef:
+    async def _find_or_send(self, sender: ChatPlatform, row: Any, card: Card) -> MessageRef:
         key, channel = row["key"], row["channel"]
         if row["status"] == "sending":  # it may have reached the platform before we died
             since = datetime.fromisoformat(row["created_at"])
@@ -243,10 +222,16 @@ class Outbox:
         )
         return ref
 
-    async def _react(self, sender: Sender, ref: MessageRef, card: Card) -> None:
+    async def _react(self, sender: ChatPlatform, ref: MessageRef, card: Card) -> None:
+        # The bot's own reactions are not paced like posts (Slack allows ~50 a minute, Discord
+        # rate-limits them apart from messages); a 429 still waits its Retry-After, once.
         for emoji in card.reactions:
             try:
-                await self.pacer.run(ref.platform, ref.channel, partial(sender.react, ref, emoji))
+                try:
+                    await sender.react(ref, emoji)
+                except RateLimited as exc:
+                    await self.pacer.sleep(exc.retry_after)
+                    await sender.react(ref, emoji)
             except (ChatError, OSError) as exc:
                 log.warning(
                     "%s: reaction %s on %s failed: %s", ref.platform, emoji, ref.message_id, exc

@@ -15,11 +15,15 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bot.core.models import Entry
+from bot.core.search.engine import SearchIndex, build_index
 from bot.core.search.postings import IndexSnapshot, Postings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +127,9 @@ def parse_index(data: bytes) -> IndexSnapshot:
         raise ValueError("index header does not match its contents")
     offsets, docs, masks, prints = arrays
     return IndexSnapshot(ids, prints, Postings(terms, offsets, docs, masks))
+
+
+def build_search_index(settings: Settings, entries: Sequence[Entry]) -> SearchIndex:
+    """The search index, reusing the saved one at `search.index_path` when set."""
+    path = settings.search.index_path
+    return build_index(entries, SearchIndexFile(settings.resolve(path)) if path else None)

@@ -1,6 +1,6 @@
 """The state store: one SQLite file (WAL), versioned migrations, and the schema of every table.
 
-This module owns the schema. Stores for each domain (`*_store.py` beside it) run their queries
+This module owns the schema. Stores (`stores.py` and the `*_store.py` beside it) run their queries
 through `Database`; a new table or column is a new entry at the end of MIGRATIONS, never an edit
 of an old one. A file written by a newer vadbot (higher `user_version`) is refused, not
 silently downgraded.
@@ -113,6 +113,15 @@ MIGRATIONS: tuple[str, ...] = (
         alerted       INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: an approval committed but not pushed is a column of its candidate, not a kv blob
+    """
+    ALTER TABLE candidates ADD COLUMN unpushed_path TEXT;
+    UPDATE candidates SET unpushed_path = (
+        SELECT j.value FROM kv, json_each(kv.value) AS j
+        WHERE kv.key = 'votes:unpushed' AND j.key = CAST(candidates.id AS TEXT)
+    );
+    DELETE FROM kv WHERE key = 'votes:unpushed';
+    """,
 )
 
 
@@ -184,7 +193,10 @@ class Database:
         return json.loads(rows[0]["value"]) if rows else default
 
     def put(self, key: str, value: Any) -> None:
-        """Store a small named fact as JSON."""
+        """Store a small named fact as JSON; None forgets it."""
+        if value is None:
+            self.execute("DELETE FROM kv WHERE key = ?", (key,))
+            return
         self.execute(
             "INSERT INTO kv(key, value) VALUES(?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

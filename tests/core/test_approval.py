@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.candidates.approval import find_in_catalog
+from bot.core.candidates.lifecycle import find_in_catalog
 from bot.core.models import Catalog, Entry
 from tests.support_votes import make_candidate
 

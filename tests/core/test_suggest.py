@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.core.candidates.flow import build_vote_card
-from bot.core.candidates.reactions import VoteRules
-from bot.core.candidates.suggest import CandidateCommands
-from bot.core.models import Catalog, Entry, Paper, Request, Tally
+from bot.core.candidates.commands import CandidateCommands
+from bot.core.candidates.flow import VoteFlow
+from bot.core.candidates.lifecycle import build_vote_card
+from bot.core.candidates.reactions import VoteReaction, VoteRules
+from bot.core.models import Catalog, Entry, Paper, Request
 from bot.errors import FeedError, UserError
 from tests.fakes import FakeClock, FakePoster
 from tests.support_votes import FakeBook, make_candidate
 
-CARD = build_vote_card(VoteRules())
+RULES = VoteRules()
+CARD = build_vote_card(RULES)
 
 
 @dataclass
@@ -45,16 +47,9 @@ def parts() -> tuple[CandidateCommands, FakeBook, FakeArxiv, FakePoster]:
     for c in (make_candidate(1, "2501.00001", "Fresh Paper"),):
         arxiv.papers[c.paper.arxiv_id] = c.paper
     arxiv.papers["2412.06171"] = make_candidate(9, "2412.06171", "Holmes-VAU: Long-term VAU").paper
-    tallies = {1: Tally(up=1)}
-    commands = CandidateCommands(
-        book,
-        arxiv,
-        catalog,
-        poster,
-        CARD,
-        lambda n: tallies.get(n, Tally()),
-        FakeClock(),
-    )
+    book.votes[1] = [VoteReaction("slack", "U9", "+1")]
+    flow = VoteFlow(RULES, book, None, poster, lambda *_: None, FakeClock(), CARD)  # type: ignore[arg-type]
+    commands = CandidateCommands(flow, arxiv, catalog, FakeClock())
     return commands, book, arxiv, poster
 
 
@@ -135,4 +130,4 @@ async def test_candidates_lists_the_pending_ones_most_voted_first(parts) -> None
     [card] = (await commands.list_pending(ask(""))).cards
     assert card.title == "2 candidate(s) waiting for a decision"
     assert [i.title for i in card.items] == ["#1 Liked", "#2 Fresh"]
-    assert card.items[0].fields[0].value == "👍 1 · 👎 0"
+    assert card.items[0].fields[0].value == "👍 1 · 👎 0 (Slack 1)"

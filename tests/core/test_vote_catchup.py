@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-from bot.core.candidates.catchup import catch_up_reactions, reconcile
+from bot.core.candidates.flow import reconcile
 from bot.core.models import MessageRef, ReactionEvent
 from bot.errors import ChatError, RateLimited
 from tests.core.test_voting import DISCORD_POST, SLACK_POST, build_world
 
 REFS = [MessageRef("discord", "C", DISCORD_POST[1]), MessageRef("slack", "C", SLACK_POST[1])]
+
+
+@dataclass
+class Reader:
+    """A platform as far as catching up reads it: its name and the reactions on a post."""
+
+    platform: str
+    read: Callable[[MessageRef], Awaitable[Sequence[ReactionEvent]]]
+
+    async def read_reactions(self, ref: MessageRef) -> Sequence[ReactionEvent]:
+        return await self.read(ref)
 
 
 def on(ref: MessageRef, user: str, emoji: str, added: bool = True) -> ReactionEvent:
@@ -44,8 +56,9 @@ async def test_a_rate_limit_is_waited_out_and_a_failing_platform_does_not_stop_t
             raise limited.pop()
         return [on(ref, "U1", "+1"), on(ref, "U2", "+1")]
 
-    fed = await catch_up_reactions(
-        world.flow, [world.candidate], lambda key: REFS, {"discord": discord, "slack": slack}, sleep
-    )
+    world.flow.throttle.sleep = sleep
+    fed = 0
+    for platform in (Reader("discord", discord), Reader("slack", slack)):
+        fed += await world.flow.catch_up(platform, lambda key: REFS)  # type: ignore[arg-type]
     assert (fed, waits) == (2, [7.0])
     assert world.flow.tally(world.candidate.id).up == 2

@@ -9,21 +9,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.candidates.approval import AddedEntry
-from bot.core.candidates.flow import (
-    Throttle,
-    VoteFlow,
+from bot.core.candidates.flow import Throttle, VoteFlow
+from bot.core.candidates.lifecycle import (
+    AddedEntry,
     build_vote_card,
     candidate_origin,
     parse_candidate_key,
-    post_candidates,
 )
 from bot.core.candidates.reactions import VoteRules, build_vote_rules
 from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent
 from bot.errors import GitError
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore
 from bot.settings import load_settings
 from tests.fakes import FakeClock, FakePoster
 from tests.support_votes import FakeBook, make_candidate
@@ -83,7 +80,7 @@ def build_world(rules: VoteRules | None = None) -> World:
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
-        rules, VoteStore(db), candidates, writer, poster, lambda *post: posts.get(post),
+        rules, candidates, writer, poster, lambda *post: posts.get(post),
         FakeClock(), build_vote_card(rules), sleep=never,
     )  # fmt: skip
     return World(flow, poster, writer, candidates, candidate)
@@ -261,8 +258,8 @@ async def test_reactions_on_other_posts_are_ignored(world: World) -> None:
 
 async def test_new_candidates_are_posted_once_with_reactions(world: World) -> None:
     other = make_candidate(13, "2501.00013", status="rejected")
-    assert await post_candidates([world.candidate, other], world.poster, CARD) == 1
-    await post_candidates([world.candidate], world.poster, CARD)
+    assert await world.flow.post_new([world.candidate, other]) == 1
+    await world.flow.post_new()
     [(purpose, key, card)] = world.poster.published
     assert (purpose, key) == ("candidates", "candidate:1")
     assert card.reactions == ("👍", "👎", "✅", "❌")

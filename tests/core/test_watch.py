@@ -58,7 +58,7 @@ def test_expected_feed_day_follows_the_announcement_schedule(now: datetime, expe
 async def test_first_run_saves_matching_papers_and_sets_a_baseline() -> None:
     papers = [as_paper(i) for i in (*VAD_PAPERS, *OTHER_PAPERS)]
     source, store = FakeFeedSource([feed(date(2026, 11, 23), *papers)]), FakePaperStore()
-    report = await run_watch(source, store, at(23), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(23), NOTHING, RULES)
     assert [c.paper.arxiv_id for c in report.candidates] == [i.arxiv_id for i in VAD_PAPERS]
     assert report.ok
     assert not report.gap
@@ -76,8 +76,8 @@ async def test_v2_and_cross_list_of_a_seen_paper_are_not_new() -> None:
         [feed(date(2026, 11, 23), first, second), feed(date(2026, 11, 24), v2, cross)]
     )
     store = FakePaperStore()
-    await run_watch(source, store, at(23), NOTHING, RULES)
-    report = await run_watch(source, store, at(24, 9), NOTHING, RULES)
+    await run_watch(source, store, store, at(23), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(24, 9), NOTHING, RULES)
     assert report.candidates == ()
     assert report.read == 2
     assert report.ok
@@ -89,11 +89,11 @@ async def test_rejected_candidate_never_comes_back() -> None:
     paper = as_paper(VAD_PAPERS[0])
     store = FakePaperStore()
     source = FakeFeedSource([feed(date(2026, 11, 23), paper)])
-    first = await run_watch(source, store, at(23), NOTHING, RULES)
+    first = await run_watch(source, store, store, at(23), NOTHING, RULES)
     store.candidates[paper.arxiv_id] = replace(first.candidates[0], status="rejected")
     store.seen.clear()  # even if the seen row were lost, the candidate row remembers
     source.feeds.append(feed(date(2026, 11, 24), replace(paper, version=2)))
-    again = await run_watch(source, store, at(24), NOTHING, RULES)
+    again = await run_watch(source, store, store, at(24), NOTHING, RULES)
     assert again.candidates == ()
 
 
@@ -113,7 +113,9 @@ async def test_paper_in_the_catalog_by_id_or_title_is_not_a_candidate() -> None:
         ),
     )
     source = FakeFeedSource([feed(date(2026, 11, 23), by_id, by_title, fresh)])
-    report = await run_watch(source, FakePaperStore(), at(23), build_known_papers(catalog), RULES)
+    report = await run_watch(
+        source, papers := FakePaperStore(), papers, at(23), build_known_papers(catalog), RULES
+    )
     assert [c.paper.arxiv_id for c in report.candidates] == [fresh.arxiv_id]
 
 
@@ -127,7 +129,7 @@ def test_a_list_title_with_a_short_name_suffix_is_the_arxiv_paper() -> None:
 async def test_empty_weekend_feed_is_a_normal_quiet_day() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-20"})
     source = FakeFeedSource([feed(date(2026, 11, 22))])  # Sunday, no items
-    report = await run_watch(source, store, at(22, 12), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(22, 12), NOTHING, RULES)
     assert report.ok
     assert not report.stale
     assert report.gap == ()
@@ -138,7 +140,9 @@ async def test_feed_that_did_not_advance_is_stale_and_the_day_is_filled_from_the
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-23"})
     late = as_paper(VAD_PAPERS[2], published=datetime(2026, 11, 23, 15, tzinfo=UTC))
     source = FakeFeedSource([feed(date(2026, 11, 23))], api=[late])
-    report = await run_watch(source, store, at(24, 9), NOTHING, RULES)  # Tue: expects Tue's feed
+    report = await run_watch(
+        source, store, store, at(24, 9), NOTHING, RULES
+    )  # Tue: expects Tue's feed
     assert report.stale
     assert not report.ok
     assert report.gap == (date(2026, 11, 24),)
@@ -153,7 +157,7 @@ async def test_three_missed_weekdays_are_filled_from_the_api() -> None:
     ]
     friday = feed(date(2026, 11, 20), as_paper(OTHER_PAPERS[0]))
     source = FakeFeedSource([friday], api=missed)
-    report = await run_watch(source, store, at(20), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(20), NOTHING, RULES)
     assert report.gap == (date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19))
     assert {c.paper.arxiv_id for c in report.candidates} == {p.arxiv_id for p in missed}
     start, end = source.searches[0]
@@ -166,18 +170,18 @@ async def test_three_missed_weekdays_are_filled_from_the_api() -> None:
 async def test_failed_gap_fill_is_retried_on_the_next_run() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-16"})
     source = FakeFeedSource([feed(date(2026, 11, 18)), feed(date(2026, 11, 19))], fail_search=True)
-    report = await run_watch(source, store, at(18), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(18), NOTHING, RULES)
     assert report.errors
     assert report.gap == ()
     source.fail_search = False
-    again = await run_watch(source, store, at(19), NOTHING, RULES)
+    again = await run_watch(source, store, store, at(19), NOTHING, RULES)
     assert date(2026, 11, 17) in again.gap
 
 
 async def test_not_modified_feed_changes_nothing() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-23", VALIDATORS_KEY: {"etag": '"x"'}})
     source = FakeFeedSource([Feed(papers=(), not_modified=True)])
-    report = await run_watch(source, store, at(23, 15), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(23, 15), NOTHING, RULES)
     assert report.not_modified
     assert report.ok
     assert report.candidates == ()
@@ -188,7 +192,7 @@ async def test_not_modified_feed_changes_nothing() -> None:
 async def test_feed_failure_is_reported_and_remembers_nothing() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-20"})
     source = FakeFeedSource([FeedError("arXiv answered 503 ×5")])
-    report = await run_watch(source, store, at(23), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(23), NOTHING, RULES)
     assert report.errors == ("feed: arXiv answered 503 ×5",)
     assert store.facts == {FEED_DATE_KEY: "2026-11-20"}
 
@@ -196,7 +200,7 @@ async def test_feed_failure_is_reported_and_remembers_nothing() -> None:
 async def test_report_describes_stale_feeds_gaps_and_errors_in_words() -> None:
     store = FakePaperStore(facts={FEED_DATE_KEY: "2026-11-20"})
     source = FakeFeedSource([feed(date(2026, 11, 20))], fail_search=True)
-    report = await run_watch(source, store, at(24), NOTHING, RULES)
+    report = await run_watch(source, store, store, at(24), NOTHING, RULES)
     lines = describe(report)
     assert lines[0] == "0 new candidate(s) from 0 paper(s)"
     assert "feed is stale: shows 2026-11-20, expected 2026-11-24" in lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.core.models import Card, MessageRef
 
@@ -64,3 +65,9 @@ class FakePoster:
 
     async def update(self, key: str, card: Card) -> None:
         self.updated.append((key, card))
+
+
+def with_platforms(outbox: Any, platforms: Any) -> Any:
+    """The outbox with its platforms added, as build_bot closes the cycle."""
+    outbox.add_platforms(platforms)
+    return outbox

@@ -59,10 +59,10 @@ class FakePaperStore:
             self.candidates[paper.arxiv_id] = Candidate(number, paper, match, source=source)
         return self.candidates[paper.arxiv_id]
 
-    def get_fact(self, key: str) -> Any:
-        return self.facts.get(key)
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.facts.get(key, default)
 
-    def put_fact(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: Any) -> None:
         self.facts[key] = value
 
 

@@ -1,7 +1,7 @@
 """Both fake platforms with the real adapters connected to them, for any area's tests.
 
 async with running_platforms(router, sink) as p:
-    outbox = Outbox(db, [p.slack, p.discord], p.channels, FakeClock(), Pacer(intervals={}))
+    outbox = with_platforms(Outbox(db, p.channels, FakeClock()), [p.slack, p.discord])
     await outbox.publish("candidates", "candidate:1", card)
     p.fake_slack.messages_in(p.SLACK_CANDIDATES); await p.fake_discord.send_reaction(...)
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.candidates.approval import parse_trailers
+from bot.core.candidates.lifecycle import parse_trailers
 from bot.errors import GitError
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo

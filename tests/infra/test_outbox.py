@@ -17,7 +17,7 @@ from bot.errors import RateLimited
 from bot.infra.outbox import Outbox, Pacer, dump_card, parse_card
 from bot.infra.state import Database
 from bot.settings import ChannelSettings
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, with_platforms
 from tests.fakes.platforms import (
     DISCORD_CHANNELS,
     SLACK_CHANNELS,
@@ -64,7 +64,7 @@ async def platforms() -> AsyncIterator[Platforms]:
 def build_outbox(db: Database, p: Platforms, sleeps: Sleeps | None = None) -> Outbox:
     sleeps = sleeps or Sleeps()
     pacer = Pacer(monotonic=sleeps.monotonic, sleep=sleeps)
-    return Outbox(db, [p.slack, p.discord], p.channels, FakeClock(), pacer)
+    return with_platforms(Outbox(db, p.channels, FakeClock(), pacer), [p.slack, p.discord])
 
 
 async def test_candidate_reaches_both_platforms_with_its_reactions_once(
@@ -190,7 +190,9 @@ async def test_a_burst_is_paced_at_about_one_message_a_second_per_channel(tmp_pa
     recorder = Recorder()
     pacer = Pacer(monotonic=recorder.clock.monotonic, sleep=recorder.clock)
     channels = {"slack": ChannelSettings(digest="C0DIGEST")}
-    outbox = Outbox(Database(tmp_path / "s.sqlite3"), [recorder], channels, FakeClock(), pacer)
+    outbox = with_platforms(
+        Outbox(Database(tmp_path / "s.sqlite3"), channels, FakeClock(), pacer), [recorder]
+    )
     await asyncio.gather(*(outbox.publish("digest", f"d:{i}", Card(title="x")) for i in range(5)))
     times = [t for t, _ in recorder.sent]
     assert len(times) == 5
@@ -201,7 +203,9 @@ async def test_the_same_key_published_twice_at_once_posts_once(tmp_path: Path) -
     recorder = Recorder()
     pacer = Pacer(monotonic=recorder.clock.monotonic, sleep=recorder.clock)
     channels = {"slack": ChannelSettings(admin="C0ADMIN")}
-    outbox = Outbox(Database(tmp_path / "s.sqlite3"), [recorder], channels, FakeClock(), pacer)
+    outbox = with_platforms(
+        Outbox(Database(tmp_path / "s.sqlite3"), channels, FakeClock(), pacer), [recorder]
+    )
     card = Card(title="arXiv is failing")
     first, second, _ = await asyncio.gather(
         outbox.publish("admin", "alert:arxiv", card),

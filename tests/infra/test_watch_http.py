@@ -11,8 +11,8 @@ import httpx
 from bot.core.arxiv.feed import build_rules
 from bot.core.arxiv.watch import FEED_DATE_KEY, CatalogPapers, WatchReport, run_watch
 from bot.infra.arxiv_http import ArxivClient
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
+from bot.infra.stores import CandidateStore
 from bot.settings import ArxivSettings
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import OTHER_PAPERS, VAD_PAPERS, api_feed, rss_feed
@@ -52,13 +52,13 @@ async def poll(arxiv: FakeArxiv, store: CandidateStore, now: datetime) -> WatchR
     rules = build_rules()
     transport = httpx.MockTransport(arxiv)
     async with ArxivClient(settings, rules, transport=transport, sleep=no_sleep) as client:
-        return await run_watch(client, store, FakeClock(now), CatalogPapers(), rules)
+        return await run_watch(client, store, store.db, FakeClock(now), CatalogPapers(), rules)
 
 
 def store_at(tmp_path: Path, last_day: str | None = None) -> CandidateStore:
     store = CandidateStore(Database(tmp_path / "state.sqlite3"))
     if last_day:
-        store.put_fact(FEED_DATE_KEY, last_day)
+        store.db.put(FEED_DATE_KEY, last_day)
     return store
 
 

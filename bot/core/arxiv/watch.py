@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.core.arxiv.feed import NEW_YORK, Feed, Rules, dedup_papers, match_paper
 from bot.core.models import Candidate, Catalog, Paper, normalise_title, parse_arxiv_id
-from bot.core.ports import Clock, FeedSource, KnownPapers, PaperStore
+from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers
 from bot.errors import ServiceError
 
 FEED_DATE_KEY = "arxiv.feed_date"
@@ -95,15 +95,20 @@ def announcement_time(feed_day: date) -> datetime:
 
 
 async def run_watch(
-    source: FeedSource, store: PaperStore, clock: Clock, known: KnownPapers, rules: Rules
+    source: FeedSource,
+    store: CandidateStore,
+    facts: KeyValue,
+    clock: Clock,
+    known: KnownPapers,
+    rules: Rules,
 ) -> WatchReport:
     """Read the latest feed, fill any missed days from the API, save the new candidates."""
     now = clock.now()
     expected = expected_feed_date(now)
-    last_text = store.get_fact(FEED_DATE_KEY)
+    last_text = facts.get(FEED_DATE_KEY)
     last = date.fromisoformat(last_text) if last_text else None
     try:
-        feed = await source.fetch_latest(store.get_fact(VALIDATORS_KEY) or {})
+        feed = await source.fetch_latest(facts.get(VALIDATORS_KEY) or {})
     except ServiceError as exc:
         return WatchReport(expected_date=expected, errors=(f"feed: {exc}",))
     shown = last if feed.not_modified else feed.date
@@ -114,7 +119,7 @@ async def run_watch(
     candidates = process_papers(found, store, known, rules, now, source="watch")
     # a failed fill keeps the old day, so the next run asks the API for the whole gap again
     covered = last if errors else max((d for d in (last, shown, *missed) if d), default=None)
-    _remember(store, feed, covered, now)
+    _remember(facts, feed, covered, now)
     return WatchReport(
         candidates=tuple(candidates),
         read=len(found),
@@ -148,17 +153,17 @@ def _missed_days(last: date | None, shown: date | None, expected: date) -> tuple
     return tuple(d for d in feed_days_between(last, expected) if d != shown)
 
 
-def _remember(store: PaperStore, feed: Feed, covered: date | None, now: datetime) -> None:
+def _remember(facts: KeyValue, feed: Feed, covered: date | None, now: datetime) -> None:
     if covered is not None:
-        store.put_fact(FEED_DATE_KEY, covered.isoformat())
+        facts.put(FEED_DATE_KEY, covered.isoformat())
     if not feed.not_modified:
-        store.put_fact(VALIDATORS_KEY, dict(feed.validators))
-    store.put_fact(LAST_SUCCESS_KEY, now.isoformat())
+        facts.put(VALIDATORS_KEY, dict(feed.validators))
+    facts.put(LAST_SUCCESS_KEY, now.isoformat())
 
 
 def process_papers(
     papers: Iterable[Paper],
-    store: PaperStore,
+    store: CandidateStore,
     known: KnownPapers,
     rules: Rules,
     now: datetime,

@@ -11,41 +11,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
-from bot.core.candidates.approval import AddedEntry
+from bot.core.candidates.lifecycle import (
+    AUTO_APPROVER,
+    AddedEntry,
+    CardBuilder,
+    approved_decision,
+    build_failed_card,
+    build_push_card,
+    candidate_key,
+    parse_candidate_key,
+)
 from bot.core.candidates.reactions import (
     Decision,
     Meaning,
     VoteRules,
     build_tally,
-    describe_decision,
     display_name,
     is_auto_approved,
+    normalise_emoji,
     read_reaction,
 )
-from bot.core.cards import build_candidate_card
-from bot.core.models import Candidate, Card, Entry, ReactionEvent, Tally
-from bot.core.ports import Candidates, Clock, EntryWriter, Poster, SuggestionBook, VoteState
-from bot.errors import VadbotError
+from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
+from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster
+from bot.errors import ChatError, RateLimited, VadbotError
 
 log = logging.getLogger(__name__)
 
-CardBuilder = Callable[[Candidate, Tally, Decision | None], Card]
 Sleep = Callable[[float], Awaitable[None]]
-AUTO_APPROVER = "auto-approve"
-CANDIDATE_PREFIX = "candidate:"
-
-
-def candidate_key(candidate_id: int) -> str:
-    """The Poster key of a candidate's posts."""
-    return f"{CANDIDATE_PREFIX}{candidate_id}"
-
-
-def parse_candidate_key(key: str | None) -> int | None:
-    """The candidate number in a post key, or None for posts about anything else."""
-    number = key.removeprefix(CANDIDATE_PREFIX) if key else ""
-    return int(number) if key != number and number.isdigit() else None
+RATE_LIMIT_RETRIES = 3
 
 
 class VoteFlow:
@@ -54,22 +49,24 @@ class VoteFlow:
     def __init__(
         self,
         rules: VoteRules,
-        votes: VoteState,
-        candidates: Candidates,
+        store: CandidateStore,
         writer: EntryWriter,
         poster: Poster,
         find_key: Callable[[str, str], str | None],
         clock: Clock,
         build_card: CardBuilder,
         *,
+        gate: Poster | None = None,
         throttle_seconds: float = 5.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.rules = rules
-        self.votes = votes
-        self.candidates = candidates
+        self.store = store
         self.writer = writer
         self.poster = poster
+        """Edits and alerts: they still go out while the service stops."""
+        self.gate = gate or poster
+        """New candidate posts: through the service's shutdown gate, so a stop starts none."""
         self.find_key = find_key
         """(platform, message id) → the key it was posted for (the outbox's lookup)."""
         self.clock = clock
@@ -85,7 +82,7 @@ class VoteFlow:
         if meaning is None:
             return
         candidate_id = parse_candidate_key(self.find_key(event.platform, event.message_id))
-        candidate = self.candidates.get(candidate_id) if candidate_id is not None else None
+        candidate = self.store.get(candidate_id) if candidate_id is not None else None
         if candidate is None or candidate.status != "pending":
             return
         if meaning in ("up", "down"):
@@ -95,7 +92,7 @@ class VoteFlow:
             await self.decide(candidate.id, meaning, name, event.platform)
 
     async def _vote(self, candidate: Candidate, event: ReactionEvent) -> None:
-        if not self.votes.record_vote(event, candidate.id, self.clock.now()):
+        if not self.store.record_vote(event, candidate.id, self.clock.now()):
             return
         tally = self.tally(candidate.id)
         if is_auto_approved(tally, self.rules):
@@ -105,11 +102,11 @@ class VoteFlow:
 
     def tally(self, candidate_id: int) -> Tally:
         """The current votes on a candidate, over all its posts."""
-        return build_tally(self.votes.vote_reactions(candidate_id), self.rules)
+        return build_tally(self.store.vote_reactions(candidate_id), self.rules)
 
     async def _show_tally(self, candidate_id: int) -> None:
         async with self._edit_lock:
-            candidate = self.candidates.get(candidate_id)
+            candidate = self.store.get(candidate_id)
             if candidate is None or candidate.status != "pending":
                 return  # decided: the posts show the decision, not the tally
             card = self.build_card(candidate, self.tally(candidate_id), None)
@@ -120,22 +117,22 @@ class VoteFlow:
     ) -> Decision | None:
         """Approve or reject a pending candidate; None if it was decided already."""
         async with self._decide_lock:
-            candidate = self.candidates.get(candidate_id)
+            candidate = self.store.get(candidate_id)
             if candidate is None or candidate.status != "pending":
                 return None
             added = await self._add(candidate, by, platform) if meaning == "approve" else None
             if meaning == "approve" and added is None:
                 return None
             decision = (
-                _approved(added, by, platform, auto)
+                approved_decision(added, by, platform, auto)
                 if added
                 else Decision("rejected", by, platform)
             )
             entry_id = added.entry_id if added else None
-            if not self.votes.decide(candidate_id, decision, entry_id, self.clock.now()):
+            if not self.store.decide(candidate_id, decision, entry_id, self.clock.now()):
                 return None
             if added and added.push_error:
-                self.votes.mark_unpushed(candidate_id, added.path)
+                self.store.mark_unpushed(candidate_id, added.path)
         log.info("candidate #%s %s by %s (%s)", candidate_id, decision.status, by, platform)
         await self._show_decision(candidate_id, decision)
         if added and added.created and not added.push_error:
@@ -152,10 +149,10 @@ class VoteFlow:
         return error
 
     async def _show_pushed(self) -> None:
-        for candidate_id, path in self.votes.unpushed():
+        for candidate_id, path in self.store.unpushed():
             commit = await asyncio.to_thread(self.writer.commit_of, path)
-            self.votes.set_pushed(candidate_id, commit)
-            candidate = self.candidates.get(candidate_id)
+            self.store.set_pushed(candidate_id, commit)
+            candidate = self.store.get(candidate_id)
             if candidate is None or candidate.status != "approved":
                 continue
             by, platform = candidate.decided_by or "", candidate.decided_platform or ""
@@ -168,15 +165,15 @@ class VoteFlow:
             added = await asyncio.to_thread(self.writer.add_candidate, candidate, by, platform)
         except VadbotError:
             log.exception("approving candidate #%s failed; it stays pending", candidate.id)
-            await self._alert(f"approve-failed:{candidate.id}", _failed_card(candidate))
+            await self._alert(f"approve-failed:{candidate.id}", build_failed_card(candidate))
             return None
         if added.push_error:
-            await self._alert(f"push-failed:{added.commit}", _push_card(candidate, added))
+            await self._alert(f"push-failed:{added.commit}", build_push_card(candidate, added))
         return added
 
     async def _show_decision(self, candidate_id: int, decision: Decision) -> None:
         async with self._edit_lock:
-            candidate = self.candidates.get(candidate_id)
+            candidate = self.store.get(candidate_id)
             if candidate is not None:
                 card = self.build_card(candidate, self.tally(candidate_id), decision)
                 await self.poster.update(candidate_key(candidate_id), card)
@@ -187,64 +184,78 @@ class VoteFlow:
         except Exception:  # an alert that cannot be sent must not undo the decision
             log.exception("could not post the alert %s", key)
 
+    # ---------------------------------------------------------------- posting and catch-up
+
+    async def post_new(self, pending: Iterable[Candidate] | None = None) -> int:
+        """Post each pending candidate not posted yet (the outbox posts each key once), through
+        the shutdown gate; how many."""
+        count = 0
+        for candidate in self.store.list("pending") if pending is None else pending:
+            if candidate.status == "pending":
+                card = self.build_card(candidate, Tally(), None)
+                await self.gate.publish("candidates", candidate_key(candidate.id), card)
+                count += 1
+        return count
+
+    async def catch_up(
+        self, platform: ChatPlatform, refs: Callable[[str], Sequence[MessageRef]]
+    ) -> int:
+        """Feed the votes and decisions made on `platform` while the bot was down (a ✅ then
+        approves); how many reactions changed. The flow ignores repeats, so this is safe."""
+        fed = 0
+        for candidate in self.store.list("pending"):
+            for ref in refs(candidate_key(candidate.id)):
+                if ref.platform == platform.platform:
+                    fed += await self._catch_up_post(ref, platform)
+        return fed
+
+    async def _catch_up_post(self, ref: MessageRef, platform: ChatPlatform) -> int:
+        # the store first: a live event landing between the two reads is then only fed twice,
+        # which changes nothing, instead of being undone
+        recorded = self.store.post_votes(ref.platform, ref.message_id)
+        present = await self._read_reactions(ref, platform)
+        if present is None:
+            return 0
+        events = reconcile(ref, recorded, present)
+        for event in events:
+            await self.on_reaction(event)
+        return len(events)
+
+    async def _read_reactions(
+        self, ref: MessageRef, platform: ChatPlatform
+    ) -> Sequence[ReactionEvent] | None:
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                return await platform.read_reactions(ref)
+            except RateLimited as exc:
+                if attempt == RATE_LIMIT_RETRIES:
+                    break
+                await self.throttle.sleep(exc.retry_after)
+            except ChatError as exc:  # one unreadable post must not stop the others
+                log.warning(
+                    "%s: cannot read the reactions on %s: %s", ref.platform, ref.message_id, exc
+                )
+                return None
+        log.warning("%s: reactions on %s not read: rate limited", ref.platform, ref.message_id)
+        return None
+
     async def aclose(self) -> None:
         """Run the tally edits still waiting (at shutdown, and in tests)."""
         await self.throttle.drain()
 
 
-async def post_candidates(
-    pending: Iterable[Candidate], poster: Poster, build_card: CardBuilder
-) -> int:
-    """Post each pending candidate to the candidates channels (once per key); how many."""
-    count = 0
-    for candidate in pending:
-        if candidate.status == "pending":
-            card = build_card(candidate, Tally(), None)
-            await poster.publish("candidates", candidate_key(candidate.id), card)
-            count += 1
-    return count
-
-
-def candidate_origin(book: SuggestionBook) -> Callable[[Entry], str | None]:
-    """For the announcer: "from candidate #12" when an entry came from an approved candidate."""
-
-    def origin(entry: Entry) -> str | None:
-        found = book.get_by_arxiv(entry.arxiv_id) if entry.arxiv_id else None
-        if found is None or found.status != "approved" or found.entry_id not in (None, entry.id):
-            return None
-        return f"from candidate #{found.id}"
-
-    return origin
-
-
-def _approved(added: AddedEntry, by: str, platform: str, auto: bool) -> Decision:
-    note = "not pushed yet, will retry" if added.push_error else ""
-    return Decision("approved", by, platform, added.commit, added.path, note, auto)
-
-
-def _failed_card(candidate: Candidate) -> Card:
-    body = "Writing or committing the entry failed; the candidate is still pending. See the log."
-    return Card(title=f"Could not add candidate #{candidate.id}", body=body, kind="alert")
-
-
-def _push_card(candidate: Candidate, added: AddedEntry) -> Card:
-    body = (
-        f"Candidate #{candidate.id} is committed locally ({(added.commit or '')[:7]}, "
-        f"{added.path}) but the push failed; it goes out with the next push. See the log."
-    )
-    return Card(title="Push to the catalog remote failed", body=body, kind="alert")
-
-
-def build_vote_card(rules: VoteRules) -> CardBuilder:
-    """The candidate card builder (the chat area's card), with the configured reactions, the
-    tally in the footer, and the decision line once there is one."""
-    reactions = tuple(min(group) for group in (rules.up, rules.down, rules.approve, rules.reject))
-
-    def build(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
-        line = describe_decision(decision) if decision else None
-        return build_candidate_card(candidate, tally, line, reactions)
-
-    return build
+def reconcile(
+    ref: MessageRef, recorded: Collection[tuple[str, str]], present: Sequence[ReactionEvent]
+) -> list[ReactionEvent]:
+    """The events that bring `recorded` (user id, normalised emoji) votes to what is `present`:
+    removals first, so a changed vote never counts twice on the way."""
+    here = {(event.user_id, normalise_emoji(event.emoji)): event for event in present}
+    gone = [
+        ReactionEvent(ref.platform, ref.channel, ref.message_id, user, emoji, False)
+        for user, emoji in sorted(recorded)
+        if (user, emoji) not in here
+    ]
+    return gone + [event for key, event in here.items() if key not in recorded]
 
 
 class Throttle:
@@ -252,7 +263,7 @@ class Throttle:
 
     def __init__(self, seconds: float, sleep: Sleep = asyncio.sleep) -> None:
         self.seconds = seconds
-        self._sleep = sleep
+        self.sleep = sleep
         self._waiting: dict[object, Callable[[], Awaitable[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -267,7 +278,7 @@ class Throttle:
         task.add_done_callback(self._tasks.discard)
 
     async def _later(self, key: object) -> None:
-        await self._sleep(self.seconds)
+        await self.sleep(self.seconds)
         await self._run(key)
 
     async def _run(self, key: object) -> None:

@@ -10,7 +10,7 @@ import pytest
 from bot.core.candidates.reactions import Decision, VoteReaction
 from bot.core.models import ReactionEvent
 from bot.infra.state import Database
-from bot.infra.vote_store import VoteStore
+from bot.infra.stores import CandidateStore as VoteStore
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -1,18 +1,29 @@
-"""What an approved candidate becomes: a catalog entry, and the commit message that adds it.
+"""A candidate's life outside the votes: its post key and card, what an approval makes of it
+(a catalog entry and the commit message that adds it), and how a decision reads.
 
-Pure functions; `bot/infra/catalog_writer.py` writes the file and makes the commit.
+Pure functions; `bot/infra/catalog_writer.py` writes the file and makes the commit, and
+`flow.py` runs the votes and decisions.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.core.candidates.reactions import platform_name
+from bot.core.candidates.reactions import Decision, VoteRules, describe_decision, platform_name
+from bot.core.cards import build_candidate_card
 from bot.core.catalog.drafts import new_entry_id
-from bot.core.models import Candidate, Catalog, Entry, normalise_title
+from bot.core.models import Candidate, Card, Catalog, Entry, Tally, normalise_title
+
+if TYPE_CHECKING:
+    from bot.core.ports import CandidateStore
+
+CardBuilder = Callable[[Candidate, Tally, Decision | None], Card]
+AUTO_APPROVER = "auto-approve"
+CANDIDATE_PREFIX = "candidate:"
 
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 """Where a link in an abstract is the code; any other link is the project page."""
@@ -101,3 +112,59 @@ def parse_trailers(message: str) -> Mapping[str, str]:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------- posts and decisions
+
+
+def candidate_key(candidate_id: int) -> str:
+    """The Poster key of a candidate's posts."""
+    return f"{CANDIDATE_PREFIX}{candidate_id}"
+
+
+def parse_candidate_key(key: str | None) -> int | None:
+    """The candidate number in a post key, or None for posts about anything else."""
+    number = key.removeprefix(CANDIDATE_PREFIX) if key else ""
+    return int(number) if key != number and number.isdigit() else None
+
+
+def candidate_origin(book: CandidateStore) -> Callable[[Entry], str | None]:
+    """For the announcer: "from candidate #12" when an entry came from an approved candidate."""
+
+    def origin(entry: Entry) -> str | None:
+        found = book.get_by_arxiv(entry.arxiv_id) if entry.arxiv_id else None
+        if found is None or found.status != "approved" or found.entry_id not in (None, entry.id):
+            return None
+        return f"from candidate #{found.id}"
+
+    return origin
+
+
+def approved_decision(added: AddedEntry, by: str, platform: str, auto: bool) -> Decision:
+    note = "not pushed yet, will retry" if added.push_error else ""
+    return Decision("approved", by, platform, added.commit, added.path, note, auto)
+
+
+def build_failed_card(candidate: Candidate) -> Card:
+    body = "Writing or committing the entry failed; the candidate is still pending. See the log."
+    return Card(title=f"Could not add candidate #{candidate.id}", body=body, kind="alert")
+
+
+def build_push_card(candidate: Candidate, added: AddedEntry) -> Card:
+    body = (
+        f"Candidate #{candidate.id} is committed locally ({(added.commit or '')[:7]}, "
+        f"{added.path}) but the push failed; it goes out with the next push. See the log."
+    )
+    return Card(title="Push to the catalog remote failed", body=body, kind="alert")
+
+
+def build_vote_card(rules: VoteRules) -> CardBuilder:
+    """The candidate card builder (the chat area's card), with the configured reactions, the
+    tally in the footer, and the decision line once there is one."""
+    reactions = tuple(min(group) for group in (rules.up, rules.down, rules.approve, rules.reject))
+
+    def build(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
+        line = describe_decision(decision) if decision else None
+        return build_candidate_card(candidate, tally, line, reactions)
+
+    return build

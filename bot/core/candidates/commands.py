@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.core.candidates.approval import find_in_catalog
-from bot.core.candidates.flow import CardBuilder, candidate_key
+from bot.core.candidates.flow import VoteFlow
+from bot.core.candidates.lifecycle import find_in_catalog
 from bot.core.candidates.reactions import platform_name
 from bot.core.cards import format_tally
 from bot.core.commands import CommandRouter
@@ -27,7 +27,7 @@ from bot.core.models import (
     Tally,
     parse_arxiv_id,
 )
-from bot.core.ports import Clock, PaperLookup, Poster, SuggestionBook
+from bot.core.ports import Clock, PaperLookup
 from bot.errors import FeedError, QueryError, UserError
 
 log = logging.getLogger(__name__)
@@ -42,21 +42,16 @@ class CandidateCommands:
 
     def __init__(
         self,
-        book: SuggestionBook,
+        flow: VoteFlow,
         papers: PaperLookup,
         catalog: Callable[[], Awaitable[Catalog]],
-        poster: Poster,
-        build_card: CardBuilder,
-        tally: Callable[[int], Tally],
         clock: Clock,
     ) -> None:
         self.clock = clock
-        self.book = book
+        self.flow = flow
+        self.book = flow.store
         self.papers = papers
         self.catalog = catalog
-        self.poster = poster
-        self.build_card = build_card
-        self.tally = tally
 
     async def suggest(self, request: Request) -> Reply:
         """Propose a paper by arXiv id or URL; it is posted for votes like any candidate."""
@@ -80,11 +75,7 @@ class CandidateCommands:
             self.clock.now(),
             suggested_by=f"{who} ({platform_name(request.platform)})",
         )
-        await self.poster.publish(
-            "candidates",
-            candidate_key(candidate.id),
-            self.build_card(candidate, Tally(), None),
-        )
+        await self.flow.post_new([candidate])
         text = f"Thanks! “{paper.title}” is now candidate #{candidate.id}: vote on its post."
         return Reply(text=text, ephemeral=False)
 
@@ -101,7 +92,7 @@ class CandidateCommands:
 
     async def list_pending(self, request: Request) -> Reply:
         """The pending candidates with their tallies, most voted first."""
-        pending = [(c, self.tally(c.id)) for c in self.book.list("pending")]
+        pending = [(c, self.flow.tally(c.id)) for c in self.book.list("pending")]
         if not pending:
             return Reply(text="No candidates are waiting for a decision.")
         pending.sort(key=lambda pair: (-pair[1].net, -pair[0].id))

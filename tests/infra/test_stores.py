@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.models import Match, Paper
-from bot.infra.candidate_store import CandidateStore
 from bot.infra.state import Database
+from bot.infra.stores import CandidateStore
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 PAPER = Paper(
@@ -76,6 +76,6 @@ def test_many_ids_are_checked_in_chunks(tmp_path: Path) -> None:
 
 def test_facts_survive_a_restart(tmp_path: Path) -> None:
     store = store_at(tmp_path)
-    store.put_fact("arxiv.validators", {"etag": '"x"'})
+    store.db.put("arxiv.validators", {"etag": '"x"'})
     store.db.close()
-    assert store_at(tmp_path).get_fact("arxiv.validators") == {"etag": '"x"'}
+    assert store_at(tmp_path).db.get("arxiv.validators") == {"etag": '"x"'}
