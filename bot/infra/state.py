@@ -14,6 +14,7 @@ Tables
     posts         the outbox: every post, recorded before sending, confirmed with its id after
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
+    llm_calls     calls made to the optional LLM endpoint per UTC day, for its daily cap
 """
 
 from __future__ import annotations
@@ -111,6 +112,13 @@ MIGRATIONS: tuple[str, ...] = (
         failing_since TEXT,
         failures      INTEGER NOT NULL DEFAULT 0,
         alerted       INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # 2: the optional LLM's daily cap survives restarts
+    """
+    CREATE TABLE llm_calls (
+        day   TEXT PRIMARY KEY,
+        calls INTEGER NOT NULL
     );
     """,
 )
