@@ -8,6 +8,7 @@
     └── ServiceError         the outside failed (git, arXiv, a chat platform); logged, retried
         ├── GitError
         ├── FeedError
+        ├── LlmError         the optional LLM failed or is over its daily cap; rules decide
         └── ChatError
             └── RateLimited  a 429: wait retry_after seconds
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class VadbotError(Exception):
@@ -67,6 +69,19 @@ class GitError(ServiceError):
 
 class FeedError(ServiceError):
     """arXiv answered with an error, nothing, or something unparseable."""
+
+
+LlmFailure = Literal[
+    "cap", "timeout", "rate_limited", "server", "refused", "unreachable", "malformed", "too_large"
+]
+
+
+class LlmError(ServiceError):
+    """The LLM endpoint gave no usable answer (`kind` says why); its text never holds the key."""
+
+    def __init__(self, message: str, kind: LlmFailure) -> None:
+        super().__init__(message)
+        self.kind: LlmFailure = kind
 
 
 class ChatError(ServiceError):

@@ -46,6 +46,18 @@ class MatchSettings:
     min_score: float | None = None
 
 
+DEFAULT_SCOPE = (
+    "Papers that use large language models (LLMs), vision-language models (VLMs) or multimodal "
+    "LLMs to detect, localise, explain or reason about anomalies in video: unusual, abnormal, "
+    "criminal, violent or dangerous events in surveillance, CCTV, traffic or dashcam footage, "
+    "including weakly supervised, open-set, open-vocabulary, training-free and explainable video "
+    "anomaly detection, video anomaly understanding, and their benchmarks and instruction "
+    "datasets. Out of scope: anomaly detection without video (industrial defects, logs, time "
+    "series, medical images), video methods with no language model, and video generation."
+)
+"""The shipped scope: what this list collects, as a lab would tell a new member."""
+
+
 @dataclass(frozen=True, slots=True)
 class ArxivSettings:
     categories: tuple[str, ...] = ("cs.CV", "cs.AI", "cs.CL", "cs.MM", "cs.LG", "eess.IV")
@@ -57,6 +69,8 @@ class ArxivSettings:
     max_retries: int = 4
     api_page_size: int = 100
     match: MatchSettings = field(default_factory=MatchSettings)
+    scope: str = DEFAULT_SCOPE
+    """The list's scope in plain words, for the optional LLM judge."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +136,23 @@ class SearchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LlmSettings:
+    """An optional OpenAI-compatible endpoint (Ollama, vLLM, DeepSeek, OpenAI…); off when empty."""
+
+    base_url: str = ""
+    """Up to and without `/chat/completions` (example: http://127.0.0.1:11434/v1)."""
+    model: str = ""
+    timeout_seconds: float = 20.0
+    """One deadline for a whole call: connecting, sending and reading the answer."""
+    daily_cap: int = 200
+    """At most this many calls per UTC day; when reached, no call is made until the next day."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
     format: Literal["text", "json"] = "text"
@@ -135,6 +166,7 @@ class Secrets:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
+    llm_api_key: str | None = field(default=None, repr=False)
 
     def values(self) -> tuple[str, ...]:
         """Every secret that is set, for log redaction."""
@@ -151,6 +183,7 @@ class Settings:
     votes: VoteSettings = field(default_factory=VoteSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
     log: LogSettings = field(default_factory=LogSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: str = "."
@@ -167,6 +200,7 @@ SECRET_VARIABLES = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "llm_api_key": "LLM_API_KEY",
 }
 ENV_PREFIX = "VADBOT_"
 
@@ -187,9 +221,23 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settin
     for key in ("secrets", "base_dir"):
         if key in data:
             raise ConfigError(f"{key}: not a setting; tokens come from the environment only")
+    if isinstance(data.get("llm"), Mapping) and "api_key" in data["llm"]:
+        raise ConfigError("llm.api_key: not a setting; the key comes from LLM_API_KEY only")
     settings: Settings = _build(Settings, data, "")
+    _check_llm(settings.llm)
     secrets = Secrets(**{k: environ.get(v) or None for k, v in SECRET_VARIABLES.items()})
     return dataclasses.replace(settings, secrets=secrets, base_dir=base_dir)
+
+
+def _check_llm(llm: LlmSettings) -> None:
+    if not llm.enabled:
+        return
+    if not llm.base_url.startswith(("http://", "https://")):
+        raise ConfigError("llm.base_url: must start with http:// or https://")
+    if not llm.model:
+        raise ConfigError("llm.model: required when llm.base_url is set (example: qwen2.5:7b)")
+    if llm.timeout_seconds <= 0 or llm.daily_cap < 0:
+        raise ConfigError("llm.timeout_seconds and llm.daily_cap: must be positive")
 
 
 def _project_root(config_path: Path) -> Path:

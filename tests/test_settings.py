@@ -53,3 +53,40 @@ def test_broken_yaml_names_file_and_line(tmp_path: Path) -> None:
     config.write_text("catalog:\n  path: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"vadbot\.yaml:\d+"):
         load_settings(config, {})
+
+
+def test_llm_is_off_by_default_and_the_scope_describes_this_list() -> None:
+    settings = load_settings(EXAMPLE, {})
+    assert not settings.llm.enabled
+    assert settings.llm.daily_cap > 0
+    assert "video anomaly" in settings.arxiv.scope.lower()
+    assert settings.arxiv.scope == load_settings(None, {}).arxiv.scope
+
+
+def test_llm_from_environment_with_key_only_from_llm_api_key() -> None:
+    env = {
+        "VADBOT_LLM__BASE_URL": "http://127.0.0.1:11434/v1",
+        "VADBOT_LLM__MODEL": "qwen2.5:7b",
+        "VADBOT_LLM__DAILY_CAP": "50",
+        "LLM_API_KEY": "llm-secret-value",
+    }
+    settings = load_settings(None, env)
+    assert settings.llm.enabled
+    assert settings.llm.model == "qwen2.5:7b"
+    assert settings.llm.daily_cap == 50
+    assert settings.secrets.llm_api_key == "llm-secret-value"
+    assert "llm-secret-value" in settings.secrets.values()  # so the log handler redacts it
+    assert "secret-value" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"VADBOT_LLM__BASE_URL": "http://127.0.0.1:11434/v1"}, "llm.model"),
+        ({"VADBOT_LLM__BASE_URL": "localhost:11434", "VADBOT_LLM__MODEL": "m"}, "llm.base_url"),
+        ({"VADBOT_LLM__API_KEY": "x"}, "llm.api_key"),
+    ],
+)
+def test_half_set_llm_fails_naming_the_key(env: dict[str, str], key: str) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_settings(None, env)

@@ -14,6 +14,7 @@ Tables
     posts         the outbox: every post, recorded before sending, confirmed with its id after
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
+    llm_calls     calls made to the optional LLM endpoint per UTC day, for its daily cap
 """
 
 from __future__ import annotations
@@ -121,6 +122,13 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE kv.key = 'votes:unpushed' AND j.key = CAST(candidates.id AS TEXT)
     );
     DELETE FROM kv WHERE key = 'votes:unpushed';
+    """,
+    # 3: the optional LLM's daily cap survives restarts
+    """
+    CREATE TABLE llm_calls (
+        day   TEXT PRIMARY KEY,
+        calls INTEGER NOT NULL
+    );
     """,
 )
 
