@@ -42,6 +42,16 @@ def register(sub: Any) -> None:
     score.add_argument("file", metavar="FILE.jsonl", help='lines with "arxiv_id", "title", …')
     score.set_defaults(handler=run_score)
 
+    venue = commands.add_parser(
+        "venue",
+        help="venue, year and track from arXiv comment/journal_ref, one JSON line per input line",
+        description='Reads JSON lines with "arxiv_id", "comment" and "journal_ref" (either may '
+        'be null) and prints, in order, {"arxiv_id", "venue", "year", "workshop", "track"}. '
+        "Under review, submitted, extended versions and page counts give no venue.",
+    )
+    venue.add_argument("file", metavar="FILE.jsonl", help="the input; - reads standard input")
+    venue.set_defaults(handler=run_venue)
+
     poll = commands.add_parser(
         "poll",
         help="one watch run: new candidates, stale feed, gaps (exit 1 if stale or failed)",
@@ -103,6 +113,31 @@ async def _fetch(settings: Settings, rules: Rules, url: str) -> Any:
 def _ranked(papers: Sequence[Paper], rules: Rules) -> list[tuple[Paper, Match]]:
     found = [(p, m) for p in papers if (m := match_paper(p, rules))]
     return sorted(found, key=lambda pm: -pm[1].score)
+
+
+def run_venue(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.venues import venue_record
+
+    stream = sys.stdin if args.file == "-" else _open_text(Path(args.file))
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{args.file}:{number}: not a JSON line ({exc.msg})") from exc
+            if not isinstance(record, dict):
+                raise UserError(f"{args.file}:{number}: expected a JSON object")
+            sys.stdout.write(json.dumps(venue_record(record), ensure_ascii=False) + "\n")
+    return 0
+
+
+def _open_text(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def run_score(args: argparse.Namespace, settings: Settings) -> int:
