@@ -44,6 +44,8 @@ class MatchSettings:
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     min_score: float | None = None
+    settings: Mapping[str, float] = field(default_factory=dict)
+    """Overrides of the matcher's named heuristics (bot/core/arxiv/rules.toml [settings])."""
 
 
 DEFAULT_SCOPE = (

@@ -4,32 +4,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+import pytest
 
 from bot.core.arxiv.rules import DEFAULT_EXCLUDE, DEFAULT_GROUPS
+from bot.errors import ConfigError
 from bot.infra.arxiv_http import rules_from_settings
 from bot.settings import load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "vadbot.example.yaml"
 
 
-def commented_block(after: str) -> str:
-    """The `#   ` lines that follow the line `after` in the example's arxiv.match section."""
-    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    start = lines.index(after) + 1
-    block = []
-    for line in lines[start:]:
-        if not line.startswith("    #   "):
-            break
-        block.append(line.removeprefix("    #   "))
-    return "\n".join(block)
+def test_example_points_to_the_rules_file_instead_of_copying_it() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "bot/core/arxiv/rules.toml" in text
+    assert "video anomal*" not in text  # no copy of the built-in terms to drift from the file
 
 
-def test_example_shows_the_built_in_groups_and_exclusions() -> None:
-    groups = yaml.safe_load(commented_block("    groups: {}"))
-    exclude = yaml.safe_load(commented_block("    exclude: []"))
-    assert groups == {k: list(v) for k, v in DEFAULT_GROUPS.items()}
-    assert exclude == list(DEFAULT_EXCLUDE)
+def test_unknown_matcher_setting_is_one_clear_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "vadbot.yaml"
+    config.write_text("arxiv:\n  match:\n    settings:\n      nope: 3\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"arxiv\.match\.settings: unknown matcher setting .nope."
+    ):
+        rules_from_settings(load_settings(config, {}).arxiv)
+
+
+def test_configured_settings_override_the_data_file(tmp_path: Path) -> None:
+    config = tmp_path / "vadbot.yaml"
+    config.write_text(
+        "arxiv:\n  match:\n    settings:\n      denial_window: 10\n", encoding="utf-8"
+    )
+    assert rules_from_settings(load_settings(config, {}).arxiv).settings.denial_window == 10
 
 
 def test_empty_match_settings_mean_the_built_in_rules() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -74,6 +75,25 @@ def test_score_prints_one_line_per_input_in_order(
     assert [o["arxiv_id"] for o in out] == [i.arxiv_id for i in items]
     assert [o["candidate"] for o in out] == [False, True, False, True]
     assert all(isinstance(o["score"], float) for o in out)
+
+
+def test_score_keeps_each_line_and_adds_its_lane_reading_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"arxiv_id": "2611.00001", "title": "Video anomaly detection in CCTV with an LLM",
+         "abstract": "", "relevant": True, "kind": "relevant"},
+        {"arxiv_id": "2611.00002", "title": "Autoencoders for video anomaly detection in CCTV",
+         "abstract": "", "relevant": False, "kind": "vad-no-llm"},
+        {"arxiv_id": "2611.00003", "title": "Sparse attention for faster training",
+         "abstract": "", "relevant": False, "kind": "other"},
+    ]  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(json.dumps(x) + "\n" for x in lines)))
+    assert main(["arxiv", "score", "-"]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [o["lane"] for o in out] == ["candidate", "maybe", "none"]
+    assert [o["candidate"] for o in out] == [True, False, False]
+    assert [(o["relevant"], o["kind"]) for o in out] == [(x["relevant"], x["kind"]) for x in lines]
 
 
 def test_score_names_the_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

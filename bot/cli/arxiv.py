@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from bot.cli.common import catalog_dir, print_json
 from bot.clock import UtcClock
 from bot.core.arxiv.feed import Rules, match_paper
+from bot.core.arxiv.lanes import classify
 from bot.core.arxiv.watch import build_known_papers, describe, process_papers, run_watch
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.errors import CatalogError, QueryError, UserError
@@ -37,9 +38,12 @@ def register(sub: Any) -> None:
     scan.set_defaults(handler=run_scan)
 
     score = commands.add_parser(
-        "score", help="one JSON line per paper of a JSONL file: candidate or not, and score"
+        "score",
+        help="each line of a JSONL file with its lane (candidate, maybe, none) and score added",
     )
-    score.add_argument("file", metavar="FILE.jsonl", help='lines with "arxiv_id", "title", …')
+    score.add_argument(
+        "file", metavar="FILE.jsonl", help='lines with "arxiv_id", "title", …; - for stdin'
+    )
     score.set_defaults(handler=run_score)
 
     venue = commands.add_parser(
@@ -141,23 +145,32 @@ def _open_text(path: Path) -> TextIO:
 
 
 def run_score(args: argparse.Namespace, settings: Settings) -> int:
+    """Each input line, its fields kept, plus `lane`, `candidate` (lane is candidate), `score`
+    and `terms` (the evidence words). Offline: rules only, no ranker."""
     rules = rules_from_settings(settings.arxiv)
-    for paper in _read_jsonl(Path(args.file)):
-        match = match_paper(paper, rules)
-        line = {
-            "arxiv_id": paper.arxiv_id,
-            "candidate": match is not None,
-            "score": match.score if match else 0.0,
+    for data, paper in _read_jsonl(args.file):
+        verdict = classify(paper, rules)
+        line = data | {
+            "lane": verdict.lane,
+            "candidate": verdict.lane == "candidate",
+            "score": verdict.score,
+            "terms": list(verdict.evidence_words),
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     return 0
 
 
-def _read_jsonl(path: Path) -> Iterator[Paper]:
+def _read_jsonl(source: str) -> Iterator[tuple[dict[str, Any], Paper]]:
+    """Each line of `source` (a path, or - for standard input) as its object and its paper."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        if source == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise QueryError(f"{path}: cannot read ({exc.strerror})") from None
+        raise QueryError(f"{source}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise QueryError(f"{source}: not UTF-8 text") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -165,10 +178,10 @@ def _read_jsonl(path: Path) -> Iterator[Paper]:
             data = json.loads(line)
         except ValueError:
             data = None
-        yield _paper_of_line(data, path, number)
+        yield data, _paper_of_line(data, source, number)
 
 
-def _paper_of_line(data: Any, path: Path, number: int) -> Paper:
+def _paper_of_line(data: Any, path: str, number: int) -> Paper:
     if not isinstance(data, dict) or not {"arxiv_id", "title"} <= data.keys():
         raise QueryError(f"{path}:{number}: need a JSON object with arxiv_id, title, abstract")
     found = parse_arxiv_id(str(data["arxiv_id"]))

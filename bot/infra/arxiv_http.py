@@ -21,7 +21,7 @@ import httpx
 from bot import __version__
 from bot.core.arxiv.feed import Feed, Rules, build_rules, parse_feed
 from bot.core.models import Paper, parse_arxiv_id
-from bot.errors import FeedError, UserError
+from bot.errors import ConfigError, FeedError, UserError
 from bot.infra.arxiv_xml import parse_known_layout
 from bot.settings import ArxivSettings
 
@@ -41,7 +41,12 @@ def build_user_agent(contact: str) -> str:
 def rules_from_settings(settings: ArxivSettings, reference_titles: Sequence[str] = ()) -> Rules:
     """The matching rules of `arxiv.match` (built-in defaults for what is left empty)."""
     match = settings.match
-    return build_rules(match.groups, match.exclude, match.min_score, reference_titles)
+    try:
+        return build_rules(
+            match.groups, match.exclude, match.min_score, reference_titles, settings=match.settings
+        )
+    except ValueError as exc:
+        raise ConfigError(f"arxiv.match.settings: {exc}") from None
 
 
 def parse_feed_bytes(data: bytes) -> Feed:

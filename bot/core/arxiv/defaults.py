@@ -1,125 +1,118 @@
-"""The built-in arXiv matching rules: term groups, exclusions, API keywords (syntax in
-`bot.core.arxiv.terms`, use in `bot.core.arxiv.rules`). `config/vadbot.example.yaml` shows them
-as comments, and a test keeps the two in step.
+"""The built-in arXiv matching rules, read from the data file `rules.toml` shipped beside this
+module: term groups, exclusions, the maybe lane's loose gate, API keywords and the settings of the
+heuristics. Each term there carries a one-line reason (`why`); terms added from now on also name
+two real papers that need them (`papers`). Syntax in `bot.core.arxiv.terms`, use in
+`bot.core.arxiv.rules` and `bot.core.arxiv.lanes`.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from types import MappingProxyType
+from typing import Any
 
-_ROAD = (
-    "traffic | road* | driving | driver* | vehicle* | car | pedestrian* | highway* | transport*"
-    " | dashcam | dash cam"
-)
-_SCENE = (
-    "surveillance | CCTV | security camera* | traffic camera* | dashcam | video anomal* | UCF-Crime"
-    " | XD-Violence | ShanghaiTech | UBnormal | violence detection | traffic accident*"
-    " | video (industrial | medical) anomal* | anomalies in videos"
-    " | video understanding (for | of) anomal*"
-    " | video understanding for (industrial | medical) anomal*"
-)
-_MADE = "text-to-video | video generation | video synthesis | video diffusion model*" + "".join(
-    f" | {verb} (videos | collision videos | crash videos | accident videos | fight videos"
-    " | driving videos | realistic videos)"
-    for verb in ("generate", "generating", "generated", "synthesize", "synthesise", "synthesizing",
-                 "synthesising", "synthesized", "synthesised", "render", "rendered")
-)  # fmt: skip
-"""Making videos of accidents or fights is not detecting them (unless the paper also detects)."""
-_WATCHED = "surveillance | CCTV | security | traffic | monitoring | dashcam"
-_VAD = (
-    "video anomal* | VAD | WSVAD | OVVAD | UCF-Crime | XD-Violence | ShanghaiTech | UBnormal"
-    " | UCSD Ped* | CUHK Avenue | violence detection"
-)
-_SPOTTED = (
-    "(detection | detector* | recognition | alert* | warning* | anticipation | prediction"
-    " | localization | localisation | spotting | understanding)"
-)
-_EVENTS = (
-    "(event* | behavio* | activit* | action* | moment* | frame* | clip* | segment* | snippet*"
-    " | video* | scene* | situation* | incident* | instance* | region* | object* | motion*"
-    " | human* | crowd* | pedestrian* | trajector* | interaction* | pattern* | sample*)"
-)
+RULES_FILE = "rules.toml"
+_FRAGMENT = re.compile(r"\{([A-Z]+)\}")
 
-DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
-    "anomaly": (
-        "video anomaly", "anomaly", "anomaly-aware", "abnormality", f"anomalous {_EVENTS}",
-        f"abnormal {_EVENTS}",
-        "unusual (event* | activit* | behavio* | moment* | action* | situation* | incident*"
-        " | scene*)",
-        "irregular (event* | behavio* | activit* | motion* | pattern*)", "unexpected event*",
-        "out-of-distribution (event* | moment* | behavio*)",
-        "VAD", "VAU", "WSVAD", "OVVAD", "UCF-Crime", "XD-Violence", "UBnormal", "UCSD Ped*",
-        "violence", f"violent {_EVENTS}", "crime*", "criminal", "suspicious",
-        "shoplift*", "vandalism", "robbery", "burglar*", "assault*", "theft", "fights", "brawl*",
-        f"accident | crash* if {_ROAD}", f"hazard* | collision* | near-miss* if {_ROAD}"
-        " except collision avoidance | collision rate* | collision-free",
-        "safety-critical (event* | incident* | moment* | situation*) | near-crash*"
-        f" | near-collision* if {_ROAD}",
-        f"incident {_SPOTTED} | traffic incident* | security incident* | threat* if {_WATCHED}",
-    ),
-    "video": (
-        "video* except video game* | video streaming | video coding | video compression"
-        " | video codec* | video conferenc*",
-        "surveillance", "CCTV", "footage", "dashcam", "dash cam", f"camera* if {_WATCHED}",
-        "UCF-Crime", "XD-Violence", "ShanghaiTech", "UBnormal", "CUHK Avenue", "UCSD Ped*",
-        "VAD", "VAU", "WSVAD", "OVVAD",
-        "clips unless audio* | sound* | speech | music*",
-        "per-frame | frame-by-frame | frame sampling | keyframe* | optical flow"
-        " unless CAN | packet* | radar* | LiDAR | point cloud* | audio* | sound* | speech",
-        "hazard (identification | detection | perception | anticipation | localization | object*)"
-        " if driving | autonomous vehicle* | dashcam",
-    ),
-    "language model": (
-        "multimodal LLM", "multi-modal LLM", "MLLM", "LVLM", "VLLM", "Video-LLM", "VLM", "LLM",
-        "LMM", "Video-LMM", "large multimodal", "large multi-modal", "language-image",
-        "multimodal large language model", "multi-modal large language model",
-        "large language model", "vision-language model", "vision-language", "visual-language",
-        "vision and language", "vision-and-language", "video-language", "language model",
-        "multimodal large", "multi-modal large", "multimodal foundation model*",
-        "multi-modal foundation model*", "multimodal model* | multi-modal model* unless audio*",
-        "GPT*", "ChatGPT", "CLIP", "LLaVA*", "Qwen*", "InternVL*", "Video-LLaMA*", "VideoChat*",
-        "BLIP*", "Gemini", "Gemma*", "LLaMA*", "InternLM*", "MiniCPM*", "DeepSeek*", "Claude*",
-        "InternVideo*", "mPLUG*", "chain-of-thought", "instruction tuning", "instruction-tuned",
-        "text prompt", "textual prompt", "prompt learning",
-        "natural language", "natural-language", "language description*", "text description*",
-        "textual description*", "textual explanation*",
-        "textual (semantic* | feature* | embedding* | cue* | prior*)", "text-guided",
-        "text guidance", "text-driven", "language-driven", "video-text", "text-video",
-        "VideoLLM*", "open-vocabulary", "open vocabulary", "language-guided", "captioning",
-        "caption*",
-        f"prompt | prompting if {_VAD} unless visual prompt* | point prompt* | box prompt*",
-        f"anomaly description* | keyword* | explanation* if {_VAD}",
-    ),
-}  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The named heuristics of the matcher; defaults in `rules.toml` [settings], each documented
+    there. A lab overrides any of them from `arxiv.match.settings` in its config."""
+
+    min_score: float = 0.0
+    denial_window: int = 80
+    contrast: bool = True
+    close_window: int = 40
+    title_sentences: int = 2
+    reference_share: float = 0.15
+    weight_title: float = 0.3
+    weight_together: float = 0.2
+    weight_close: float = 0.15
+    weight_repeated: float = 0.2
+    weight_own: float = 0.15
+    promote_at: float = 0.9
+    demote_at: float = 0.05
+    ranker_share: float = 0.5
+
+    def replace(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with `changes`; ValueError names an unknown or mistyped one."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        for name, value in changes.items():
+            if name not in values:
+                raise ValueError(f"unknown matcher setting {name!r}")
+            kind = type(values[name])
+            if kind is bool and value not in (True, False):  # 1 and 0 as well, from YAML floats
+                raise ValueError(f"matcher setting {name!r} must be true or false (1 or 0)")
+            if kind in (int, float) and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise ValueError(f"matcher setting {name!r} must be a number")
+            if kind is int and value != int(value):
+                raise ValueError(f"matcher setting {name!r} must be a whole number")
+            values[name] = kind(value)
+        return Settings(**values)
+
+
+def _read() -> dict[str, Any]:
+    text = files("bot.core.arxiv").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+_DATA = _read()
+_FRAGMENTS: Mapping[str, str] = _DATA["fragments"]
+
+
+def _expanded(term: str) -> str:
+    return _FRAGMENT.sub(lambda m: _FRAGMENTS[m.group(1)], term)
+
+
+def _terms(items: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(_expanded(str(item["term"])) for item in items)
+
+
+def _groups(table: Mapping[str, list[dict[str, Any]]]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({name: _terms(items) for name, items in table.items()})
+
+
+DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = _groups(_DATA["groups"])
 """Every group must be met; each by any of its terms."""
 
-DEFAULT_EXCLUDE: tuple[str, ...] = (
-    "voice activity detection", "valence-arousal",
-    "industrial | defect* | MVTec | VisA | Real-IAD | PCB | manufactur* | inspection"
-    " | maintenance | crack*"
-    " | log anomal* | log data | system log* | log sequence* | log-based | tabular"
-    " | time-series anomal* | time series anomal* | multivariate time series"
-    " | network traffic | network flow* | QoE | QoS"
-    " | medical | clinical | MRI | CT | X-ray | lesion* | heart sound* | ECG | EEG"
-    f" | deepfake* | forgery | forged | jailbreak* | NSFW unless {_SCENE}",
-    f"{_MADE} unless detects | detector* | detecting | VAD | anomaly detection | accident detection"
-    " | crash detection | accident understanding | accident anticipation | anomaly understanding",
-)  # fmt: skip
-"""Look-alikes: a paper where any of these applies is never a candidate. Industrial, log,
-time-series, network, medical and forgery words only when nothing says video surveillance."""
+DEFAULT_EXCLUDE: tuple[str, ...] = _terms(_DATA["exclude"])
+"""Look-alikes: a paper where any of these applies is never a candidate."""
 
-DEFAULT_QUERY: tuple[str, ...] = (
-    "anomal*", "abnormal*", "unusual", "irregular", "out-of-distribution", "VAD", "VAU",
-    "violen*", "crime*", "criminal", "suspicious", "shoplift*", "vandalism", "robbery", "burglar*",
-    "assault*", "theft", "fights", "accident*", "crash*", "collision*", "hazard*", "incident*",
-    "threat*", "UCF-Crime", "XD-Violence", "UBnormal",
-)  # fmt: skip
+LOOSE_GROUPS: Mapping[str, tuple[str, ...]] = _groups(_DATA["loose"])
+"""The maybe lane's gate: broad topic and scene words, no language model needed."""
+
+LOOSE_EXCLUDE: tuple[str, ...] = _terms(_DATA["loose_exclude"])
+"""Look-alikes kept out of the maybe lane as well."""
+
+DEFAULT_QUERY: tuple[str, ...] = tuple(_DATA["query"])
 """The arXiv API keywords that fill gaps with the built-in groups: broad, the rules then filter."""
 
-DEFAULT_TOGETHER: tuple[str, ...] = ("anomaly", "video")
-"""Groups that must be met in one sentence (or the title): the anomaly is IN the video. When the
-first is met in the title ("… Traffic Accidents …"), the others may be anywhere, but in two
-sentences at least."""
+DEFAULT_TOGETHER: tuple[str, ...] = tuple(_DATA["together"])
+"""Groups that must be met in one sentence (or the title): the anomaly is IN the video."""
 
-DEFAULT_MIN_SCORE = 0.0
+DEFAULT_SETTINGS = Settings().replace(_DATA["settings"])
+"""The heuristics' settings as the data file gives them."""
+
+DEFAULT_MIN_SCORE = DEFAULT_SETTINGS.min_score
 """The score (see `score_paper`) a paper needs besides passing the gate."""
+
+REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        _expanded(str(item["term"])): str(item["why"])
+        for items in (
+            *_DATA["groups"].values(),
+            _DATA["exclude"],
+            *_DATA["loose"].values(),
+            _DATA["loose_exclude"],
+        )
+        for item in items
+    }
+)
+"""Each built-in term's one-line reason, by the term as the matcher sees it."""

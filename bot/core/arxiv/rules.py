@@ -14,7 +14,9 @@ beats the words scattered), repeats, mentions in the paper's own work ("we propo
 than in what it turns away from ("… rely on LLMs. We instead …", which does not count at all),
 and, a little, similarity to the catalog's own titles.
 
-The built-in defaults live in `bot.core.arxiv.defaults`.
+The built-in defaults, and the settings of these heuristics (denial window, contrast, title rule,
+score weights, minimum score), live in the data file `rules.toml`, read by
+`bot.core.arxiv.defaults`.
 """
 
 from __future__ import annotations
@@ -23,16 +25,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core.arxiv.defaults import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from bot.core.arxiv.defaults import DEFAULT_GROUPS as DEFAULT_GROUPS
 from bot.core.arxiv.defaults import DEFAULT_MIN_SCORE as DEFAULT_MIN_SCORE
-from bot.core.arxiv.defaults import DEFAULT_QUERY, DEFAULT_TOGETHER
+from bot.core.arxiv.defaults import DEFAULT_QUERY, DEFAULT_SETTINGS, DEFAULT_TOGETHER, Settings
 from bot.core.arxiv.terms import Group, alternatives, build_group, split_context
 from bot.core.models import Match, Paper
 
-_REFERENCE_SHARE = 0.15
-_CLOSE = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'“])")
 _TURN = re.compile(r"(?:we\s+instead|(?:instead|in contrast|by contrast|rather),?\s+we)\b", re.I)
 _DENIED = re.compile(
@@ -63,6 +64,8 @@ class Rules:
     """Names of the groups that must meet in one sentence or in the title."""
     query: tuple[str, ...] = ()
     """Keywords for the arXiv API; empty = the first group's terms."""
+    settings: Settings = DEFAULT_SETTINGS
+    """The heuristics' named settings (`rules.toml` [settings])."""
 
     def query_terms(self) -> tuple[str, ...]:
         """Keywords for the arXiv API: `query`, else the first group's terms without context."""
@@ -78,17 +81,23 @@ def build_rules(
     min_score: float | None = None,
     reference_titles: Sequence[str] = (),
     together: Sequence[str] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Rules:
-    """Rules from config values; empty or None means the built-in default of that part."""
+    """Rules from config values; empty or None means the built-in default of that part.
+    `settings` overrides named heuristics (ValueError for an unknown one); `min_score` wins."""
     chosen = groups or DEFAULT_GROUPS
     paired = DEFAULT_TOGETHER if together is None else together
+    tuned = DEFAULT_SETTINGS.replace(settings or {})
+    if min_score is not None:
+        tuned = tuned.replace({"min_score": min_score})
     return Rules(
         groups=tuple(build_group(name, terms) for name, terms in chosen.items()),
         exclude=build_group("exclude", exclude or DEFAULT_EXCLUDE),
-        min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+        min_score=tuned.min_score,
         reference=frozenset(w for t in reference_titles for w in _words(t)),
         together=tuple(name for name in paired if name in chosen),
         query=() if groups else DEFAULT_QUERY,
+        settings=tuned,
     )
 
 
@@ -104,19 +113,19 @@ class Evidence:
     """The `together` groups meet within a few words ("video anomaly", "abnormal events in
     CCTV"), stronger evidence than the same words scattered over a sentence."""
 
-    def is_met(self, together: Sequence[str]) -> bool:
+    def is_met(self, together: Sequence[str], title_sentences: int = 2) -> bool:
         """Every group counts, the `together` ones in a common sentence, unless the first of
-        them is in the title: a title that states the anomaly needs the others only in two sentences
-        anywhere."""
+        them is in the title: a title that states the anomaly needs the others only in
+        `title_sentences` sentences anywhere."""
         if not all(self.sentences.values()):
             return False
         common = [set(self.sentences[name]) for name in together]
         if not common or set.intersection(*common):
             return True
         # one passing mention ("results on frames taken from videos") is not a video context
-        return 0 in common[0] and all(len(c) >= 2 for c in common[1:])
+        return 0 in common[0] and all(len(c) >= title_sentences for c in common[1:])
 
-    def strength(self, together: Sequence[str]) -> float:
+    def strength(self, together: Sequence[str], settings: Settings = DEFAULT_SETTINGS) -> float:
         """0–1: groups in the title, joined in one sentence, repeated, in the paper's own work."""
         found = list(self.sentences.values())
         if not found:
@@ -126,23 +135,40 @@ class Evidence:
         in_title = _mean([0 in s for s in found])
         repeated = _mean([min(1.0, len(s) / 4) for s in found])
         own = _mean([bool(set(s) & (self.own | {0})) for s in found])
-        return 0.3 * in_title + 0.2 * joint + 0.15 * self.close + 0.2 * repeated + 0.15 * own
+        s = settings
+        return (
+            s.weight_title * in_title
+            + s.weight_together * joint
+            + s.weight_close * self.close
+            + s.weight_repeated * repeated
+            + s.weight_own * own
+        )
 
 
-def find_evidence(paper: Paper, groups: Sequence[Group], together: Sequence[str] = ()) -> Evidence:
+def find_evidence(
+    paper: Paper,
+    groups: Sequence[Group],
+    together: Sequence[str] = (),
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Evidence:
     """Which sentences of `paper` meet each group, and the term to show for each."""
     title = paper.title.translate(_UNICODE)
     abstract = paper.abstract.translate(_UNICODE)
     text, at = f"{title}\n|\n{abstract}", len(title) + 3
     starts = [0, at] + [at + m.end() for m in _SENTENCE_END.finditer(abstract)]
     # what the paper turns away from ("… rely on LLMs. We instead …") is not its evidence
-    turned = {i - 1 for i, a in enumerate(starts) if i > 1 and _TURN.match(text, a)}
+    turned = {
+        i - 1 for i, a in enumerate(starts) if settings.contrast and i > 1 and _TURN.match(text, a)
+    }
     sentences: dict[str, tuple[int, ...]] = {}
     positions: dict[str, list[int]] = {}
     shown: list[str] = []
     for group in groups:
         spans = [(a, b, bisect_right(starts, a) - 1) for a, b in group.spans(text)]
-        spans = [s for s in spans if s[2] not in turned and not _is_denied(text, s[0], starts)]
+        window = settings.denial_window
+        spans = [
+            s for s in spans if s[2] not in turned and not _is_denied(text, s[0], starts, window)
+        ]
         sentences[group.name] = tuple(s[2] for s in spans)
         positions[group.name] = [s[0] for s in spans]
         if spans:
@@ -150,22 +176,23 @@ def find_evidence(paper: Paper, groups: Sequence[Group], together: Sequence[str]
             shown.append(_CAPITALISED.sub(lambda m: m.group(0).lower(), text[start:end]))
     bounds = list(zip(starts, [*starts[1:], len(text)], strict=True))
     own = frozenset(i for i, (a, b) in enumerate(bounds) if _OWN.search(text, a, b))
-    return Evidence(sentences, own, _distinct(shown), _is_close(positions, together))
+    close = _is_close(positions, together, settings.close_window)
+    return Evidence(sentences, own, _distinct(shown), close)
 
 
-def _is_denied(text: str, at: int, starts: Sequence[int]) -> bool:
+def _is_denied(text: str, at: int, starts: Sequence[int], window: int) -> bool:
     """True when the words just before `at` deny it ("no language model", "without video",
     "unlike video-based systems, …"): what a paper says it does not use is not its evidence."""
-    start = max(starts[bisect_right(starts, at) - 1], at - 80)
+    start = max(starts[bisect_right(starts, at) - 1], at - window)
     return bool(_DENIED.search(text, start, at))
 
 
-def _is_close(positions: Mapping[str, list[int]], together: Sequence[str]) -> bool:
-    """True when every `together` group has a hit within `_CLOSE` characters of the first's."""
+def _is_close(positions: Mapping[str, list[int]], together: Sequence[str], close: int) -> bool:
+    """True when every `together` group has a hit within `close` characters of the first's."""
     if len(together) < 2:
         return False
     first, *others = (positions.get(name, []) for name in together)
-    return any(all(any(abs(a - b) <= _CLOSE for b in other) for other in others) for a in first)
+    return any(all(any(abs(a - b) <= close for b in other) for other in others) for a in first)
 
 
 def match_paper(paper: Paper, rules: Rules) -> Match | None:
@@ -175,24 +202,25 @@ def match_paper(paper: Paper, rules: Rules) -> Match | None:
         return None  # most papers: no need to run the patterns
     if rules.exclude.is_met(f"{paper.title}\n|\n{paper.abstract}".translate(_UNICODE)):
         return None
-    evidence = find_evidence(paper, rules.groups, rules.together)
-    if not evidence.is_met(rules.together):
+    evidence = find_evidence(paper, rules.groups, rules.together, rules.settings)
+    if not evidence.is_met(rules.together, rules.settings.title_sentences):
         return None
-    score = _ranked(evidence.strength(rules.together), paper, rules)
+    score = _ranked(evidence.strength(rules.together, rules.settings), paper, rules)
     return Match(round(score, 3), evidence.shown) if score >= rules.min_score else None
 
 
 def score_paper(paper: Paper, rules: Rules) -> float:
     """How strongly `paper` looks relevant (0–1), whether or not it passes the gate."""
-    evidence = find_evidence(paper, rules.groups, rules.together)
-    return round(_ranked(evidence.strength(rules.together), paper, rules), 3)
+    evidence = find_evidence(paper, rules.groups, rules.together, rules.settings)
+    return round(_ranked(evidence.strength(rules.together, rules.settings), paper, rules), 3)
 
 
 def _ranked(strength: float, paper: Paper, rules: Rules) -> float:
     if not rules.reference:
         return strength
     share = _similarity(paper.title, rules.reference)
-    return (1 - _REFERENCE_SHARE) * strength + _REFERENCE_SHARE * share
+    part = rules.settings.reference_share
+    return (1 - part) * strength + part * share
 
 
 def _distinct(terms: Sequence[str]) -> tuple[str, ...]:
