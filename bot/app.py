@@ -32,22 +32,23 @@ from bot.core.candidates.lifecycle import build_vote_card
 from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.digest import build_digest_command
-from bot.core.health import HEARTBEAT_KEY, ONCE_KEY, JobRunner
-from bot.core.models import Catalog, Entry
+from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY, JobRunner
+from bot.core.models import Catalog
 from bot.core.ports import ChatPlatform, Clock, ReactionSink
 from bot.core.search.engine import LiveIndex, Searcher
 from bot.core.shutdown import PostGate
-from bot.errors import CatalogError, ConfigError, UserError
+from bot.errors import ConfigError, UserError
 from bot.infra.arxiv_http import ArxivClient
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
+from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
 from bot.infra.outbox import Outbox, Pacer
 from bot.infra.search_index import build_search_index
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore
-from bot.infra.yaml_files import load_catalog, parse_catalog, read_catalog_files
-from bot.jobs import Jobs, build_job_specs
+from bot.infra.yaml_files import parse_catalog, read_catalog_files
+from bot.jobs import Jobs, build_job_specs, read_catalog
 from bot.logs import RedactSecrets
 from bot.scheduling import Scheduler
 from bot.service import Service
@@ -232,7 +233,10 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     db = Database(settings.resolve(settings.state.path))
     candidates = CandidateStore(db)
     repo = GitRepo(settings.resolve(settings.catalog.repo))  # one lock: approvals and pulls
-    search = LiveIndex(build_search_index(settings, _load_entries(settings)))
+    c = settings.catalog
+    entries, read = read_catalog(settings, GitCatalogHistory(repo, c.path, c.remote, c.branch))
+    db.put(CATALOG_KEY, read)  # `vadbot status` shows it; the pull job alerts while broken
+    search = LiveIndex(build_search_index(settings, entries))
     router = build_router(search, settings.search.results)
 
     outbox = Outbox(db, _channels(settings), clock, seams.pacer)
@@ -410,12 +414,3 @@ def _build_platforms(
             )
         )
     return adapters
-
-
-def _load_entries(settings: Settings) -> list[Entry]:
-    root = settings.resolve(settings.catalog.repo) / settings.catalog.path
-    try:
-        return list(load_catalog(root).entries)
-    except CatalogError as exc:
-        log.error("catalog at %s cannot be read; search will find nothing:\n%s", root, exc)
-        return []

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,12 +20,12 @@ from bot.core.announce import run_announcer
 from bot.core.arxiv.watch import build_known_papers, describe, run_watch
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import candidate_origin
-from bot.core.digest import DigestJob
-from bot.core.health import Job
-from bot.core.models import Catalog
+from bot.core.digest import DigestJob, count_kinds
+from bot.core.health import CATALOG_KEY, Job
+from bot.core.models import Catalog, Entry
 from bot.core.ports import Clock, Poster
 from bot.core.search.engine import LiveIndex
-from bot.errors import ChatError, FeedError, GitError
+from bot.errors import CatalogError, ChatError, FeedError, GitError, Problem
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings
 from bot.infra.digest_source import CatalogDigestSource, list_name
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 OUTBOX = "outbox"
 OUTBOX_MINUTES = 5
 OUTBOX_FAILED_ATTEMPTS = 3
+LAST_GOOD_DEPTH = 50
+"""How many catalog commits back a broken catalog looks for one that loads."""
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -113,18 +116,24 @@ class Jobs:
     # ---------------------------------------------------------------- jobs
 
     async def pull(self) -> str:
-        """Push what a failed push left, fetch and fast-forward; rebuild search on a change."""
+        """Push what a failed push left, fetch and fast-forward; rebuild search on a change.
+        A catalog that does not load keeps the last good one serving, and fails the job (the
+        maintainers hear of it once) until it is fixed."""
         push_error = await self.flow.push_pending()
         head = await asyncio.to_thread(self.history.sync)
         if push_error:
             raise GitError(f"approved entries are committed but not pushed: {push_error}")
-        if head == self.indexed_head:
-            return f"no change at {(head or '')[:7]}"
-        self.indexed_head = head
-        catalog = await self.load_catalog()
-        index = await asyncio.to_thread(build_search_index, self.settings, catalog.entries)
-        self.search.replace(index)  # /vad search and Discord's autocomplete alike
-        return f"catalog at {(head or '')[:7]}: {len(catalog.entries)} entries indexed"
+        if head != self.indexed_head:
+            self.indexed_head = head
+            entries, read = await asyncio.to_thread(read_catalog, self.settings, self.history)
+            self.db.put(CATALOG_KEY, read)
+            if not read.get("error"):
+                index = await asyncio.to_thread(build_search_index, self.settings, entries)
+                self.search.replace(index)  # /vad search and Discord's autocomplete alike
+        read = self.db.get(CATALOG_KEY) or {}
+        if read.get("error"):
+            raise CatalogError([Problem(str(self.catalog_root()), 0, catalog_failure(read))])
+        return f"catalog at {(head or '')[:7]}: {sum(read['counts'].values())} entries indexed"
 
     async def announce(self) -> str:
         """Announce the entries new since the last run."""
@@ -159,3 +168,42 @@ class Jobs:
             errors = "; ".join(sorted({f"{platform}: {error}" for platform, error in failing}))
             raise ChatError(f"{len(failing)} post(s) keep failing ({errors[:200]})")
         return f"{sent} waiting post(s) sent"
+
+
+def read_catalog(
+    settings: Settings, history: GitCatalogHistory, back: int = LAST_GOOD_DEPTH
+) -> tuple[list[Entry], dict[str, Any]]:
+    """The catalog's entries as the service serves them, and what `vadbot status` shows of it.
+
+    A work tree that does not load (a YAML error committed) is reported, and the newest of the
+    last `back` commits whose catalog loads is served instead."""
+    root = settings.resolve(settings.catalog.repo) / settings.catalog.path
+    try:
+        entries = list(load_catalog(root).entries)
+    except CatalogError as exc:
+        error = str(exc.problems[0]) if exc.problems else str(exc)
+        for sha in _catalog_commits(history, back):
+            version = history.snapshot(sha)
+            if not version.is_broken:
+                log.error("catalog cannot be read (%s); serving %s, its last good commit",
+                          error, sha[:7])  # fmt: skip
+                counts = count_kinds(version.entries)
+                return list(version.entries), {"counts": counts, "error": error, "serving": sha}
+        log.error("catalog cannot be read (%s), nor any of its last %d commits", error, back)
+        return [], {"counts": None, "error": error, "serving": None}
+    return entries, {"counts": count_kinds(entries), "error": None, "serving": None}
+
+
+def catalog_failure(read: dict[str, Any]) -> str:
+    """One line for the maintainers: what is broken, and what is served meanwhile."""
+    serving = read.get("serving")
+    meanwhile = f"serving the last good commit {serving[:7]}" if serving else "search is empty"
+    return f"the catalog does not load ({read['error']}); {meanwhile} until it is fixed"
+
+
+def _catalog_commits(history: GitCatalogHistory, back: int) -> list[str]:
+    try:
+        out = history.repo.run("rev-list", f"--max-count={back}", "HEAD", "--", history.path)
+    except GitError:
+        return []
+    return out.split()

@@ -1,15 +1,20 @@
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.core.health import HEARTBEAT_KEY, ONCE_KEY
+from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY
 from bot.core.models import Entry, JobHealth
+from bot.infra.git import GitRepo
+from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
 from bot.infra.state import Database
 from bot.infra.yaml_files import dump_entry, entry_path, write_atomic
+from bot.jobs import read_catalog
+from bot.settings import load_settings
 from tests.git_repo import CatalogRepo, make_entry
 
 
@@ -28,6 +33,11 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
 def _record(db: Database, failures: int) -> None:
     now = datetime.now(UTC)
     db.put(HEARTBEAT_KEY, now.isoformat())
+    # what the service stores when it reads the catalog (status never parses it itself)
+    settings = load_settings(None, os.environ)
+    root = settings.resolve(settings.catalog.repo)
+    _, read = read_catalog(settings, GitCatalogHistory(GitRepo(root), "catalog"))
+    db.put(CATALOG_KEY, read)
     store = JobStore(db)
     store.save(JobHealth("announce", now, "ok, 0 new", next_run=now + timedelta(minutes=10)))
     store.save(JobHealth(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,38 @@ def test_a_person_waiting_in_chat_gets_a_short_arxiv_schedule() -> None:
     # one retry of at most 10 s: a down arXiv is said in seconds, not after 90 s of backoff
     assert (quick.max_retries, quick.timeout_seconds) == (1, 10.0)
     assert quick.delay_seconds == patient.delay_seconds  # still polite to arXiv
+
+
+async def test_a_broken_catalog_at_start_up_keeps_the_last_good_one_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    good = repo.add(make_entry("holmes-vau"))
+    repo.write("papers/2025/broken.yaml", "id: broken\ntitle: [unclosed\n")
+    repo.commit("A YAML error slips in")
+    env = {
+        "VADBOT_CATALOG__REPO": str(repo.root),
+        "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
+    }
+    settings = load_settings(None, env)
+    bot = build_bot(settings, clock=FakeClock(), seams=Seams(out=io.StringIO()))
+    try:
+        reply = await bot.router.dispatch(Request("console", "me", "c", "search", "holmes"))
+        assert reply.cards, "search serves the last good catalog, not nothing"
+        health = await bot.service.scheduler.run_job(PULL)
+        assert health is not None
+        assert health.failures == 1  # the job fails: the maintainers hear of it (once a streak)
+        assert "does not load" in (health.last_error or "")
+        assert f"serving the last good commit {good[:7]}" in (health.last_error or "")
+    finally:
+        await bot.close()
+    for name, value in env.items():
+        os.environ[name] = value
+    try:
+        assert main(["status"]) == 1
+    finally:
+        for name in env:
+            del os.environ[name]
+    out = capsys.readouterr().out
+    assert "catalog: BROKEN (" in out
+    assert f"serving {good[:7]}" in out

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli.common import catalog_dir, print_json
-from bot.core.digest import count_kinds, describe_counts
+from bot.cli.common import print_json
+from bot.core.digest import describe_counts
 from bot.core.health import (
+    CATALOG_KEY,
     FIRST_RUN_PENDING,
     HEARTBEAT_KEY,
     ONCE_KEY,
@@ -21,11 +22,9 @@ from bot.core.health import (
     is_run_from_cron,
 )
 from bot.core.models import JobHealth
-from bot.errors import VadbotError
 from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
 from bot.infra.state import Database
-from bot.infra.yaml_files import load_catalog
 from bot.settings import Settings
 
 RESULT_WIDTH = 36
@@ -71,7 +70,7 @@ def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
             "jobs": [_job_json(job) for job in jobs],
             "candidates_pending": count_pending_candidates(db),
             "outbox_unsent": count_unsent_posts(db),
-            "catalog": _catalog_json(settings, db.get(CURSOR_KEY)),
+            "catalog": _catalog_json(db.get(CATALOG_KEY), db.get(CURSOR_KEY)),
         }
     finally:
         db.close()
@@ -94,12 +93,11 @@ def _job_json(job: JobHealth) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _catalog_json(settings: Settings, cursor: str | None) -> dict[str, Any]:
-    try:
-        catalog = load_catalog(catalog_dir(argparse.Namespace(), settings))
-    except (VadbotError, OSError) as exc:
-        return {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
-    return {"counts": count_kinds(catalog.entries), "announced_at": cursor}
+def _catalog_json(stored: dict[str, Any] | None, cursor: str | None) -> dict[str, Any]:
+    """The catalog as the service last read it (it stores the counts at start and each pull)."""
+    if stored is None:
+        return {"counts": None, "announced_at": cursor}
+    return {**stored, "announced_at": cursor}
 
 
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
@@ -125,10 +123,15 @@ def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
 
 def _summary(report: dict[str, Any]) -> str:
     catalog = report["catalog"]
-    if "error" in catalog:
-        listed = f"catalog: unreadable ({catalog['error']})"
+    if catalog.get("error"):
+        served = f"; serving {catalog['serving'][:7]}" if catalog.get("serving") else ""
+        listed = f"catalog: BROKEN ({catalog['error']}){served}"
     else:
-        counts = describe_counts(catalog["counts"])
+        counts = (
+            describe_counts(catalog["counts"])
+            if catalog["counts"] is not None
+            else "not read yet (vadbot run counts it)"
+        )
         at = f" at {catalog['announced_at'][:7]}" if catalog["announced_at"] else ""
         listed = f"catalog: {counts or 'empty'}{at}"
     return (

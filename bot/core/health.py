@@ -128,6 +128,9 @@ def _recovered_card(before: JobHealth, result: str) -> Card:
 
 HEARTBEAT_KEY = "service:heartbeat"
 ONCE_KEY = "service:last-once"
+CATALOG_KEY = "service:catalog"
+"""What the service last read of the catalog: {"counts": {kind: n}, "head": sha, "error": …},
+so `vadbot status` (Docker's health check, every minute) never parses the catalog itself."""
 """When `vadbot run --once` last ran (cron users have no heartbeat: their job runs speak)."""
 FIRST_RUN_PENDING = "waiting for its first scheduled run"
 """The result of a cron job that never ran: its `last_run` is only the baseline for catch-up."""
