@@ -14,6 +14,7 @@ Tables
     posts         the outbox: every post, recorded before sending, confirmed with its id after
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
+    pr_entries    approved entries sent to a pull request (pull-request mode): branch, PR, state
 """
 
 from __future__ import annotations
@@ -112,6 +113,24 @@ MIGRATIONS: tuple[str, ...] = (
         failures      INTEGER NOT NULL DEFAULT 0,
         alerted       INTEGER NOT NULL DEFAULT 0
     );
+    """,
+    # 2: catalog.publish: pull-request (bot/infra/pull_requests.py)
+    """
+    CREATE TABLE pr_entries (
+        entry_id     TEXT PRIMARY KEY,
+        candidate_id INTEGER NOT NULL,
+        title        TEXT NOT NULL,
+        approver     TEXT NOT NULL,
+        post_url     TEXT NOT NULL DEFAULT '',
+        branch       TEXT NOT NULL,
+        pr_number    INTEGER,
+        pr_url       TEXT,
+        state        TEXT NOT NULL DEFAULT 'unpublished',
+        added_at     TEXT NOT NULL,
+        changed_at   TEXT NOT NULL
+    );
+    CREATE INDEX pr_entries_candidate ON pr_entries(candidate_id);
+    CREATE INDEX pr_entries_pr ON pr_entries(pr_number, state);
     """,
 )
 
