@@ -20,18 +20,19 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from bot.core.models import Candidate
 from bot.core.ports import Clock
 from bot.errors import ForgeError, GitError, PushRefused
-from bot.infra.catalog_writer import CatalogWriter, PublishProblem
+from bot.infra.catalog_writer import CatalogWriter, ProblemKind, PublishProblem
 from bot.infra.forge import Forge, PullRequest
 from bot.infra.state import Database
 
 log = logging.getLogger(__name__)
 
 RowState = Literal["unpublished", "open", "merged", "closed"]
+FORGE_KINDS = frozenset({"unauthorized", "forbidden", "rate_limited", "unavailable", "not_found"})
 MAX_BODY_ENTRIES = 200
 """Entries listed in one PR body (GitHub's body limit is 65,536 characters)."""
 
@@ -272,9 +273,9 @@ class PullRequestPublisher:
             if exc.kind == "rate_limited":
                 wait = exc.retry_after if exc.retry_after is not None else 60.0
                 self._not_before = self.clock.now() + timedelta(seconds=wait)
-            kind = exc.kind if exc.kind != "exists" else "invalid"
+            kind = cast(ProblemKind, exc.kind if exc.kind in FORGE_KINDS else "invalid")
             retryable = exc.kind in ("rate_limited", "unavailable")
-            return PublishProblem(kind, exc.advice, retryable, exc.retry_after)  # type: ignore[arg-type]
+            return PublishProblem(kind, exc.advice, retryable, exc.retry_after)
         if isinstance(exc, PushRefused):
             return PublishProblem(
                 "diverged" if "lacks" in str(exc) else "forbidden",
