@@ -7,6 +7,8 @@
     │   └── QueryError       a search query or command argument is malformed
     └── ServiceError         the outside failed (git, arXiv, a chat platform); logged, retried
         ├── GitError
+        │   └── PushRefused  the remote's hook or branch protection refused a push
+        ├── ForgeError       GitHub/GitLab's API refused or failed; carries what to do
         ├── FeedError
         ├── LlmError         the optional LLM failed or is over its daily cap; rules decide
         └── ChatError
@@ -65,6 +67,26 @@ class ServiceError(VadbotError):
 
 class GitError(ServiceError):
     """A git command failed."""
+
+
+class PushRefused(GitError):
+    """The remote refused a push on purpose (a protected branch, a hook), not by accident."""
+
+
+class ForgeError(ServiceError):
+    """GitHub's or GitLab's API refused or failed a call.
+
+    `kind` says which way (unauthorized, forbidden, rate_limited, unavailable, not_found,
+    invalid); `advice` is one line for the maintainers saying what to do; after a rate limit,
+    `retry_after` is how many seconds to wait."""
+
+    def __init__(
+        self, kind: str, message: str, advice: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.advice = advice
+        self.retry_after = retry_after
 
 
 class FeedError(ServiceError):

@@ -32,6 +32,14 @@ class CatalogSettings:
     bot_name: str = "vadbot"
     bot_email: str = "vadbot@localhost"
     announce_updates: tuple[str, ...] = ("links.code", "links.project", "venue")
+    publish: Literal["push", "pull-request"] = "push"
+    """push: commit to `branch` and push; pull-request: commit to a bot branch, open a PR/MR."""
+    pr_per_entry: bool = False
+    """One pull request per approved entry (`vadbot/<entry-id>`) instead of `vadbot/updates`."""
+    github_api_url: str = "https://api.github.com"
+    """GitHub's REST API; GitHub Enterprise: `https://HOST/api/v3`."""
+    gitlab_api_url: str = ""
+    """GitLab's REST API; empty: `https://<remote host>/api/v4`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +177,8 @@ class Secrets:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     llm_api_key: str | None = field(default=None, repr=False)
+    github_token: str | None = field(default=None, repr=False)
+    gitlab_token: str | None = field(default=None, repr=False)
 
     def values(self) -> tuple[str, ...]:
         """Every secret that is set, for log redaction."""
@@ -203,6 +213,8 @@ SECRET_VARIABLES = {
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "llm_api_key": "LLM_API_KEY",
+    "github_token": "GITHUB_TOKEN",
+    "gitlab_token": "GITLAB_TOKEN",
 }
 ENV_PREFIX = "VADBOT_"
 

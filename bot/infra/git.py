@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.core.catalog.history import Commit
-from bot.errors import GitError
+from bot.errors import GitError, PushRefused
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +57,25 @@ class GitRepo:
         self.lock = threading.RLock()
         """Held while the work tree changes (fast-forward); share it with whatever commits here."""
 
-    def run(self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,)) -> str:
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        ok: Sequence[int] = (0,),
+        env: Mapping[str, str] | None = None,
+    ) -> str:
         """Run `git <args>` in the repository; its stdout, or GitError naming the command."""
-        return self.run_bytes(*args, input=input, ok=ok).decode("utf-8", "replace")
+        return self.run_bytes(*args, input=input, ok=ok, env=env).decode("utf-8", "replace")
 
-    def run_bytes(self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,)) -> bytes:
-        """Like `run`, but stdout as bytes (blob contents)."""
-        done = self._call(args, input)
+    def run_bytes(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        ok: Sequence[int] = (0,),
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Like `run`, but stdout as bytes (blob contents); `env` adds variables."""
+        done = self._call(args, input, env)
         if done.returncode not in ok:
             detail = git_failure(done.stderr.decode("utf-8", "replace")) or (
                 f"exit status {done.returncode}"
@@ -69,10 +83,14 @@ class GitRepo:
             raise GitError(f"git {args[0]} failed in {self.path}: {detail}")
         return done.stdout
 
-    def _call(self, args: Sequence[str], input: bytes | None) -> subprocess.CompletedProcess[bytes]:
+    def _call(
+        self, args: Sequence[str], input: bytes | None, extra: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         command = [self._git, "-C", str(self.path), "-c", "core.quotePath=false", *args]
         network = subcommand(args) in NETWORK_COMMANDS
         env = self._remote_env() if network else self._env
+        if extra:
+            env = {**env, **extra}
         timeout = self.network_timeout if network else None
         try:
             return _run(command, input, env, timeout)
@@ -214,6 +232,74 @@ class GitRepo:
         spec = f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
         self.run("fetch", "--quiet", "--no-tags", remote, spec)
 
+    def fetch_if_present(self, remote: str, branch: str) -> bool:
+        """Fetch `branch` like `fetch`; False (and the tracking ref removed) when the remote
+        has no such branch."""
+        try:
+            self.fetch(remote, branch)
+            return True
+        except GitError as exc:
+            if "couldn't find remote ref" not in str(exc):
+                raise
+        self.run("update-ref", "-d", f"refs/remotes/{remote}/{branch}", ok=(0, 1))
+        return False
+
+    def remote_url(self, remote: str) -> str:
+        """The URL configured for `remote` (as written, before any `insteadOf` rewriting)."""
+        url = self.run("config", "--get", f"remote.{remote}.url", ok=(0, 1)).strip()
+        if not url:
+            raise GitError(f"{self.path} has no remote named {remote!r}")
+        return url
+
+    def push(self, remote: str, source: str, branch: str, *, lease: str | None = None) -> None:
+        """Push `source` to `refs/heads/<branch>` of `remote`.
+
+        `lease` (a sha, or "" for "must not exist yet") allows replacing the remote branch only
+        while it is still what we last saw. A refusal by the remote itself (a protected branch,
+        a pre-receive hook) raises PushRefused with the remote's reason; anything else GitError.
+        """
+        target = f"refs/heads/{branch}"
+        args = ["push", "--porcelain", "--no-verify"]
+        if lease is not None:
+            args.append(f"--force-with-lease={target}:{lease}")
+        done = self._call((*args, remote, f"{source}:{target}"), None)
+        if done.returncode == 0:
+            return
+        out = (done.stdout + done.stderr).decode("utf-8", "replace")
+        reason = push_refusal(out)
+        if reason is not None:
+            raise PushRefused(f"{remote} refused the push to {branch}: {reason}")
+        detail = git_failure(done.stderr.decode("utf-8", "replace"))
+        raise GitError(f"git push to {remote} {branch} failed in {self.path}: {detail}")
+
+    # -------------------------------------------------------------------- commits off the work tree
+
+    def commit_files(
+        self, base: str, files: Mapping[str, str], message: str, name: str, email: str
+    ) -> str:
+        """A new commit on top of `base` with `files` ({path: text}) written; its sha.
+
+        Built with a temporary index, so neither the work tree nor the checked-out branch
+        change: a bot branch can grow while `main` stays where the announcer reads it."""
+        identity = {
+            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
+        }  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="vadbot-index-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self.run("read-tree", base, env=env)
+            for path, text in files.items():
+                blob = self.run("hash-object", "-w", "--stdin", input=text.encode()).strip()
+                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self.run("write-tree", env=env).strip()
+        out = self.run("commit-tree", tree, "-p", base, "-F", "-", input=message.encode(),
+                       env=identity)  # fmt: skip
+        return out.strip()
+
+    def set_branch(self, branch: str, sha: str, old: str | None) -> None:
+        """Point `refs/heads/<branch>` at `sha`, only if it still is at `old` (None: absent)."""
+        self.run("update-ref", f"refs/heads/{branch}", sha, old or "0" * 40)
+
     def fast_forward(self, remote: str, branch: str) -> str | None:
         """Fetch, then bring the checked-out `branch` to the remote's; the new HEAD.
 
@@ -270,6 +356,28 @@ def subcommand(args: Sequence[str]) -> str:
     while rest and rest[0].startswith("-"):
         rest = rest[2:] if rest[0] == "-c" else rest[1:]
     return rest[0] if rest else ""
+
+
+_REFUSALS = (
+    "[remote rejected]",
+    "protected branch",
+    "gh006",
+    "pre-receive hook declined",
+    "not allowed to push",
+    "permission to",
+)
+
+
+def push_refusal(output: str) -> str | None:
+    """Why the remote refused a push on purpose, from `git push` output; None when it did not
+    (a non-fast-forward, a network failure). The remote's own lines come first."""
+    lowered = output.lower()
+    if not any(mark in lowered for mark in _REFUSALS):
+        return None
+    remote = [line[7:].strip() for line in output.splitlines() if line.startswith("remote:")]
+    said = [line for line in remote if line]
+    rejected = re.findall(r"\[remote rejected\][^(]*\(([^)]*)\)", output)
+    return "; ".join(said[:2] or rejected[:1] or ["refused"])[:200]
 
 
 def git_failure(stderr: str) -> str:

@@ -15,6 +15,7 @@ Tables
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
     llm_calls     calls made to the optional LLM endpoint per UTC day, for its daily cap
+    pr_entries    approved entries sent to a pull request (pull-request mode): branch, PR, state
 """
 
 from __future__ import annotations
@@ -129,6 +130,24 @@ MIGRATIONS: tuple[str, ...] = (
         day   TEXT PRIMARY KEY,
         calls INTEGER NOT NULL
     );
+    """,
+    # 4: catalog.publish: pull-request (bot/infra/pull_requests.py)
+    """
+    CREATE TABLE pr_entries (
+        entry_id     TEXT PRIMARY KEY,
+        candidate_id INTEGER NOT NULL,
+        title        TEXT NOT NULL,
+        approver     TEXT NOT NULL,
+        post_url     TEXT NOT NULL DEFAULT '',
+        branch       TEXT NOT NULL,
+        pr_number    INTEGER,
+        pr_url       TEXT,
+        state        TEXT NOT NULL DEFAULT 'unpublished',
+        added_at     TEXT NOT NULL,
+        changed_at   TEXT NOT NULL
+    );
+    CREATE INDEX pr_entries_candidate ON pr_entries(candidate_id);
+    CREATE INDEX pr_entries_pr ON pr_entries(pr_number, state);
     """,
 )
 
