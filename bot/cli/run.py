@@ -10,7 +10,7 @@ import contextlib
 import logging
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, UserError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,11 @@ def run_invite_url(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.discord.adapter import build_invite_url
 
     client_id = args.client_id or client_id_from_token(settings.secrets.discord_token)
+    if not client_id.isdigit():
+        raise UserError(
+            f"--client-id {client_id[:40]!r}: an application id is a number "
+            "(discord.com/developers → your application → Application ID)"
+        )
     print(build_invite_url(client_id))
     return 0
 
