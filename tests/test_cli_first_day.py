@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.git_repo import CatalogRepo, make_entry
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "tests" / "data" / "awesome-llm4vad.md"
@@ -182,3 +183,15 @@ def test_check_names_files_from_where_it_runs(
     capsys.readouterr()
     assert main(["catalog", "check", "--catalog", "lab/catalog"]) == 1
     assert "lab/catalog/papers/2025/vera.yaml:" in capsys.readouterr().err
+
+
+def test_run_once_exits_1_when_a_job_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    repo.add(make_entry("holmes-vau"))
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(repo.root))
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("VADBOT_CATALOG__REMOTE", "no-such-remote")  # the pull fails
+    assert main(["run", "--once"]) == 1  # cron (and its mail) sees the failure
+    assert "catalog-pull failed" in capsys.readouterr().err
