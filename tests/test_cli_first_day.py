@@ -195,3 +195,30 @@ def test_run_once_exits_1_when_a_job_failed(
     monkeypatch.setenv("VADBOT_CATALOG__REMOTE", "no-such-remote")  # the pull fails
     assert main(["run", "--once"]) == 1  # cron (and its mail) sees the failure
     assert "catalog-pull failed" in capsys.readouterr().err
+
+
+def test_digest_post_prints_no_console_banner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    repo.add(make_entry("holmes-vau"))
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(repo.root))
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    main(["digest", "--post"])
+    out = capsys.readouterr().out
+    assert "weekly" in out  # the digest was shown in the console
+    assert "Type a command" not in out
+
+
+def test_digest_of_a_missing_catalog_folder_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = CatalogRepo(tmp_path / "list")
+    repo.add(make_entry("holmes-vau"))
+    monkeypatch.setenv("VADBOT_CATALOG__REPO", str(repo.root))
+    monkeypatch.setenv("VADBOT_CATALOG__PATH", "no-such-folder")
+    monkeypatch.setenv("VADBOT_STATE__PATH", str(tmp_path / "state.sqlite3"))
+    assert main(["digest", "--print"]) == 1
+    captured = capsys.readouterr()
+    assert "no-such-folder" in _one_line(captured.err)
+    assert "holds no entries" not in captured.out
