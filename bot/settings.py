@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -229,17 +230,25 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settin
     if path is not None:
         data = _read_yaml(Path(path))
         base_dir = str(_project_root(Path(path)))
+    from_env: dict[str, str] = {}
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and "__" in name:
-            _set_path(data, name[len(ENV_PREFIX) :].lower().split("__"), _env_value(name, value))
+            keys = name[len(ENV_PREFIX) :].lower().split("__")
+            _set_path(data, keys, _env_value(value))
+            from_env[".".join(keys)] = name
     for key in ("secrets", "base_dir"):
         if key in data:
             raise ConfigError(f"{key}: not a setting; tokens come from the environment only")
     if isinstance(data.get("llm"), Mapping) and "api_key" in data["llm"]:
         raise ConfigError("llm.api_key: not a setting; the key comes from LLM_API_KEY only")
-    settings: Settings = _build(Settings, data, "")
-    _check_llm(settings.llm)
+    try:
+        settings: Settings = _build(Settings, data, "")
+        _check_zones(settings.schedule)
+        _check_llm(settings.llm)
+    except ConfigError as exc:
+        raise _naming_variable(exc, from_env) from None
     secrets = Secrets(**{k: environ.get(v) or None for k, v in SECRET_VARIABLES.items()})
+    _check_slack_tokens(secrets)
     return dataclasses.replace(settings, secrets=secrets, base_dir=base_dir)
 
 
@@ -252,6 +261,40 @@ def _check_llm(llm: LlmSettings) -> None:
         raise ConfigError("llm.model: required when llm.base_url is set (example: qwen2.5:7b)")
     if llm.timeout_seconds <= 0 or llm.daily_cap < 0:
         raise ConfigError("llm.timeout_seconds and llm.daily_cap: must be positive")
+
+
+def _naming_variable(exc: ConfigError, from_env: Mapping[str, str]) -> ConfigError:
+    """A wrong value set in the environment is reported against the variable that set it."""
+    message = str(exc)
+    for key, variable in from_env.items():
+        if message.startswith((f"{key}:", f"{key}[", f"{key}.")):
+            return ConfigError(f"{variable}: {message}")
+    return exc
+
+
+def _check_zones(schedule: ScheduleSettings) -> None:
+    for key in ("timezone", "arxiv_timezone"):
+        zone = getattr(schedule, key)
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"schedule.{key}: unknown time zone {zone!r} (an IANA name such as Europe/Berlin)"
+            ) from None
+
+
+def _check_slack_tokens(secrets: Secrets) -> None:
+    """Slack's two tokens look alike; swapped, Socket Mode fails with an obscure error later."""
+    if (secrets.slack_bot_token or "").startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…): it belongs in SLACK_APP_TOKEN; "
+            "the bot token starts with xoxb-"
+        )
+    if (secrets.slack_app_token or "").startswith("xox"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN holds a bot or user token (xox…): it belongs in SLACK_BOT_TOKEN; "
+            "the app-level token starts with xapp-"
+        )
 
 
 def _project_root(config_path: Path) -> Path:
@@ -270,7 +313,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: not valid YAML ({exc})") from None
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise ConfigError(f"{path}{line}: not valid YAML: {problem}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -278,11 +322,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _env_value(name: str, raw: str) -> Any:
+def _env_value(raw: str) -> Any:
+    """A YAML scalar or list; text YAML cannot read (a cron line's `*`) is taken as it is."""
     try:
         return yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
-        raise ConfigError(f"{name}: cannot read {raw!r} as a value") from None
+        return raw
 
 
 def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:

@@ -7,9 +7,14 @@
 # long ago. So approvals are committed on the volume and survive a rebuild of the image, and the
 # first digest does not list every bundled entry as new this week. A lab's own clone at that
 # path is used as is.
+#
+# A mounted config that keeps the example's `catalog.repo: .` points at /app, which is no git
+# repository: that is said once, in one line, and the container then waits instead of exiting,
+# so `restart: unless-stopped` does not repeat the same failure forever.
 set -eu
 
 bundled="${VADBOT_BUNDLED_CATALOG:-/app/catalog}"
+data="${VADBOT_DATA:-/data}"
 seed_date="2000-01-01T00:00:00+00:00"
 
 # The paths as vadbot itself resolves them (the config file, then VADBOT_* variables). When the
@@ -24,6 +29,17 @@ print(s.resolve(s.state.path))' 2>/dev/null); then
     { read -r repo; read -r folder; read -r branch; read -r state; } <<EOF
 $settings
 EOF
+    case "$repo" in
+        "$data"/*) ;;
+        *) if ! git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+            echo "vadbot: config: catalog.repo is $repo, which is not on the $data volume and" \
+                "not a git repository: in the container set catalog.repo: $data/list and" \
+                "state.path: $data/vadbot.sqlite3 in your config/vadbot.yaml (as" \
+                "config/vadbot.docker.yaml does), then docker compose up -d." \
+                "Waiting here rather than restarting." >&2
+            exec ${VADBOT_HOLD:-sleep infinity}
+        fi ;;
+    esac
     if [ ! -e "$repo" ] && [ -d "$bundled" ]; then
         mkdir -p "$repo/$folder"
         cp -R "$bundled/." "$repo/$folder/"
@@ -35,8 +51,8 @@ EOF
         echo "vadbot: created the catalog repository $repo from the bundled catalog" >&2
     fi
     case "$state" in
-        /data/*) ;;
-        *) echo "vadbot: warning: state.path $state is not on the /data volume:" \
+        "$data"/*) ;;
+        *) echo "vadbot: warning: state.path $state is not on the $data volume:" \
             "it is lost when the container is recreated" >&2 ;;
     esac
 fi

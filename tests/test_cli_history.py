@@ -29,17 +29,19 @@ def test_changes_as_json_name_change_id_fields_commit_and_author(
     sha = repo.commit("A pull request", author="Grace Hopper")
     code = main(["catalog", "changes", "--since", base, "--json", "--catalog-repo", str(repo.root)])
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == [
-        {"change": "added", "id": "beta", "fields": [], "commit": sha, "author": "Grace Hopper"},
-        {
-            "change": "updated",
-            "id": "alpha",
-            "fields": ["venue"],
-            "commit": sha,
-            "author": "Grace Hopper",
-        },
-        {"change": "removed", "id": "gone", "fields": [], "commit": sha, "author": "Grace Hopper"},
+    changes = json.loads(capsys.readouterr().out)
+    day = changes[0]["date"]
+    common = {"commit": sha, "date": day, "author": "Grace Hopper", "subject": "A pull request"}
+    assert changes == [
+        {"change": "added", "id": "beta", "title": "Beta", "fields": [], **common},
+        {"change": "updated", "id": "alpha", "title": "Alpha", "fields": ["venue"], **common},
+        {"change": "removed", "id": "gone", "title": "Gone", "fields": [], **common},
     ]
+    # the same date and title the text output shows
+    assert main(["catalog", "changes", "--since", base, "--catalog-repo", str(repo.root)]) == 0
+    text = capsys.readouterr().out
+    assert f"{sha[:7]}  {day}  Grace Hopper: A pull request" in text
+    assert "Gone" in text
 
 
 def test_changes_default_to_the_last_announced_commit(

@@ -32,6 +32,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("VADBOT_CONFIG", raising=False)
     return {**os.environ, "VADBOT_BUNDLED_CATALOG": str(bundled),
+            "VADBOT_DATA": str(tmp_path / "data"),
             "PYTHON": sys.executable, "VADBOT": "echo"}  # fmt: skip
 
 
@@ -70,9 +71,28 @@ def test_a_labs_own_clone_is_used_as_is(env: dict[str, str]) -> None:
     assert not (clone.root / "catalog" / "papers" / "2025" / "lavad.yaml").exists()
 
 
-def test_state_off_the_volume_is_warned_about(env: dict[str, str]) -> None:
-    done = _entrypoint(env, "run")
-    assert "is not on the /data volume" in done.stderr  # the test's state is in a tmp folder
+def test_state_off_the_volume_is_warned_about(env: dict[str, str], tmp_path: Path) -> None:
+    done = _entrypoint({**env, "VADBOT_STATE__PATH": str(tmp_path / "elsewhere.sqlite3")}, "run")
+    assert "is not on the" in done.stderr
+    assert "volume" in done.stderr
+
+
+def test_the_example_config_in_the_container_fails_once_with_the_fix(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    example = SCRIPT.parents[1] / "config" / "vadbot.example.yaml"
+    app = tmp_path / "app" / "config"
+    app.mkdir(parents=True)
+    (app / "vadbot.yaml").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    mounted = {k: v for k, v in env.items() if not k.startswith("VADBOT_") or "_DATA" in k}
+    mounted |= {"VADBOT_CONFIG": str(app / "vadbot.yaml"), "VADBOT_HOLD": "echo held"}
+    done = _entrypoint({**mounted, "VADBOT_BUNDLED_CATALOG": env["VADBOT_BUNDLED_CATALOG"]}, "run")
+    assert done.stdout == "held\n"  # vadbot never started, so nothing restarts it
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "catalog.repo" in lines[0]
+    assert "/list" in lines[0]
+    assert "--config" not in lines[0]  # the advice for a shell, wrong in a container
 
 
 def test_the_images_config_keeps_the_list_and_the_state_on_the_volume() -> None:
@@ -82,3 +102,11 @@ def test_the_images_config_keeps_the_list_and_the_state_on_the_volume() -> None:
     assert settings.resolve(settings.state.path) == Path("/data/vadbot.sqlite3")
     assert settings.log.format == "json"
     assert "VADBOT_STATE__PATH" not in (SCRIPT.parents[1] / "Dockerfile").read_text()
+
+
+def test_the_tokens_file_is_never_committed() -> None:
+    root = SCRIPT.parents[1]
+    done = subprocess.run(
+        ["git", "-C", str(root), "check-ignore", "-q", ".env"], check=False, capture_output=True
+    )
+    assert done.returncode == 0, ".env (the tokens for docker compose) is not in .gitignore"

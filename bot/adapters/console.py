@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -18,6 +20,9 @@ from bot.core.commands import CommandRouter, parse_command_text
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 
 BODY_MAX = 4000
+ECHO_MAX = 200
+"""How much of a typed query a reply may quote back."""
+_PREFIX = re.compile(r"/?vad(?:\s+|$)", re.IGNORECASE)
 
 
 def render_card(card: Card) -> str:
@@ -99,17 +104,39 @@ class ConsoleAdapter:
 
     async def handle_line(self, line: str) -> str:
         """The answer to one typed line (`/vad search vera`, or `search vera`)."""
-        text = line.strip().removeprefix("/vad").strip()
+        text = line.strip()
+        if match := _PREFIX.match(text):  # `/vad`, `/VAD`, `vad`: as a chat app would forgive
+            text = text[match.end() :]
         command, rest = parse_command_text(text)
         request = Request("console", "console", "console", command, rest, "you")
-        return render_reply(await self.router.dispatch(request))
+        return _cap_echo(render_reply(await self.router.dispatch(request)), rest)
 
     async def run(self, stdin: TextIO | None = None) -> None:
-        """Answer commands from standard input until it ends (then keep the bot running)."""
-        lines = _pump(stdin or sys.stdin)
+        """Answer commands from standard input until it ends. At the end of a terminal's input
+        (Ctrl-D) vadbot stops, as a shell does; piped input ends and the jobs keep running."""
+        source = stdin or sys.stdin
+        lines = _pump(source)
         while line := await lines.get():
             if line.strip():
                 self.say(await self.handle_line(line) + "\n")
+        if _is_terminal(source):
+            self.say("End of input (Ctrl-D): vadbot stops.")
+            signal.raise_signal(signal.SIGINT)  # the service's own clean stop, as for Ctrl-C
+
+
+def _is_terminal(source: TextIO) -> bool:
+    try:
+        return source.isatty()
+    except (ValueError, OSError):  # closed or detached
+        return False
+
+
+def _cap_echo(answer: str, typed: str) -> str:
+    """A reply quotes the query; a query pasted by mistake (thousands of characters) is
+    quoted by its start only, so the answer stays readable."""
+    if len(typed) <= ECHO_MAX:
+        return answer
+    return answer.replace(typed, typed[:ECHO_MAX] + f"… ({len(typed)} characters)")
 
 
 def _pump(source: TextIO) -> asyncio.Queue[str]:

@@ -66,6 +66,28 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _global_options_first(words: list[str]) -> list[str]:
+    """`vadbot search x --config F` means `vadbot --config F search x`: people put it anywhere."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            rest += words[i:]
+            break
+        if word == "--config" and i + 1 < len(words):
+            front += words[i : i + 2]
+            i += 2
+            continue
+        if word.startswith("--config=") or word == "--debug":
+            front.append(word)
+        else:
+            rest.append(word)
+        i += 1
+    return front + rest
+
+
 def _chosen_command(argv: Sequence[str]) -> str | None:
     """The first word of argv that names a command (options before it skipped)."""
     words = iter(argv)
@@ -81,7 +103,7 @@ def _chosen_command(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vadbot` console script."""
-    words = sys.argv[1:] if argv is None else list(argv)
+    words = _global_options_first(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser(words)
     args = parser.parse_args(words)
     try:

@@ -229,7 +229,10 @@ async def _poll(settings: Settings, rules: Rules, db: Database, catalog: Catalog
 
 
 def run_backfill(args: argparse.Namespace, settings: Settings) -> int:
-    until: date = args.until or datetime.now(UTC).date()
+    today = datetime.now(UTC).date()
+    until: date = args.until or today
+    if args.since > today:
+        raise QueryError(f"--since {args.since} is in the future (today is {today})")
     if until < args.since:
         raise QueryError("--until is before --since")
     catalog = load_catalog(catalog_dir(args, settings))

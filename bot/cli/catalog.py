@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,11 +78,28 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     root = catalog_dir(args, settings)
     catalog, problems = parse_catalog(read_catalog_files(root))
     if problems:
-        raise CatalogError(problems)
+        raise CatalogError([dataclasses.replace(p, path=_shown(root / p.path)) for p in problems])
     if not catalog.entries:
         raise UserError(f"{root}: no catalog entries here; is this the catalog folder?")
     print(f"{root}: {len(catalog.entries)} entries, no problems")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can open it from where vadbot runs: relative below it, else absolute."""
+    full = path.absolute()
+    with contextlib.suppress(ValueError):
+        return str(full.relative_to(Path.cwd()))
+    return str(full)
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A write that fails (read-only place, a folder in the way, a full disk) is one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,13 +122,16 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     source, out = Path(args.source), Path(args.out)
-    result = parse_awesome_list(_read_list(source))
+    text = _read_list(source)
+    if not text.strip():
+        raise UserError(f"{source} is empty: nothing to import")
+    result = parse_awesome_list(text)
     problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
     problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
     fresh = _prepare_out(out, args.force)
-    with Progress("import", len(files)) as bar:
+    with _writing(out), Progress("import", len(files)) as bar:
         bar.enabled = bar.enabled and len(files) >= BIG_LIST
         if fresh:
             write_files(out, files, bar.advance)
@@ -123,7 +146,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 def _read_list(source: Path) -> str:
     """The list's text; UTF-8 with or without a byte-order mark, else a UserError."""
     try:
-        return source.read_text(encoding="utf-8-sig")
+        # NUL is never meant in a Markdown list and would end up inside the YAML files.
+        return source.read_text(encoding="utf-8-sig").replace("\0", "")
     except OSError as exc:
         raise UserError(f"cannot read {source}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
@@ -143,9 +167,14 @@ def _prepare_out(out: Path, force: bool) -> bool:
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise UserError(f"{out} is not empty; pass --force to replace its catalog files")
-        for old in out.rglob("*.yaml"):
-            old.unlink()
+        with _writing(out):
+            for old in out.rglob("*.yaml"):
+                old.unlink()
         return False
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {out}: permission denied")
     return True
 
 
@@ -180,7 +209,13 @@ def _report_import(
 def run_render(args: argparse.Namespace, settings: Settings) -> int:
     markdown = render_markdown(load_catalog(catalog_dir(args, settings)))
     if args.out:
-        write_atomic(Path(args.out), markdown)
+        out = Path(args.out)
+        if out.is_dir():
+            raise UserError(
+                f"--out {out} is a folder: give the file to write, e.g. {out}/README.md"
+            )
+        with _writing(out):
+            write_atomic(out, markdown)
         print(f"{args.out}: {markdown.count(chr(10))} lines")
     else:
         sys.stdout.write(markdown)

@@ -56,6 +56,9 @@ def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     start = _start(args.since, tz) if args.since else end - PERIOD
     if start >= end:
         raise UserError(f"--since {args.since} is not in the past")
+    folder = settings.resolve(settings.catalog.repo) / settings.catalog.path
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no catalog folder here (catalog.repo, catalog.path)")
     db = Database(settings.resolve(settings.state.path))
     try:
         digest = asyncio.run(build_source(settings, db).collect(start, end))
@@ -105,7 +108,7 @@ async def _post(settings: Settings, digest: Digest, tz: ZoneInfo) -> int:
 
     bot = build_bot(settings)
     try:
-        await bot.start(interactive=False)
+        await bot.start(interactive=False)  # a one-shot command: no console banner, no prompt
         await bot.wait_connected(CONNECT_WAIT_SECONDS)
         key = f"digest:{digest.start.astimezone(tz):%Y-%m-%d}..{digest.end.astimezone(tz):%Y-%m-%d}"
         refs = await bot.outbox.publish("digest", key, build_digest_card(digest, tz))

@@ -108,8 +108,11 @@ def change_json(change: Change) -> dict[str, Any]:
         "change": change.change,
         "id": change.entry.id,
         "fields": list(change.fields),
+        "title": change.entry.title,
         "commit": change.commit.sha,
+        "date": change.commit.date.date().isoformat(),
         "author": change.commit.author,
+        "subject": change.commit.subject,
     }
 
 

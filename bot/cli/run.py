@@ -8,9 +8,11 @@ import base64
 import binascii
 import contextlib
 import logging
+import sys
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, UserError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,16 +47,41 @@ def register(sub: Any) -> None:
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import serve  # logging is already set up by cli.main for every command
 
+    started = datetime.now(UTC)
     # SIGTERM (docker stop) and SIGINT: no new work, the post in flight ends, connections close.
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, once=args.once))
-    return 0
+    return _once_result(settings, started) if args.once else 0
+
+
+def _once_result(settings: Settings, started: datetime) -> int:
+    """Exit 1 when a job run by `--once` failed, so cron (and its mail) notices."""
+    from bot.infra.job_store import JobStore
+    from bot.infra.state import Database
+
+    db = Database(settings.resolve(settings.state.path))
+    try:
+        failed = [
+            job
+            for job in JobStore(db).all()
+            if job.failures and job.last_run is not None and job.last_run >= started
+        ]
+    finally:
+        db.close()
+    for job in failed:
+        print(f"vadbot: job {job.name} failed: {job.last_error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_invite_url(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.discord.adapter import build_invite_url
 
     client_id = args.client_id or client_id_from_token(settings.secrets.discord_token)
+    if not client_id.isdigit():
+        raise UserError(
+            f"--client-id {client_id[:40]!r}: an application id is a number "
+            "(discord.com/developers → your application → Application ID)"
+        )
     print(build_invite_url(client_id))
     return 0
 

@@ -121,3 +121,14 @@ def test_every_kind_of_entry_survives_render_and_import() -> None:
     assert {e.id: replace(e, order=0) for e in again.entries} == {
         e.id: replace(e, order=0) for e in entries
     }
+
+
+def test_no_badge_links_nowhere_and_an_arxiv_only_paper_has_one_arxiv_badge(
+    markdown: str,
+) -> None:
+    assert "]()" not in markdown
+    committed = (Path(__file__).parents[2] / "catalog/README.md").read_text(encoding="utf-8")
+    assert "]()" not in committed
+    avadclip = committed.split("#### AVadCLIP", 1)[1].split("---", 1)[0]  # arXiv only
+    assert avadclip.count("[![arXiv]") == 1
+    assert "https://arxiv.org/abs/2504.04495" in avadclip

@@ -100,7 +100,7 @@ async def test_every_failure_is_one_typed_error(
 
 async def test_a_slow_server_is_cut_at_the_deadline(server: FakeOpenAI, db: Database) -> None:
     server.script = [slow()]
-    llm = client(server.base_url, db, timeout=0.05)
+    llm = client(server.base_url, db, timeout=0.5)
     try:
         with pytest.raises(LlmError) as caught:
             await llm.complete(HELLO)
@@ -149,7 +149,7 @@ async def test_key_never_in_answers_errors_or_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server.script = [echo_key(), echo_key(500), slow()]
-    llm = client(server.base_url, db, timeout=0.05)
+    llm = client(server.base_url, db, timeout=0.5)
     errors: list[str] = []
     try:
         echoed = await llm.complete(HELLO)

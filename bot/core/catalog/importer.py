@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.catalog.check import make_catalog
 from bot.core.catalog.drafts import Draft, build_entries, unique_id
-from bot.core.catalog.listline import LineItem, parse_line, title_from_url
+from bot.core.catalog.listline import LineItem, is_badge_line, parse_line, title_from_url
 from bot.core.catalog.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
 from bot.core.catalog.sections import Ctx, Section, heading_context, split_sections
 from bot.core.catalog.tables import parse_table
@@ -130,7 +130,7 @@ def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
         _flush(state, ctx)
     elif stripped.startswith(">"):
         _quote(state, ctx, number, stripped.lstrip(">").strip())
-    elif (image := parse_image(stripped)) is not None:
+    elif not is_badge_line(stripped) and (image := parse_image(stripped)) is not None:
         _image(state, number, image[1])
     else:
         _item_line(state, ctx, number, line)
@@ -140,7 +140,7 @@ def _is_entry_line(line: str, ctx: Ctx) -> bool:
     """In prose, only a line with a `[[paper](…)]`-style link or a badge is an entry."""
     if ctx.mode != "prose" or not ctx.entries_allowed:
         return False
-    return bool(re.search(r"\[\[[^\]]+\]\(|\[!\[", line))
+    return bool(re.search(r"\[\[[^\]]+\]\(|\[!\[", line)) or is_badge_line(line.strip())
 
 
 def _prose_line(state: _State, ctx: Ctx, line: str) -> None:

@@ -36,6 +36,8 @@ LABELS = {
 """Link texts that name a kind of link rather than a title ("" = kind unknown)."""
 
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
+_BARE_BADGE = re.compile(r"(?<!\[)!\[([^\]]*)\]\((https://img\.shields\.io/[^)\s]*)\)(?!\])")
+"""A badge that links nowhere (a venue without a paper link), as our own render writes it."""
 _LABELED = re.compile(r"\[\[([^\]]+)\]\(([^)\s]*)\)\]|\[\[([^\]]+)\]\]\(([^)\s]*)\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
 _BLANK_LINK = re.compile(r"(?<!!)\[\s*\]\(([^)\s]*)\)")
@@ -149,6 +151,11 @@ def title_from_url(url: str) -> str:
     return host
 
 
+def is_badge_line(text: str) -> bool:
+    """A line that starts with a shields.io badge, linked or not."""
+    return bool(_BADGE.match(text) or _BARE_BADGE.match(text))
+
+
 def parse_badge(alt: str, image: str, url: str) -> tuple[LineItem, RawLink]:
     """What a shields.io (or any image) badge says: link name, venue, year, arXiv id."""
     item = LineItem()
@@ -224,7 +231,7 @@ def _take_badges(text: str, item: LineItem) -> str:
         item.arxiv_id = item.arxiv_id or found.arxiv_id
         return " "
 
-    return _BADGE.sub(badge, text)
+    return _BADGE.sub(badge, _BARE_BADGE.sub(r"[![\1](\2)]()", text))
 
 
 def _take_links(text: str, item: LineItem) -> str:

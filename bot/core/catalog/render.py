@@ -201,13 +201,16 @@ def badges(paper: Entry) -> list[str]:
         colour = VENUE_COLOURS.get(paper.venue, OTHER_COLOUR)
         logo = "arxiv" if paper.venue == "arXiv" else None
         image = shield(paper.venue, str(paper.year or ""), colour, logo)
-        lines.append(f"[![{paper.venue}]({image})]({links.pop('paper', '')})")
+        # An arXiv-only paper: its venue badge is its arXiv badge, once, linking the abstract.
+        target = links.pop("paper", "") or (links.pop("arxiv", "") if logo else "")
+        badge = f"![{paper.venue}]({image})"
+        lines.append(f"[{badge}]({target})" if target else badge)  # never an empty link
     for name, url in _ordered_links(paper):
         if name in links:
             lines.append(_link_badge(name, url, paper.arxiv_id))
     if not lines and not paper.summary:
         # an empty badge, as the seed writes them, so that the title reads back as an entry
-        lines.append(f"[![Paper]({shield('Paper', '', 'lightgrey')})]()")
+        lines.append(f"![Paper]({shield('Paper', '', 'lightgrey')})")
     return lines
 
 
