@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from bot.errors import ConfigError
 
 # ---------------------------------------------------------------------------- sections
@@ -304,6 +302,8 @@ def _project_root(config_path: Path) -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # only when there is a file to read: a command without one starts faster
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -324,6 +324,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _env_value(raw: str) -> Any:
     """A YAML scalar or list; text YAML cannot read (a cron line's `*`) is taken as it is."""
+    import yaml
+
     try:
         return yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:

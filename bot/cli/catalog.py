@@ -14,8 +14,6 @@ from typing import Any
 
 from bot.cli.common import catalog_dir, print_json
 from bot.cli.history import add_changes_command
-from bot.core.catalog.importer import parse_awesome_list
-from bot.core.catalog.render import render_markdown
 from bot.core.models import Entry
 from bot.errors import CatalogError, Problem, UserError
 from bot.infra.yaml_files import (
@@ -26,7 +24,6 @@ from bot.infra.yaml_files import (
     write_atomic,
     write_files,
 )
-from bot.progress import Progress
 from bot.settings import Settings
 
 BIG_LIST = 200
@@ -125,12 +122,16 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     text = _read_list(source)
     if not text.strip():
         raise UserError(f"{source} is empty: nothing to import")
+    from bot.core.catalog.importer import parse_awesome_list
+
     result = parse_awesome_list(text)
     problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
     problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
     fresh = _prepare_out(out, args.force)
+    from bot.progress import Progress
+
     with _writing(out), Progress("import", len(files)) as bar:
         bar.enabled = bar.enabled and len(files) >= BIG_LIST
         if fresh:
@@ -207,6 +208,8 @@ def _report_import(
 
 
 def run_render(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.catalog.render import render_markdown
+
     markdown = render_markdown(load_catalog(catalog_dir(args, settings)))
     if args.out:
         out = Path(args.out)

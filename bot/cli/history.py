@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import print_json
-from bot.core.catalog.history import BrokenCommit, Change, build_changes
 from bot.errors import GitError, UserError
-from bot.infra.announce_store import AnnounceStore
-from bot.infra.git import GitRepo, find_repository
-from bot.infra.git_history import GitCatalogHistory
-from bot.infra.job_store import JobStore
-from bot.infra.state import Database
-from bot.scheduling import ANNOUNCE
+
+if TYPE_CHECKING:  # imported where used: `vadbot catalog check` registers `changes` too
+    from bot.core.catalog.history import BrokenCommit, Change
+    from bot.infra.git_history import GitCatalogHistory
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +63,9 @@ def _repo_option(parser: argparse.ArgumentParser) -> None:
 
 def build_history(args: argparse.Namespace, settings: Settings) -> GitCatalogHistory:
     """The catalog history the settings (or `--catalog DIR`, `--catalog-repo`) point at."""
+    from bot.infra.git import GitRepo, find_repository
+    from bot.infra.git_history import GitCatalogHistory
+
     catalog = settings.catalog
     folder = getattr(args, "catalog", None)
     if folder and getattr(args, "catalog_repo", None):
@@ -88,6 +87,8 @@ def build_history(args: argparse.Namespace, settings: Settings) -> GitCatalogHis
 
 
 def run_changes(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.catalog.history import build_changes
+
     history = build_history(args, settings)
     since = args.since or _last_announced(settings)
     until = _resolve(history, args.until)
@@ -131,6 +132,9 @@ def _print_changes(changes: Sequence[Change], broken: Sequence[BrokenCommit]) ->
 
 
 def _last_announced(settings: Settings) -> str:
+    from bot.infra.announce_store import AnnounceStore
+    from bot.infra.state import Database
+
     path = settings.resolve(settings.state.path)
     cursor = AnnounceStore(Database(path)).cursor() if path.is_file() else None
     if cursor is None:
@@ -150,7 +154,12 @@ def _resolve(history: GitCatalogHistory, rev: str) -> str:
 
 def run_announce(args: argparse.Namespace, settings: Settings) -> int:
     """Run the service's announce job once, posting through the real outbox and platforms."""
+    import asyncio
+
     from bot.app import serve  # the whole app: only this command needs it
+    from bot.infra.job_store import JobStore
+    from bot.infra.state import Database
+    from bot.scheduling import ANNOUNCE
 
     if args.catalog_repo:
         catalog = dataclasses.replace(settings.catalog, repo=str(Path(args.catalog_repo)))

@@ -8,23 +8,22 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.core.candidates.lifecycle import AddedEntry
-from bot.core.candidates.reactions import Decision, VoteReaction
-from bot.core.catalog.history import Commit, FileVersion, Step
-from bot.core.models import (
-    Candidate,
-    CandidateStatus,
-    Card,
-    Entry,
-    JobHealth,
-    Match,
-    MessageRef,
-    Paper,
-    ReactionEvent,
-)
-
-if TYPE_CHECKING:  # numpy and the feed model only where search and the watch run
+if TYPE_CHECKING:  # annotations only: importing the ports costs nothing at start-up
     from bot.core.arxiv.feed import Feed
+    from bot.core.candidates.lifecycle import AddedEntry
+    from bot.core.candidates.reactions import Decision, VoteReaction
+    from bot.core.catalog.history import Commit, FileVersion, Step
+    from bot.core.models import (
+        Candidate,
+        CandidateStatus,
+        Card,
+        Entry,
+        JobHealth,
+        Match,
+        MessageRef,
+        Paper,
+        ReactionEvent,
+    )
     from bot.core.search.postings import IndexSnapshot
 
 

@@ -1,0 +1,62 @@
+"""Whole-process start-up of the commands people and Docker run most: median of N runs.
+
+    python bench/startup.py [--runs 10]
+
+Runs each command as a subprocess (`python -m bot …`, the same code as the `vadbot` script) in
+the project folder with the bundled catalog and a throwaway state file, so imports, reading
+the settings and the command's own work are all counted. Goals (issue 11): `--help` and
+`catalog check` <= 0.12 s, `status` <= 0.15 s. A bare `python -c pass` is printed beside them:
+on a loaded machine every figure moves with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "vadbot --help": [sys.executable, "-m", "bot", "--help"],
+    "vadbot catalog check": [sys.executable, "-m", "bot", "catalog", "check"],
+    "vadbot status": [sys.executable, "-m", "bot", "status"],
+}
+GOALS = {"vadbot --help": 0.12, "vadbot catalog check": 0.12, "vadbot status": 0.15}
+
+
+def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "VADBOT_STATE__PATH": str(Path(scratch) / "state.sqlite3")}
+        env.pop("VADBOT_CONFIG", None)
+        # status reads what a service stored: give it a state as `vadbot run --once` leaves it
+        subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--once"], cwd=ROOT, env=env,
+            capture_output=True, check=False,
+        )  # fmt: skip
+        for name, command in COMMANDS.items():
+            seconds = median_seconds(command, runs, env)
+            goal = GOALS.get(name)
+            verdict = "" if goal is None else ("  ok" if seconds <= goal else f"  over {goal} s")
+            print(f"{name:<22} median of {runs}: {seconds:.3f} s{verdict}")
+
+
+if __name__ == "__main__":
+    main()
