@@ -16,12 +16,21 @@ from dataclasses import dataclass, field, replace
 from bot.core.catalog.check import make_catalog
 from bot.core.catalog.drafts import Draft, build_entries, unique_id
 from bot.core.catalog.listline import LineItem, parse_line, title_from_url
-from bot.core.catalog.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
+from bot.core.catalog.mdtext import (
+    SKIP,
+    clean_source,
+    heading_anchor,
+    is_in_page,
+    parse_image,
+    resolve_references,
+    strip_marker,
+)
 from bot.core.catalog.sections import Ctx, Section, heading_context, split_sections
 from bot.core.catalog.tables import parse_table
 from bot.core.models import Catalog, Entry, ProseBlock, slugify
 from bot.errors import Problem
 
+_BOLD_ONLY = re.compile(r"\s*\*\*[^*]+\*\*\s*")
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 
 
@@ -58,7 +67,8 @@ class _State:
 def parse_awesome_list(text: str) -> ImportResult:
     """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
     text = text.removeprefix("\ufeff")  # a byte-order mark would hide the list's title
-    lines = resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    cleaned, skipped = clean_source(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = resolve_references(cleaned)
     sections = split_sections(lines)
     state = _State()
     title = ""
@@ -116,18 +126,23 @@ def _body(state: _State, ctx: Ctx, section: Section) -> bool:
 
 
 def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
+    if line == SKIP:
+        return
     if ctx.mode == "toc":
         match = re.search(r"\[([^\]]+)\]\(#([^)]*)\)", line)
         if match:
             state.toc.append((len(line) - len(line.lstrip()), match.group(1), match.group(2)))
         return
+    if is_in_page(line):
+        return  # an anchor link into the page is never an entry
     if ctx.mode in ("intro", "prose", "fold") and not _is_entry_line(line, ctx):
         _flush(state, ctx)
         _prose_line(state, ctx, line)
         return
     stripped = line.strip()
     if not stripped:
-        _flush(state, ctx)
+        if state.pending is None or not _BOLD_ONLY.fullmatch(state.pending[1]):
+            _flush(state, ctx)  # a bold title alone waits for its links past blank lines
     elif stripped.startswith(">"):
         _quote(state, ctx, number, stripped.lstrip(">").strip())
     elif (image := parse_image(stripped)) is not None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.catalog.listline import canonical_venue, is_known_venue, parse_line
-from bot.core.catalog.mdtext import parse_image, strip_marker
+from bot.core.catalog.mdtext import SKIP, is_in_page, parse_image, strip_marker
 from bot.core.models import slugify
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -155,7 +155,7 @@ def _entries_context(parent: Ctx, section: Section, low: str, leaf: bool) -> Ctx
 
 def _line_class(line: str) -> str:
     text = line.strip()
-    if not text or re.fullmatch(r"([-*_])(\s*\1){2,}", text):
+    if not text or text == SKIP or is_in_page(text) or re.fullmatch(r"([-*_])(\s*\1){2,}", text):
         return "blank"
     if text.startswith(">"):
         return "quote"
