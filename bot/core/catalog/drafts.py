@@ -97,8 +97,8 @@ def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
     links: dict[str, str] = {}
     default = _DEFAULT_LINK.get(draft.kind, "paper")
     for name, url in draft.item.links:
-        if not url or url in links.values():
-            continue
+        if not url or (url in links.values() and (name is None or name in links)):
+            continue  # the same URL again, unless named for a new role ([[paper]] = [[code]])
         chosen = name or link_name_for_url(url) or default
         if chosen in links:
             chosen = "other"

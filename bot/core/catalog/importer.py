@@ -229,7 +229,7 @@ def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: 
         _merge_facts(titled, item)
         _new(state, ctx, line, titled)
         state.last_line = number
-    elif state.current is not None and attached:
+    elif state.current is not None and (attached or _named_for(state.current, ctx, item)):
         state.current.item.links += item.links
         _merge_facts(state.current.item, item)
         state.last_line = number
@@ -238,6 +238,11 @@ def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: 
         _new(state, ctx, number, item)
     else:
         state.problem(number, "links that belong to no entry (empty badge on its own line)")
+
+
+def _named_for(current: Draft, ctx: Ctx, item: LineItem) -> bool:
+    """Named links alone (`[[code](…)]`, `代码：…`) a blank line below an entry are its own."""
+    return current.ctx is ctx and all(name for name, _ in item.links)
 
 
 def _merge_facts(into: LineItem, item: LineItem) -> None:
@@ -262,7 +267,7 @@ def _flush(state: _State, ctx: Ctx) -> None:
     number, text = state.pending
     state.pending = None
     item = parse_line(text)
-    if ctx.mode in ("entries", "top") and _is_name_like(item.title):
+    if ctx.mode in ("entries", "top") and (_is_name_like(item.title) or item.year):
         _new(state, ctx, number, item)
     elif ctx.prose_id is not None:
         _prose_line(state, ctx, text)

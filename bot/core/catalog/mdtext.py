@@ -70,8 +70,10 @@ _ORAL = re.compile(
     re.IGNORECASE,
 )
 _CJK_LABEL = re.compile(r"^(\s*(?:[-*+]\s+)?)([^\s:：\[\]()]{1,14}?)\s*[:：]\s*(.*)$")
-_CJK_NAMES = (("论文2", "other"), ("论文", "paper"), ("代码", "code"), ("主页", "project"),
-              ("项目", "project"), ("数据集", "data"), ("数据", "data"), ("视频", "video"))  # fmt: skip
+_CJK_NAMES = (
+    ("论文2", "other"), ("论文", "paper"), ("代码", "code"), ("主页", "project"),
+    ("项目", "project"), ("数据集", "data"), ("数据", "data"), ("视频", "video"),
+)  # fmt: skip
 _URL = re.compile(r"https?://[^\s<>)\]，。；]+")
 
 
@@ -143,7 +145,9 @@ def _join_broken_lines(lines: list[str]) -> None:
     while i < len(lines):
         line = lines[i]
         j = i + 1
-        while j < len(lines) and j - i <= 4 and _continues(lines[i]) and _joinable(lines[j]):
+        while (
+            j < len(lines) and j - i <= 4 and _continues(lines[i], lines[j]) and _joinable(lines[j])
+        ):
             lines[i] = lines[i].rstrip().removesuffix("\\").rstrip() + " " + lines[j].strip()
             lines[j] = SKIP
             j += 1
@@ -151,10 +155,12 @@ def _join_broken_lines(lines: list[str]) -> None:
         i = j
 
 
-def _continues(line: str) -> bool:
+def _continues(line: str, after: str) -> bool:
     text = line.rstrip()
     if text.endswith("\\"):
         return True
+    if re.match(r"\s*[-*+]\s", text) and "](" not in text and "](" in after:
+        return True  # a title-only item whose links come on its lazy continuation line
     return text.count("**") % 2 == 1 or text.count("[") > text.count("]")
 
 

@@ -163,6 +163,8 @@ def _line_class(line: str) -> str:
         return "table"
     if parse_image(text) is not None:
         return "image"
+    if re.fullmatch(r"\*\*[^*]+\*\*", text):
+        return "title"  # a bold title alone, its links on the lines below
     item = parse_line(strip_marker(line)[1])
     if item.has_links:
         return "entry" if item.title else "links"
@@ -176,7 +178,7 @@ def has_text(section: Section) -> bool:
 
 def has_entries(body: list[tuple[int, str]]) -> bool:
     """Whether a section's own lines hold entries (lines with links, or a table)."""
-    return any(_line_class(line) in ("entry", "links", "table") for _, line in body)
+    return any(_line_class(line) in ("entry", "links", "table", "title") for _, line in body)
 
 
 def is_entry_heading(section: Section, badges: bool = False) -> bool:
@@ -184,4 +186,4 @@ def is_entry_heading(section: Section, badges: bool = False) -> bool:
     (and at least one badge or link line when `badges`)."""
     classes = {_line_class(line) for _, line in section.body}
     wanted = {"links"} if badges else {"links", "quote", "image"}
-    return bool(classes & wanted) and not classes & {"entry", "table"}
+    return bool(classes & wanted) and not classes & {"entry", "table", "title"}
