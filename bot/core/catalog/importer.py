@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.catalog.check import make_catalog
 from bot.core.catalog.drafts import Draft, build_entries, unique_id
-from bot.core.catalog.listline import LineItem, parse_line, title_from_url
+from bot.core.catalog.listline import LineItem, parse_line, title_from_url, venue_in_title
 from bot.core.catalog.mdtext import (
     SKIP,
     clean_source,
@@ -25,7 +25,7 @@ from bot.core.catalog.mdtext import (
     resolve_references,
     strip_marker,
 )
-from bot.core.catalog.sections import Ctx, Section, heading_context, split_sections
+from bot.core.catalog.sections import UNSURE, Ctx, Section, heading_context, split_sections
 from bot.core.catalog.tables import parse_table
 from bot.core.models import Catalog, Entry, ProseBlock, slugify
 from bot.errors import Problem
@@ -43,6 +43,10 @@ class ImportResult:
     entries: tuple[Entry, ...]
     prose: tuple[ProseBlock, ...]
     problems: list[Problem]
+    notes: list[Problem] = field(default_factory=list)
+    """What the importer resolved on its own (a paper listed twice, merged)."""
+    skipped: int = 0
+    """Source lines GitHub does not show or that only repeat entries (comments, HTML tables)."""
 
     def catalog(self) -> Catalog:
         """The imported list as a Catalog (entries in their stable order)."""
@@ -55,6 +59,7 @@ class _State:
     prose: dict[str, ProseBlock] = field(default_factory=dict)
     intro: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     toc: list[tuple[int, str, str]] = field(default_factory=list)
     current: Draft | None = None
     last_line: int = 0
@@ -80,6 +85,7 @@ def parse_awesome_list(text: str) -> ImportResult:
         while len(stack) > 1 and stack[-1].level >= section.level:
             stack.pop()
         ctx = heading_context(stack[-1], section, section.title == title, leaf)
+        ctx = _with_list_venue(ctx, stack[-1], section, venue_in_title(title))
         state.current, state.pending = None, None
         if ctx.mode == "entry":
             _flush(state, ctx)
@@ -93,10 +99,21 @@ def parse_awesome_list(text: str) -> ImportResult:
         if _body(state, ctx, section):
             del stack[1:]  # a break followed by text leaves every section
     _toc_orphans(state, sections, len(lines))
-    entries = build_entries(state.drafts, state.problems)
+    entries = build_entries(state.drafts, state.problems, state.notes)
     prose = tuple(_tidy(b) for b in state.prose.values())
     intro = _tidy_text(state.intro)
-    return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
+    problems = sorted(state.problems, key=lambda p: p.line)
+    notes = sorted(state.notes, key=lambda p: p.line)
+    return ImportResult(title, intro, entries, prose, problems, notes, skipped)
+
+
+def _with_list_venue(ctx: Ctx, parent: Ctx, section: Section, venue: tuple[str, int | None]) -> Ctx:
+    """The venue of the list's title (`# CVPR2020-Code`) for entries that name none."""
+    if parent.unsure or UNSURE.search(section.title):
+        return replace(ctx, unsure=True)
+    if ctx.mode in ("entries", "entry") and not ctx.venue and venue[0]:
+        return replace(ctx, venue=venue[0], year=ctx.year or venue[1])
+    return ctx
 
 
 def _body(state: _State, ctx: Ctx, section: Section) -> bool:

@@ -348,6 +348,14 @@ _VENUE_URLS = (
 )
 
 
+def venue_in_title(text: str) -> tuple[str, int | None]:
+    """The venue and year a list's title names (`# CVPR2020-Code` → CVPR 2020), or ("", None)."""
+    match = _BARE_VENUE.search(text)
+    if match is None:
+        return "", None
+    return canonical_venue(match.group(1)), int(match.group(2))
+
+
 def venue_from_url(url: str) -> tuple[str, int | None]:
     """Venue and year a proceedings URL names (neurips.cc/…/2025/… → NeurIPS 2025) or ("", None)."""
     for pattern, venue in _VENUE_URLS:

@@ -97,8 +97,11 @@ def _clean_line(line: str) -> str:
         line = _ANCHOR_A.sub(" ", line)
         line = _HTML_A.sub(r"[\2](\1)", line)
         line = _TAG.sub("", line)
-    line = _CODE_LABEL.sub(r"[\1](", line)
-    line = _LOOSE_BADGE.sub("", line)
+    line = _CODE_LABEL.sub(r"[\1](", line).replace("&nbsp;", " ").replace("\xa0", " ")
+    if _LOOSE_BADGE.search(line):
+        line = _LOOSE_BADGE.sub("", line)
+        if not line.strip(" \t\\"):
+            return SKIP  # a line of feature badges (`LLM`, `CLIP-V`): says nothing we keep
     stripped = line.strip()
     if stripped and _ORAL.fullmatch(stripped):
         return SKIP
@@ -143,15 +146,18 @@ def _join_broken_lines(lines: list[str]) -> None:
     """A line ending in a hard break, or with an open `**`/`[`, continues on the next."""
     i = 0
     while i < len(lines):
-        line = lines[i]
         j = i + 1
-        while (
-            j < len(lines) and j - i <= 4 and _continues(lines[i], lines[j]) and _joinable(lines[j])
-        ):
+        while lines[i] != SKIP and j < len(lines) and j - i <= 8:
+            if lines[j] == SKIP:  # dropped badges between a title and its venue line
+                j += 1
+                continue
+            if not (_continues(lines[i], lines[j]) and _joinable(lines[j])):
+                break
             lines[i] = lines[i].rstrip().removesuffix("\\").rstrip() + " " + lines[j].strip()
             lines[j] = SKIP
             j += 1
-        lines[i] = lines[i].rstrip().removesuffix("\\").rstrip() if line != SKIP else line
+        if lines[i] != SKIP:
+            lines[i] = lines[i].rstrip().removesuffix("\\").rstrip()
         i = j
 
 

@@ -19,6 +19,7 @@ _VERBATIM = re.compile(r"related|awesome|metric|evaluation|todo|news|update|how 
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
 _RESOURCE = re.compile(r"tool|resource|librar|software|framework")
+UNSURE = re.compile(r"不确定|未确定|待定|not sure|unsure|under review|uncertain", re.IGNORECASE)
 _PAPER = re.compile(r"paper|publication|preprint|论文")
 
 
@@ -45,6 +46,8 @@ class Ctx:
     section: str | None = None
     prose_id: str | None = None
     entries_allowed: bool = True
+    unsure: bool = False
+    """Under a heading such as "not sure whether accepted": the list title's venue is not theirs."""
 
     @staticmethod
     def top() -> Ctx:
