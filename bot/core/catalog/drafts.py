@@ -142,6 +142,11 @@ def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
     for name, url in draft.item.links:
         if not url or (url in links.values() and (name is None or name in links)):
             continue  # the same URL again, unless named for a new role ([[paper]] = [[code]])
+        url, given = _web_url(url), url
+        if not url:
+            if not given.startswith("#"):  # an anchor into the page says nothing to keep
+                problems.append(Problem("", draft.line, f"not a web link, left out: {given}"))
+            continue
         chosen = name or link_name_for_url(url) or default
         if chosen in links:
             chosen = "other"
@@ -150,6 +155,15 @@ def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
             continue
         links[chosen] = url
     return links
+
+
+def _web_url(url: str) -> str:
+    """An http(s) URL, `example.org/x` made one; "" for an anchor, mailto: or a local file."""
+    if re.match(r"https?://", url):
+        return url
+    if re.match(r"[\w-]+(?:\.[\w-]+)+/", url) and not url.startswith(("./", "../")):
+        return "https://" + url
+    return ""
 
 
 _PAREN_SHORT = re.compile(r"\(([A-Za-z][\w\-+.]{0,24})\)")

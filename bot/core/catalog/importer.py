@@ -311,6 +311,10 @@ def _fold(state: _State, ctx: Ctx, section: Section) -> None:
 
 def _table(state: _State, ctx: Ctx, rows: list[tuple[int, str]]) -> None:
     _flush(state, ctx)
+    if ctx.mode in ("intro", "prose", "fold", "toc"):
+        for _, line in rows:  # a table of figures is part of the prose around it
+            _prose_line(state, ctx, line)
+        return
     items, problems = parse_table(rows)
     state.problems += problems
     for number, item in items:

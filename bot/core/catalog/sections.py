@@ -16,11 +16,16 @@ _TOC = re.compile(r"(?:table of )?contents|目录|toc")
 _NO_VENUE = re.compile(r"(?:other|others|misc|miscellaneous|more)\b")
 _NOTES = re.compile(r"licen[cs]e|citation|cite|contribut|acknowledg|contact|star history|changelog")
 _VERBATIM = re.compile(r"related|awesome|metric|evaluation|todo|news|update|how to")
+_NOT_A_LIST = re.compile(
+    r"performance|comparison|results?\b|leaderboard|research gaps?|open (?:problems|questions)"
+    r"|metrics?\b|statistics"
+)
+"""Sections of figures and discussion: their rows name papers listed elsewhere, or none."""
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
 _RESOURCE = re.compile(r"tool|resource|librar|software|framework")
 UNSURE = re.compile(r"不确定|未确定|待定|not sure|unsure|under review|uncertain", re.IGNORECASE)
-_PAPER = re.compile(r"paper|publication|preprint|论文")
+_PAPER = re.compile(r"paper|publication|preprint|survey|review|论文")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,8 @@ def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bo
         # a long heading with badges below is a paper's title, even "…: A Benchmark for …"
         kind = parent.kind if parent.mode in ("entries", "top") else "paper"
         return Ctx(level, "entry", kind, parent.venue, parent.year, parent.section)
+    if _NOT_A_LIST.search(low) and not is_entry_heading(section, badges=True):
+        return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if _NOTES.search(low) or (_VERBATIM.search(low) and heading_kind(low) is None):
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if is_overview(low):
@@ -122,6 +129,8 @@ def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bo
 def heading_kind(title: str) -> str | None:
     """The kind of entries a heading names ("📊 Benchmarks and Datasets" → dataset), or None."""
     low = plain(title).casefold()
+    if _PAPER.search(low) and not re.search(r"dataset|数据集", low):
+        return "paper"  # "Survey, Benchmark, and Framework": papers about benchmarks
     for kind, pattern in (("dataset", _DATASET), ("resource", _RESOURCE), ("paper", _PAPER)):
         if pattern.search(low):
             return kind

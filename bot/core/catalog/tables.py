@@ -12,6 +12,7 @@ from bot.core.catalog.listline import (
     link_name_for_url,
     parse_line,
 )
+from bot.core.catalog.mdtext import is_in_page
 from bot.errors import Problem
 
 _ROLES = (
@@ -61,7 +62,10 @@ def parse_table(rows: list[tuple[int, str]]) -> tuple[list[tuple[int, LineItem]]
     items: list[tuple[int, LineItem]] = []
     problems: list[Problem] = []
     for number, line in rows[2:]:
-        item = _row_item(roles, split_row(line))
+        cells = split_row(line)
+        if any(r == "title" and is_in_page(c) for r, c in zip(roles, cells, strict=False)):
+            continue  # a row that links back to an entry listed above
+        item = _row_item(roles, cells)
         if item.title:
             items.append((number, item))
         else:
