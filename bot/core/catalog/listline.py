@@ -51,7 +51,7 @@ _BRACKET_VENUE = re.compile(
     rf"\*{{0,2}}\[\s*({_VENUE_WORDS})\s*(?:'\s*(\d\d)|\s(\d{{4}}))\s*\]\*{{0,2}}"
 )
 _SHORT_YEAR = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s*(?:'\s*(\d\d)\b|\s(\d\d)'(?!\w))")
-"""`CVPR '25`, `CVPR'19`, `T-PAMI '24`, and `CVPR 19'` (the apostrophe after the year)."""
+"""`CVPR '25`, `CVPR'19`, `T-PAMI '24`, and `CVPR 19'` (apostrophe after the year)."""
 _TICK_VENUE = re.compile(r"`\s*([A-Za-z][A-Za-z&\- ]{1,30}?)\s*'?\s*((?:19|20)?\d\d)\b[^`]*`")
 """A venue in backticks with a 2- or 4-digit year: `CVPR 16`, ` CVPR 2019`, `ECCV 2020 Spotlight`."""
 _LABEL_VENUE = re.compile(r"([A-Za-z][A-Za-z&\-. ]*?)?\s*'?\s*((?:19|20)\d\d)(?!\d)(.*)")

@@ -23,7 +23,7 @@ _NOT_A_LIST = re.compile(
 """Sections of figures and discussion: their rows name papers listed elsewhere, or none."""
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
-_RESOURCE = re.compile(r"tool|resource|librar|software|framework")
+_RESOURCE = re.compile(r"tool|utilit|resource|librar|software|framework")
 UNSURE = re.compile(r"不确定|未确定|待定|not sure|unsure|under review|uncertain", re.IGNORECASE)
 _PAPER = re.compile(r"paper|publication|preprint|survey|review|论文")
 
