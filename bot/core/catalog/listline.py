@@ -46,14 +46,17 @@ _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)>\]]+")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _VENUE_WORDS = r"[A-Za-z][A-Za-z&/.\- ]{0,40}?"
-_PAREN_VENUE = re.compile(rf"\(\s*({_VENUE_WORDS})\s*'?\s*((?:19|20)\d\d)\s*(?:\(([^()]*)\))?\s*\)")
+_PAREN_VENUE = re.compile(
+    rf"\(\s*({_VENUE_WORDS})\s*'?\s*((?:19|20)\d\d)\s*(?:\(([^()]*)\)|([^()]{{0,30}}?))\s*\)"
+)
+"""`(CVPR 2024)`, `(CVPR 2024 (Oral))`, `(NeurIPS 2025 D&B)`: the rest is a note."""
 _BRACKET_VENUE = re.compile(
     rf"\*{{0,2}}\[\s*({_VENUE_WORDS})\s*(?:'\s*(\d\d)|\s(\d{{4}}))\s*\]\*{{0,2}}"
 )
 _SHORT_YEAR = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s*(?:'\s*(\d\d)\b|\s(\d\d)'(?!\w))")
 """`CVPR '25`, `CVPR'19`, `T-PAMI '24`, and `CVPR 19'` (apostrophe after the year)."""
 _TICK_VENUE = re.compile(r"`\s*([A-Za-z][A-Za-z&\- ]{1,30}?)\s*'?\s*((?:19|20)?\d\d)\b[^`]*`")
-"""A venue in backticks with a 2- or 4-digit year: `CVPR 16`, ` CVPR 2019`, `ECCV 2020 Spotlight`."""
+"""A venue in backticks with a 2- or 4-digit year: `CVPR 16`, ` CVPR 2019`, `ECCV 2020 Oral`."""
 _LABEL_VENUE = re.compile(r"([A-Za-z][A-Za-z&\-. ]*?)?\s*'?\s*((?:19|20)\d\d)(?!\d)(.*)")
 _OPEN, _CLOSE = "\x01", "\x02"
 _LEAD_TITLE = re.compile(r"\s*(\*\*.+?\*\*|__.+?__|\x01[^\x02]+\x02)\s+-\s+(\S.*)")
@@ -290,7 +293,7 @@ def _take_venue(text: str, item: LineItem) -> str:
     def paren(match: re.Match[str]) -> str:
         item.venue = item.venue or canonical_venue(match.group(1))
         item.year = item.year or int(match.group(2))
-        item.note = (match.group(3) or "").strip()
+        item.note = (match.group(3) or match.group(4) or "").strip()
         return " "
 
     def bracket(match: re.Match[str]) -> str:
@@ -337,6 +340,7 @@ def clean_title(text: str) -> str:
     if bold:
         text = bold.group(1) or bold.group(2)
     text = text.strip(" *_`[]|,;:-—–").strip()
+    text = re.sub(r"[\s,;]+\.$", "", text)  # "[Title](url), `CVPR 16`." leaves ", ."
     return _LABEL_PREFIX.sub("", text).strip()
 
 
