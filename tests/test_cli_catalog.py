@@ -155,3 +155,34 @@ def test_import_draws_a_progress_bar_on_big_lists_only(
     assert main(["catalog", "import", str(source), "--out", str(tmp_path / "out")]) == 0
     assert ("import 100%" in stderr.getvalue()) is drawn
     assert len(list((tmp_path / "out").rglob("*.yaml"))) == count + 1
+
+
+def test_import_dry_run_prints_sections_and_first_entries_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["catalog", "import", str(SEED), "--dry-run", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "would create 45 entries" in printed.out
+    assert "  … and" in printed.out
+    assert "30 papers, 12 datasets" in printed.err
+    assert not out.exists()
+
+
+def test_import_groups_repeated_problems_and_ends_with_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "list.md"
+    lines = [f"A sentence number {i} that is no paper at all." for i in range(10)]
+    source.write_text(
+        "# L\n\n## Papers\n\n- [Kept](https://example.org/k)\n"
+        "- [Kept](https://example.org/k2)\n\n" + "\n\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    assert main(["catalog", "import", str(source), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("text that is neither an entry") == 4  # three shown, then "… and 7 more"
+    assert "… and 7 more: text that is neither an entry nor in a prose section" in err
+    assert "1 paper(s) listed more than once, merged into one entry each (first at line 6)" in err
+    assert err.rstrip().endswith("1 paper, 10 lines skipped — see above")
+    assert main(["catalog", "check", "--catalog", str(tmp_path / "out")]) == 0

@@ -6,18 +6,21 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import catalog_dir, print_json
 from bot.cli.history import add_changes_command
 from bot.core.models import Entry
 from bot.errors import CatalogError, Problem, UserError
 from bot.infra.yaml_files import (
+    LIST_FILE,
     build_catalog_files,
+    entry_path,
     load_catalog,
     parse_catalog,
     read_catalog_files,
@@ -25,6 +28,9 @@ from bot.infra.yaml_files import (
     write_files,
 )
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.catalog.importer import ImportResult
 
 BIG_LIST = 200
 """Entries from which `import` draws a progress bar."""
@@ -51,7 +57,12 @@ def register(sub: Any) -> None:
         "Lines that fit nowhere are reported as LIST.md:line (exit 1); none is dropped silently.",
     )
     importing.add_argument("source", metavar="LIST.md", help="the awesome list to read")
-    importing.add_argument("--out", metavar="DIR", required=True, help="catalog folder to write")
+    importing.add_argument("--out", metavar="DIR", help="catalog folder to write")
+    importing.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be created (counts per section, first entries) and write nothing",
+    )
     importing.add_argument(
         "--force", action="store_true", help="write into a non-empty DIR, replacing its *.yaml"
     )
@@ -118,17 +129,24 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    source, out = Path(args.source), Path(args.out)
+    from bot.core.catalog.importer import parse_awesome_list
+
+    if not args.out and not args.dry_run:
+        raise UserError("say where to write the catalog: --out DIR (or --dry-run to preview)")
+    source = Path(args.source)
     text = _read_list(source)
     if not text.strip():
         raise UserError(f"{source} is empty: nothing to import")
-    from bot.core.catalog.importer import parse_awesome_list
-
     result = parse_awesome_list(text)
     problems = [dataclasses.replace(p, path=str(source)) for p in result.problems]
     files = build_catalog_files(result.catalog())
     _, invalid = parse_catalog(files)
-    problems += [dataclasses.replace(p, path=str(out / p.path)) for p in invalid]
+    entries = _without_invalid(result.entries, files, invalid, problems, source)
+    if args.dry_run:
+        _print_preview(entries, len(result.prose))
+        _report_problems(problems, result, entries, args.json)
+        return 1 if problems else 0
+    out = Path(args.out)
     fresh = _prepare_out(out, args.force)
     from bot.progress import Progress
 
@@ -140,8 +158,46 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             for rel, content in files.items():
                 write_atomic(out / rel, content)
                 bar.advance()
-    _report_import(args, result.entries, len(result.prose), out, problems)
+    _report_import(args, entries, len(result.prose), out, problems)
+    _report_problems(problems, result, entries, args.json)
     return 1 if problems else 0
+
+
+def _without_invalid(
+    entries: tuple[Entry, ...],
+    files: dict[str, str],
+    invalid: list[Problem],
+    problems: list[Problem],
+    source: Path,
+) -> tuple[Entry, ...]:
+    """Entries whose file `catalog check` would refuse are left out, each reported with its
+    source line, so that what is written always passes the check."""
+    bad = {p.path for p in invalid if p.path != LIST_FILE}
+    by_path = {entry_path(e): e for e in entries}
+    for problem in invalid:
+        entry = by_path.get(problem.path)
+        line = entry.order if entry else 0
+        problems.append(Problem(str(source), line, f"left out: {problem.message}"))
+    for path in bad:
+        files.pop(path, None)
+    return tuple(e for e in entries if entry_path(e) not in bad)
+
+
+def _print_preview(entries: tuple[Entry, ...], prose: int, shown: int = 3) -> None:
+    """Counts per section and the first entries of each: was the list understood?"""
+    sections: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        sections.setdefault((entry.kind, entry.section or "(no section)"), []).append(entry)
+    print(
+        f"would create {len(entries)} entries and {prose} prose blocks (dry run: nothing written)"
+    )
+    for (kind, section), members in sections.items():
+        print(f"{section}: {len(members)} {kind}{'s' if len(members) != 1 else ''}")
+        for entry in members[:shown]:
+            where = " ".join(str(p) for p in (entry.venue, entry.year) if p)
+            print(f"  - {entry.title[:70]}{f' ({where})' if where else ''}")
+        if len(members) > shown:
+            print(f"  … and {len(members) - shown} more")
 
 
 def _read_list(source: Path) -> str:
@@ -201,10 +257,48 @@ def _report_import(
     else:
         counts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
         print(f"{out}: {len(entries)} entries ({counts}) and {prose} prose blocks")
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} line(s) need a look; see above", file=sys.stderr)
+
+
+GROUPED = 3
+"""Problems of one kind shown before the rest are counted, not printed."""
+
+
+def _report_problems(
+    problems: list[Problem], result: ImportResult, entries: tuple[Entry, ...], as_json: bool
+) -> None:
+    """Problems grouped by kind, merged repeats, then one summary line (all on stderr)."""
+    groups: dict[str, list[Problem]] = {}
+    for problem in sorted(problems, key=lambda p: p.line):
+        groups.setdefault(_problem_kind(problem.message), []).append(problem)
+    for kind, members in groups.items():
+        for problem in members[:GROUPED]:
+            print(problem, file=sys.stderr)
+        if len(members) > GROUPED:
+            print(f"  … and {len(members) - GROUPED} more: {kind}", file=sys.stderr)
+    if result.notes:
+        first = result.notes[0]
+        print(
+            f"{len(result.notes)} paper(s) listed more than once, merged into one entry each "
+            f"(first at line {first.line})",
+            file=sys.stderr,
+        )
+    kinds = Counter(e.kind for e in entries)
+    counts = ", ".join(
+        f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(kinds.items(), key=_paper_first)
+    )
+    skipped = len(problems) + result.skipped
+    tail = " — see above" if problems else ""
+    print(f"{counts or 'no entries'}, {skipped} lines skipped{tail}", file=sys.stderr)
+
+
+def _paper_first(item: tuple[str, int]) -> tuple[int, str]:
+    return (0 if item[0] == "paper" else 1 if item[0] == "dataset" else 2, item[0])
+
+
+def _problem_kind(message: str) -> str:
+    """A problem's message without its particulars (quoted text, URLs, numbers)."""
+    text = re.sub(r"'.*'|\"[^\"]*\"|\S+://\S+|\S+:\S+@\S+|\d+", "…", message)
+    return text.split(":")[0].strip()
 
 
 def run_render(args: argparse.Namespace, settings: Settings) -> int:

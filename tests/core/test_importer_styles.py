@@ -261,3 +261,105 @@ def test_a_link_with_no_text_beside_a_title_keeps_its_url() -> None:
     result = parse_awesome_list("## Papers\n\n- **Titled Paper** [](https://e.org/t.pdf)\n")
     assert result.problems == []
     assert list(result.entries[0].links.values()) == ["https://e.org/t.pdf"]
+
+
+def test_comments_anchor_links_feature_badges_and_oral_lines_make_no_entries() -> None:
+    result = parse_awesome_list(
+        "# L\n\n## Recent Updates\n\n- <a href='#VERA'>VERA</a>, <a href='#TAO'>TAO</a>\n\n"
+        "## Papers\n\n<!--\n- **Hidden** [[paper](https://example.org/h)]\n-->\n"
+        "1. [VERA] **Verbalized Learning for VAD** <a id='VERA'></a> \\\n"
+        "![LLM](https://img.shields.io/badge/LLM-FFA500) ![CLIP-V](https://img.shields.io/badge/CLIP--V-6d4aff)\\\n"
+        "CVPR '25 [[paper](https://example.org/v)][[code](https://github.com/a/vera)]\n"
+        "- CVPR 2025 Oral\n"
+    )
+    assert [(e.title, e.venue, e.year) for e in result.entries] == [
+        ("Verbalized Learning for VAD", "CVPR", 2025)
+    ]
+    assert result.entries[0].links == {
+        "paper": "https://example.org/v",
+        "code": "https://github.com/a/vera",
+    }
+
+
+def test_chinese_bold_titles_with_labelled_bare_urls_and_the_document_title_venue() -> None:
+    result = parse_awesome_list(
+        "# CVPR2020-Code\n\n# 目标检测\n\n**Scale-Equalizing Pyramid Convolution**\n\n"
+        "论文：https://arxiv.org/abs/2005.03101\n\n代码：https://github.com/j/SEPC\n\n"
+        "**Second Paper**\n\n- 论文：暂无\n- 代码：https://github.com/x/second\n\n"
+        "# 数据集\n\n**Scale-equalizing Pyramid Convolution**\n\n- 论文：暂无\n\n"
+        "# 不确定中没中\n\n**FADNet**\n\n- 论文：还没出来\n- 代码：https://github.com/h/FADNet\n"
+    )
+    found = {e.title: e for e in result.entries}
+    sepc = found["Scale-Equalizing Pyramid Convolution"]
+    assert (sepc.venue, sepc.year, sepc.arxiv_id) == ("CVPR", 2020, "2005.03101")
+    assert sepc.links["code"] == "https://github.com/j/SEPC"
+    assert found["Second Paper"].links == {"code": "https://github.com/x/second"}
+    assert (found["FADNet"].venue, found["FADNet"].year) == ("", None)
+    assert len(result.entries) == 3
+    assert [n.line for n in result.notes] == [18]  # the repeat under 数据集, merged
+
+
+def test_title_wrapped_over_two_lines_and_venue_forms() -> None:
+    found = entries(
+        "## Papers\n\n"
+        "1. [AbbrA] **A Title Broken\n   Over Two Lines** \\\nT-PAMI '24[[paper](https://example.org/a)]\n"
+        "1. [AbbrB] **Apostrophe After** \\\nCVPR 19' [[paper](https://example.org/b)]\n"
+        "1. <span id='x'>[Conv-AE]</span> [Learning Temporal Regularity](https://example.org/c), `CVPR 16`. [code](https://github.com/c/c)\n"  # noqa: E501 (a list line as written)
+        "1. [Multi Line Link Text\nEnds Here](https://example.org/d), ` CVPR 2019`.\n"
+        "1. [Under Ticks](https://example.org/e), `ACM MM 17`.\n"
+        "- [**ALOCC**]Adversarially Learned One-Class | **[arXiv' 19]** | [`[pdf]`](https://example.org/f.pdf)\n"
+        "- No Space Venue | [CVPR'19] | [pdf](https://example.org/g.pdf)\n"
+        "- Paren Venue (NeurIPS 2025 D&B) [[paper](https://example.org/h)]\n"
+    )
+    got = {t: (e.venue, e.year) for t, e in found.items()}
+    assert got == {
+        "A Title Broken Over Two Lines": ("TPAMI", 2024),
+        "Apostrophe After": ("CVPR", 2019),
+        "Learning Temporal Regularity": ("CVPR", 2016),
+        "Multi Line Link Text Ends Here": ("CVPR", 2019),
+        "Under Ticks": ("ACM MM", 2017),
+        "Adversarially Learned One-Class": ("arXiv", 2019),
+        "No Space Venue": ("CVPR", 2019),
+        "Paren Venue": ("NeurIPS", 2025),
+    }
+    assert found["Learning Temporal Regularity"].links["code"] == "https://github.com/c/c"
+    assert found["Adversarially Learned One-Class"].links == {"pdf": "https://example.org/f.pdf"}
+
+
+def test_plus_bullets_with_the_venue_as_the_paper_links_label() -> None:
+    found = entries(
+        "## Papers\n\n"
+        "+ First [[CVPR 2024]](https://example.org/1)[[code]](https://github.com/a/1)\n"
+        " + Second [[ICML2025]](https://example.org/2)\n"
+        "+ Third [[NeurIPS2022v1]](https://example.org/3)[[2024v1.5]](https://arxiv.org/abs/2306.09301)[[github page]](https://github.com/a/3)\n"  # noqa: E501 (a list line as written)
+        "+ Fourth [[ICLR 2026 Workshop]](https://example.org/4)\n"
+        "+ Fifth Wrapped Over\nTwo Lines [[2026]](https://arxiv.org/abs/2603.00055)\n"
+    )
+    assert {t: (e.venue, e.year, e.links.get("paper")) for t, e in found.items()} == {
+        "First": ("CVPR", 2024, "https://example.org/1"),
+        "Second": ("ICML", 2025, "https://example.org/2"),
+        "Third": ("NeurIPS", 2022, "https://example.org/3"),
+        "Fourth": ("ICLR Workshop", 2026, "https://example.org/4"),
+        "Fifth Wrapped Over Two Lines": ("", 2026, "https://arxiv.org/abs/2603.00055"),
+    }
+    assert found["Third"].links["code"] == "https://github.com/a/3"
+
+
+def test_tables_with_star_badges_br_dates_and_figures_sections() -> None:
+    star = "[![Star](https://img.shields.io/github/stars/s/vlog.svg?style=social)](https://github.com/s/vlog)"
+    result = parse_awesome_list(
+        "# L\n\n## Models\n\n| Title | Model | Date | Code | Venue |\n|:--|:--|:--|:--|:--|\n"
+        f"| [**VLog: Video as a Long Document**](https://github.com/s/vlog) {star} | VLog | 04/2023 | [code](https://hf.co/vlog) | - |\n"  # noqa: E501 (a list line as written)
+        f"| {star}<br>[**Second Model**](https://arxiv.org/abs/2302.14115)<br> | S | 02/2023 | [code]() | CVPR |\n\n"  # noqa: E501 (a list line as written)
+        "## Performance Comparison\n\n| Method | AUC |\n|--|--|\n| [VLog](#vlog) | 90.1 |\n"
+        "| Other Method | 80.0 |\n\n"
+        "## Datasets\n\n| Name | Paper | Date |\n|--|--|--|\n| UCF-Crime | [p](https://example.org/u) | 2018 |\n"  # noqa: E501 (a list line as written)
+    )
+    found = {e.title: e for e in result.entries}
+    assert set(found) == {"VLog: Video as a Long Document", "Second Model", "UCF-Crime"}
+    vlog = found["VLog: Video as a Long Document"]
+    assert (vlog.venue, vlog.year) == ("", 2023)
+    assert vlog.links == {"paper": "https://github.com/s/vlog", "code": "https://hf.co/vlog"}
+    second = found["Second Model"]
+    assert (second.venue, second.year, second.arxiv_id) == ("CVPR", 2023, "2302.14115")
+    assert found["UCF-Crime"].kind == "dataset"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.catalog.listline import LineItem, arxiv_id_of, link_name_for_url, venue_from_url
 from bot.core.catalog.sections import Ctx
-from bot.core.models import Entry, slugify
+from bot.core.models import Entry, normalise_title, slugify
 from bot.errors import Problem
 
 _DEFAULT_LINK = {"dataset": "project", "resource": "project"}
@@ -48,16 +48,59 @@ def new_entry_id(title: str, year: int | None, taken: set[str]) -> str:
     return unique_id(base_id(title), taken, year)
 
 
-def build_entries(drafts: list[Draft], problems: list[Problem]) -> tuple[Entry, ...]:
-    """One Entry per draft, with unique ids (`-<year>`, then `-2`, `-3` on a collision)."""
+def build_entries(
+    drafts: list[Draft], problems: list[Problem], notes: list[Problem] | None = None
+) -> tuple[Entry, ...]:
+    """One Entry per paper, with unique ids (`-<year>`, then `-2`, `-3` on a collision).
+
+    The same paper twice (same normalised title or arXiv id, e.g. under a topic and again
+    under its venue) is one entry: links, tags and missing facts merged, a note for the
+    second place."""
     taken: set[str] = set()
-    entries = []
+    entries: list[Entry] = []
+    seen: dict[tuple[str, str], int] = {}
     for draft in drafts:
         entry = build_entry(draft, problems)
-        entry = replace(entry, id=unique_id(entry.id, taken, entry.year))
-        taken.add(entry.id)
-        entries.append(entry)
+        keys = [("title", normalise_title(entry.title))]
+        keys += [("arxiv", entry.arxiv_id)] if entry.arxiv_id else []
+        index = next((seen[k] for k in keys if k[1] and k in seen), None)
+        if index is not None:
+            entries[index] = merge_entries(entries[index], entry)
+            if notes is not None:
+                first = entries[index]
+                notes.append(
+                    Problem("", draft.line, f"listed again (first on line {first.order}), merged")
+                )
+        else:
+            entry = replace(entry, id=unique_id(entry.id, taken, entry.year))
+            taken.add(entry.id)
+            index = len(entries)
+            entries.append(entry)
+        for key in keys:
+            if key[1]:
+                seen.setdefault(key, index)
+        merged = entries[index]
+        if merged.arxiv_id:
+            seen.setdefault(("arxiv", merged.arxiv_id), index)
     return tuple(entries)
+
+
+def merge_entries(first: Entry, again: Entry) -> Entry:
+    """`first` with what `again` adds: links under new names, tags, and facts it lacked."""
+    links = dict(first.links)
+    for name, url in again.links.items():
+        if url not in links.values():
+            links.setdefault(name, url)
+    return replace(
+        first,
+        links=links,
+        tags=tuple(dict.fromkeys((*first.tags, *again.tags))),
+        venue=first.venue or again.venue,
+        year=first.year or again.year,
+        arxiv_id=first.arxiv_id or again.arxiv_id,
+        summary=first.summary or again.summary,
+        preview=first.preview or again.preview,
+    )
 
 
 def build_entry(draft: Draft, problems: list[Problem]) -> Entry:
@@ -97,7 +140,12 @@ def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
     links: dict[str, str] = {}
     default = _DEFAULT_LINK.get(draft.kind, "paper")
     for name, url in draft.item.links:
-        if not url or url in links.values():
+        if not url or (url in links.values() and (name is None or name in links)):
+            continue  # the same URL again, unless named for a new role ([[paper]] = [[code]])
+        url, given = _web_url(url), url
+        if not url:
+            if not given.startswith("#"):  # an anchor into the page says nothing to keep
+                problems.append(Problem("", draft.line, f"not a web link, left out: {given}"))
             continue
         chosen = name or link_name_for_url(url) or default
         if chosen in links:
@@ -107,6 +155,15 @@ def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:
             continue
         links[chosen] = url
     return links
+
+
+def _web_url(url: str) -> str:
+    """An http(s) URL, `example.org/x` made one; "" for an anchor, mailto: or a local file."""
+    if re.match(r"https?://", url):
+        return url
+    if re.match(r"[\w-]+(?:\.[\w-]+)+/", url) and not url.startswith(("./", "../")):
+        return "https://" + url
+    return ""
 
 
 _PAREN_SHORT = re.compile(r"\(([A-Za-z][\w\-+.]{0,24})\)")

@@ -15,13 +15,28 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.catalog.check import make_catalog
 from bot.core.catalog.drafts import Draft, build_entries, unique_id
-from bot.core.catalog.listline import LineItem, is_badge_line, parse_line, title_from_url
-from bot.core.catalog.mdtext import heading_anchor, parse_image, resolve_references, strip_marker
-from bot.core.catalog.sections import Ctx, Section, heading_context, split_sections
+from bot.core.catalog.listline import (
+    LineItem,
+    is_badge_line,
+    parse_line,
+    title_from_url,
+    venue_in_title,
+)
+from bot.core.catalog.mdtext import (
+    SKIP,
+    clean_source,
+    heading_anchor,
+    is_in_page,
+    parse_image,
+    resolve_references,
+    strip_marker,
+)
+from bot.core.catalog.sections import UNSURE, Ctx, Section, heading_context, split_sections
 from bot.core.catalog.tables import parse_table
 from bot.core.models import Catalog, Entry, ProseBlock, slugify
 from bot.errors import Problem
 
+_BOLD_ONLY = re.compile(r"\s*\*\*[^*]+\*\*\s*")
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 
 
@@ -34,6 +49,10 @@ class ImportResult:
     entries: tuple[Entry, ...]
     prose: tuple[ProseBlock, ...]
     problems: list[Problem]
+    notes: list[Problem] = field(default_factory=list)
+    """What the importer resolved on its own (a paper listed twice, merged)."""
+    skipped: int = 0
+    """Source lines GitHub does not show or that only repeat entries (comments, HTML tables)."""
 
     def catalog(self) -> Catalog:
         """The imported list as a Catalog (entries in their stable order)."""
@@ -46,6 +65,7 @@ class _State:
     prose: dict[str, ProseBlock] = field(default_factory=dict)
     intro: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     toc: list[tuple[int, str, str]] = field(default_factory=list)
     current: Draft | None = None
     last_line: int = 0
@@ -58,7 +78,8 @@ class _State:
 def parse_awesome_list(text: str) -> ImportResult:
     """Entries, title, intro and prose of an awesome list; problems for what fits nowhere."""
     text = text.removeprefix("\ufeff")  # a byte-order mark would hide the list's title
-    lines = resolve_references(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    cleaned, skipped = clean_source(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = resolve_references(cleaned)
     sections = split_sections(lines)
     state = _State()
     title = ""
@@ -70,6 +91,7 @@ def parse_awesome_list(text: str) -> ImportResult:
         while len(stack) > 1 and stack[-1].level >= section.level:
             stack.pop()
         ctx = heading_context(stack[-1], section, section.title == title, leaf)
+        ctx = _with_list_venue(ctx, stack[-1], section, venue_in_title(title))
         state.current, state.pending = None, None
         if ctx.mode == "entry":
             _flush(state, ctx)
@@ -83,10 +105,21 @@ def parse_awesome_list(text: str) -> ImportResult:
         if _body(state, ctx, section):
             del stack[1:]  # a break followed by text leaves every section
     _toc_orphans(state, sections, len(lines))
-    entries = build_entries(state.drafts, state.problems)
+    entries = build_entries(state.drafts, state.problems, state.notes)
     prose = tuple(_tidy(b) for b in state.prose.values())
     intro = _tidy_text(state.intro)
-    return ImportResult(title, intro, entries, prose, sorted(state.problems, key=lambda p: p.line))
+    problems = sorted(state.problems, key=lambda p: p.line)
+    notes = sorted(state.notes, key=lambda p: p.line)
+    return ImportResult(title, intro, entries, prose, problems, notes, skipped)
+
+
+def _with_list_venue(ctx: Ctx, parent: Ctx, section: Section, venue: tuple[str, int | None]) -> Ctx:
+    """The venue of the list's title (`# CVPR2020-Code`) for entries that name none."""
+    if parent.unsure or UNSURE.search(section.title):
+        return replace(ctx, unsure=True)
+    if ctx.mode in ("entries", "entry") and not ctx.venue and venue[0]:
+        return replace(ctx, venue=venue[0], year=ctx.year or venue[1])
+    return ctx
 
 
 def _body(state: _State, ctx: Ctx, section: Section) -> bool:
@@ -116,18 +149,23 @@ def _body(state: _State, ctx: Ctx, section: Section) -> bool:
 
 
 def _line(state: _State, ctx: Ctx, number: int, line: str) -> None:
+    if line == SKIP:
+        return
     if ctx.mode == "toc":
         match = re.search(r"\[([^\]]+)\]\(#([^)]*)\)", line)
         if match:
             state.toc.append((len(line) - len(line.lstrip()), match.group(1), match.group(2)))
         return
+    if is_in_page(line):
+        return  # an anchor link into the page is never an entry
     if ctx.mode in ("intro", "prose", "fold") and not _is_entry_line(line, ctx):
         _flush(state, ctx)
         _prose_line(state, ctx, line)
         return
     stripped = line.strip()
     if not stripped:
-        _flush(state, ctx)
+        if state.pending is None or not _BOLD_ONLY.fullmatch(state.pending[1]):
+            _flush(state, ctx)  # a bold title alone waits for its links past blank lines
     elif stripped.startswith(">"):
         _quote(state, ctx, number, stripped.lstrip(">").strip())
     elif not is_badge_line(stripped) and (image := parse_image(stripped)) is not None:
@@ -214,7 +252,7 @@ def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: 
         _merge_facts(titled, item)
         _new(state, ctx, line, titled)
         state.last_line = number
-    elif state.current is not None and attached:
+    elif state.current is not None and (attached or _named_for(state.current, ctx, item)):
         state.current.item.links += item.links
         _merge_facts(state.current.item, item)
         state.last_line = number
@@ -223,6 +261,11 @@ def _links_line(state: _State, ctx: Ctx, number: int, item: LineItem, attached: 
         _new(state, ctx, number, item)
     else:
         state.problem(number, "links that belong to no entry (empty badge on its own line)")
+
+
+def _named_for(current: Draft, ctx: Ctx, item: LineItem) -> bool:
+    """Named links alone (`[[code](…)]`, `代码：…`) a blank line below an entry are its own."""
+    return current.ctx is ctx and all(name for name, _ in item.links)
 
 
 def _merge_facts(into: LineItem, item: LineItem) -> None:
@@ -247,7 +290,7 @@ def _flush(state: _State, ctx: Ctx) -> None:
     number, text = state.pending
     state.pending = None
     item = parse_line(text)
-    if ctx.mode in ("entries", "top") and _is_name_like(item.title):
+    if ctx.mode in ("entries", "top") and (_is_name_like(item.title) or item.year):
         _new(state, ctx, number, item)
     elif ctx.prose_id is not None:
         _prose_line(state, ctx, text)
@@ -274,6 +317,10 @@ def _fold(state: _State, ctx: Ctx, section: Section) -> None:
 
 def _table(state: _State, ctx: Ctx, rows: list[tuple[int, str]]) -> None:
     _flush(state, ctx)
+    if ctx.mode in ("intro", "prose", "fold", "toc"):
+        for _, line in rows:  # a table of figures is part of the prose around it
+            _prose_line(state, ctx, line)
+        return
     items, problems = parse_table(rows)
     state.problems += problems
     for number, item in items:

@@ -25,6 +25,8 @@ VENUES = {
 VENUES["nips"] = "NeurIPS"
 VENUES["acmmultimedia"] = "ACM MM"
 VENUES["mm"] = "ACM MM"
+VENUES["t-pami"] = VENUES["pami"] = VENUES["tpami"] = "TPAMI"
+VENUES["t-ip"] = "TIP"
 
 LABELS = {
     "paper": "paper", "pdf": "pdf", "arxiv": "arxiv", "code": "code", "github": "code",
@@ -46,11 +48,18 @@ _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)>\]]+")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _VENUE_WORDS = r"[A-Za-z][A-Za-z&/.\- ]{0,40}?"
-_PAREN_VENUE = re.compile(rf"\(\s*({_VENUE_WORDS})\s*'?\s*((?:19|20)\d\d)\s*(?:\(([^()]*)\))?\s*\)")
+_PAREN_VENUE = re.compile(
+    rf"\(\s*({_VENUE_WORDS})\s*'?\s*((?:19|20)\d\d)\s*(?:\(([^()]*)\)|([^()]{{0,30}}?))\s*\)"
+)
+"""`(CVPR 2024)`, `(CVPR 2024 (Oral))`, `(NeurIPS 2025 D&B)`: the rest is a note."""
 _BRACKET_VENUE = re.compile(
     rf"\*{{0,2}}\[\s*({_VENUE_WORDS})\s*(?:'\s*(\d\d)|\s(\d{{4}}))\s*\]\*{{0,2}}"
 )
-_SHORT_YEAR = re.compile(r"\b([A-Za-z][A-Za-z]+)\s*'\s*(\d\d)\b")
+_SHORT_YEAR = re.compile(r"\b([A-Za-z][A-Za-z-]+)\s*(?:'\s*(\d\d)\b|\s(\d\d)'(?!\w))")
+"""`CVPR '25`, `CVPR'19`, `T-PAMI '24`, and `CVPR 19'` (apostrophe after the year)."""
+_TICK_VENUE = re.compile(r"`\s*([A-Za-z][A-Za-z&\- ]{1,30}?)\s*'?\s*((?:19|20)?\d\d)\b[^`]*`")
+"""A venue in backticks with a 2- or 4-digit year: `CVPR 16`, ` CVPR 2019`, `ECCV 2020 Oral`."""
+_LABEL_VENUE = re.compile(r"([A-Za-z][A-Za-z&\-. ]*?)?\s*'?\s*((?:19|20)\d\d)(?!\d)(.*)")
 _OPEN, _CLOSE = "\x01", "\x02"
 _LEAD_TITLE = re.compile(r"\s*(\*\*.+?\*\*|__.+?__|\x01[^\x02]+\x02)\s+-\s+(\S.*)")
 """A bold or linked title, then " - " and a description (the usual awesome-list line)."""
@@ -237,8 +246,7 @@ def _take_badges(text: str, item: LineItem) -> str:
 def _take_links(text: str, item: LineItem) -> str:
     def labeled(match: re.Match[str]) -> str:
         label, url = match.group(1, 2) if match.group(1) else match.group(3, 4)
-        name = LABELS.get(label.strip().casefold(), "other")
-        item.links.append((name or None, url))
+        item.links.append((_label_name(label, item), url))
         return " "
 
     def link(match: re.Match[str]) -> str:
@@ -266,11 +274,33 @@ def _take_links(text: str, item: LineItem) -> str:
     return _BARE_URL.sub(url, text)
 
 
+def _label_name(label: str, item: LineItem) -> str | None:
+    """The link name a `[[label]](url)` gives: `code & dataset` → code, `CVPR 2024` → paper
+    (and the venue and year), `2026` → paper of 2026; "other" when it says nothing known."""
+    low = label.strip().strip("*_`").casefold()
+    if low in LABELS:
+        return LABELS[low] or None
+    first = re.split(r"[\s&/,]+", low)[0]
+    if first in LABELS and first not in ("link", "url"):
+        return LABELS[first]
+    dated = _LABEL_VENUE.fullmatch(label.strip())
+    if dated and not item.year:
+        venue = (dated.group(1) or "").strip()
+        rest = re.sub(r"^v[\d.]+", "", dated.group(3)).strip()
+        item.venue = canonical_venue(" ".join(p for p in (venue, rest) if p))
+        item.year = int(dated.group(2))
+        return "paper"
+    if is_known_venue(label) and not item.venue:
+        item.venue = canonical_venue(label)
+        return "paper"
+    return "other"
+
+
 def _take_venue(text: str, item: LineItem) -> str:
     def paren(match: re.Match[str]) -> str:
         item.venue = item.venue or canonical_venue(match.group(1))
         item.year = item.year or int(match.group(2))
-        item.note = (match.group(3) or "").strip()
+        item.note = (match.group(3) or match.group(4) or "").strip()
         return " "
 
     def bracket(match: re.Match[str]) -> str:
@@ -283,7 +313,15 @@ def _take_venue(text: str, item: LineItem) -> str:
         if not is_known_venue(match.group(1)):
             return match.group(0)
         item.venue = item.venue or canonical_venue(match.group(1))
-        item.year = item.year or full_year(match.group(2))
+        item.year = item.year or full_year(match.group(2) or match.group(3))
+        return " "
+
+    def tick(match: re.Match[str]) -> str:
+        if not is_known_venue(match.group(1)):
+            return match.group(0)
+        item.venue = item.venue or canonical_venue(match.group(1))
+        year = match.group(2)
+        item.year = item.year or (int(year) if len(year) == 4 else full_year(year))
         return " "
 
     def bare(match: re.Match[str]) -> str:
@@ -291,19 +329,25 @@ def _take_venue(text: str, item: LineItem) -> str:
         item.year = item.year or int(match.group(2))
         return " "
 
+    text = _TICK_VENUE.sub(tick, text, count=1)
     text = _PAREN_VENUE.sub(paren, text, count=1)
     text = _BRACKET_VENUE.sub(bracket, text, count=1)
     text = _SHORT_YEAR.sub(short, text, count=1)
     return text if item.venue else _BARE_VENUE.sub(bare, text, count=1)
 
 
+_ABBR_PREFIX = re.compile(r"^\[[^\]\x01\x02]{1,30}\]\s*(?=\S)")
+
+
 def clean_title(text: str) -> str:
     """A title without Markdown emphasis, stray brackets, label prefixes and end punctuation."""
     text = re.sub(r"\s+", " ", text).strip()
+    text = _ABBR_PREFIX.sub("", text)  # "[ALOCC] Title", "[**ALOCC**]Title": a short name
     bold = re.search(r"\*\*(.+?)\*\*|__(.+?)__", text)
     if bold:
         text = bold.group(1) or bold.group(2)
     text = text.strip(" *_`[]|,;:-—–").strip()
+    text = re.sub(r"[\s,;]+\.$", "", text)  # "[Title](url), `CVPR 16`." leaves ", ."
     return _LABEL_PREFIX.sub("", text).strip()
 
 
@@ -313,6 +357,14 @@ _VENUE_URLS = (
     (re.compile(r"ecva\.net/papers/eccv_(20\d\d)"), "ECCV"),
     (re.compile(r"ojs\.aaai\.org/"), "AAAI"),
 )
+
+
+def venue_in_title(text: str) -> tuple[str, int | None]:
+    """The venue and year a list's title names (`# CVPR2020-Code` → CVPR 2020), or ("", None)."""
+    match = _BARE_VENUE.search(text)
+    if match is None:
+        return "", None
+    return canonical_venue(match.group(1)), int(match.group(2))
 
 
 def venue_from_url(url: str) -> tuple[str, int | None]:

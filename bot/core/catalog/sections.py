@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.catalog.listline import canonical_venue, is_known_venue, parse_line
-from bot.core.catalog.mdtext import parse_image, strip_marker
+from bot.core.catalog.mdtext import SKIP, is_in_page, parse_image, strip_marker
 from bot.core.models import slugify
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -16,10 +16,16 @@ _TOC = re.compile(r"(?:table of )?contents|目录|toc")
 _NO_VENUE = re.compile(r"(?:other|others|misc|miscellaneous|more)\b")
 _NOTES = re.compile(r"licen[cs]e|citation|cite|contribut|acknowledg|contact|star history|changelog")
 _VERBATIM = re.compile(r"related|awesome|metric|evaluation|todo|news|update|how to")
+_NOT_A_LIST = re.compile(
+    r"performance|comparison|results?\b|leaderboard|research gaps?|open (?:problems|questions)"
+    r"|metrics?\b|statistics"
+)
+"""Sections of figures and discussion: their rows name papers listed elsewhere, or none."""
 _OVERVIEW = re.compile(r"overview|introduction|about|background|motivation|why|概述|简介|背景")
 _DATASET = re.compile(r"dataset|benchmark|数据集")
-_RESOURCE = re.compile(r"tool|resource|librar|software|framework")
-_PAPER = re.compile(r"paper|publication|preprint|论文")
+_RESOURCE = re.compile(r"tool|utilit|resource|librar|software|framework")
+UNSURE = re.compile(r"不确定|未确定|待定|not sure|unsure|under review|uncertain", re.IGNORECASE)
+_PAPER = re.compile(r"paper|publication|preprint|survey|review|论文")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,8 @@ class Ctx:
     section: str | None = None
     prose_id: str | None = None
     entries_allowed: bool = True
+    unsure: bool = False
+    """Under a heading such as "not sure whether accepted": the list title's venue is not theirs."""
 
     @staticmethod
     def top() -> Ctx:
@@ -109,6 +117,8 @@ def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bo
         # a long heading with badges below is a paper's title, even "…: A Benchmark for …"
         kind = parent.kind if parent.mode in ("entries", "top") else "paper"
         return Ctx(level, "entry", kind, parent.venue, parent.year, parent.section)
+    if _NOT_A_LIST.search(low) and not is_entry_heading(section, badges=True):
+        return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if _NOTES.search(low) or (_VERBATIM.search(low) and heading_kind(low) is None):
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if is_overview(low):
@@ -119,6 +129,8 @@ def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bo
 def heading_kind(title: str) -> str | None:
     """The kind of entries a heading names ("📊 Benchmarks and Datasets" → dataset), or None."""
     low = plain(title).casefold()
+    if _PAPER.search(low) and not re.search(r"dataset|数据集", low):
+        return "paper"  # "Survey, Benchmark, and Framework": papers about benchmarks
     for kind, pattern in (("dataset", _DATASET), ("resource", _RESOURCE), ("paper", _PAPER)):
         if pattern.search(low):
             return kind
@@ -155,7 +167,7 @@ def _entries_context(parent: Ctx, section: Section, low: str, leaf: bool) -> Ctx
 
 def _line_class(line: str) -> str:
     text = line.strip()
-    if not text or re.fullmatch(r"([-*_])(\s*\1){2,}", text):
+    if not text or text == SKIP or is_in_page(text) or re.fullmatch(r"([-*_])(\s*\1){2,}", text):
         return "blank"
     if text.startswith(">"):
         return "quote"
@@ -163,6 +175,8 @@ def _line_class(line: str) -> str:
         return "table"
     if parse_image(text) is not None:
         return "image"
+    if re.fullmatch(r"\*\*[^*]+\*\*", text):
+        return "title"  # a bold title alone, its links on the lines below
     item = parse_line(strip_marker(line)[1])
     if item.has_links:
         return "entry" if item.title else "links"
@@ -176,7 +190,7 @@ def has_text(section: Section) -> bool:
 
 def has_entries(body: list[tuple[int, str]]) -> bool:
     """Whether a section's own lines hold entries (lines with links, or a table)."""
-    return any(_line_class(line) in ("entry", "links", "table") for _, line in body)
+    return any(_line_class(line) in ("entry", "links", "table", "title") for _, line in body)
 
 
 def is_entry_heading(section: Section, badges: bool = False) -> bool:
@@ -184,4 +198,4 @@ def is_entry_heading(section: Section, badges: bool = False) -> bool:
     (and at least one badge or link line when `badges`)."""
     classes = {_line_class(line) for _, line in section.body}
     wanted = {"links"} if badges else {"links", "quote", "image"}
-    return bool(classes & wanted) and not classes & {"entry", "table"}
+    return bool(classes & wanted) and not classes & {"entry", "table", "title"}

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from bot.core.catalog.listline import LABELS, LineItem, canonical_venue, full_year, parse_line
+from bot.core.catalog.listline import (
+    LABELS,
+    LineItem,
+    canonical_venue,
+    full_year,
+    link_name_for_url,
+    parse_line,
+)
+from bot.core.catalog.mdtext import is_in_page
 from bot.errors import Problem
 
 _ROLES = (
@@ -40,6 +48,9 @@ def column_roles(header: list[str]) -> list[str]:
         roles.append(role)
     if "title" not in roles and "paper" in roles:
         roles[roles.index("paper")] = "title"  # "Paper" holds the linked title then
+    if roles.count("title") > 1:  # "| Title | Model |": the first names the paper
+        first = roles.index("title")
+        roles = [r if r != "title" or i == first else "" for i, r in enumerate(roles)]
     return roles
 
 
@@ -51,7 +62,10 @@ def parse_table(rows: list[tuple[int, str]]) -> tuple[list[tuple[int, LineItem]]
     items: list[tuple[int, LineItem]] = []
     problems: list[Problem] = []
     for number, line in rows[2:]:
-        item = _row_item(roles, split_row(line))
+        cells = split_row(line)
+        if any(r == "title" and is_in_page(c) for r, c in zip(roles, cells, strict=False)):
+            continue  # a row that links back to an entry listed above
+        item = _row_item(roles, cells)
         if item.title:
             items.append((number, item))
         else:
@@ -67,7 +81,8 @@ def _row_item(roles: list[str], cells: list[str]) -> LineItem:
         parsed = parse_line(cell)
         if role == "title":
             item.title = parsed.title
-            item.links += parsed.links
+            # the title's own link is the paper's page, even on GitHub; a badge names itself
+            item.links += [(n or _title_link_name(u), u) for n, u in parsed.links]
             item.arxiv_id = item.arxiv_id or parsed.arxiv_id
         elif role == "venue":
             bare = _SHORT.sub(" ", _YEAR.sub(" ", parsed.title or cell))
@@ -79,9 +94,17 @@ def _row_item(roles: list[str], cells: list[str]) -> LineItem:
             item.summary = cell
         elif role:
             name = LABELS.get(role, role) or None
-            item.links += [(name if n is None else n, url) for n, url in parsed.links]
+            found = [(name if n is None else n, url) for n, url in parsed.links if url]
+            if role == "code" and any(n == "code" for n, _ in found):
+                # the Code column says more than a stars badge beside the title
+                item.links = [link for link in item.links if link[0] != "code"]
+            item.links += found
             item.arxiv_id = item.arxiv_id or parsed.arxiv_id
     return item
+
+
+def _title_link_name(url: str) -> str:
+    return "arxiv" if link_name_for_url(url) == "arxiv" else "paper"
 
 
 def _year(cell: str) -> int | None:
