@@ -17,7 +17,7 @@ The repository comes from the git remote's URL (`https://host/owner/name.git`,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -149,15 +149,17 @@ class _Api:
         self,
         base_url: str,
         repo: RepoRef,
-        headers: Mapping[str, str],
-        transport: httpx.AsyncBaseTransport | None,
-        now: Callable[[], datetime],
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repo = repo
         self._now = now
+        self.collection = self.collection_of(repo)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
-            headers={"User-Agent": f"vadbot/{__version__}", **headers},
+            headers={"User-Agent": f"vadbot/{__version__}", **self.auth_headers(token)},
             timeout=TIMEOUT,
             transport=transport,
             follow_redirects=True,
@@ -165,6 +167,63 @@ class _Api:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    # ---------------------------------------------------------------- the Forge port
+
+    async def find_open(self, head: str, base: str) -> PullRequest | None:
+        found = await self.call("GET", self.collection, params=self.open_params(head, base))
+        return self.parse(found[0]) if isinstance(found, list) and found else None
+
+    async def create(self, head: str, base: str, title: str, body: str) -> PullRequest:
+        data = {**self.new_data(head, base), "title": title, self.body_field: body}
+        try:
+            return self.parse(await self.call("POST", self.collection, json=data))
+        except ForgeError as exc:  # a 422/409 "already exists": the caller finds and updates it
+            if exc.kind == "invalid" and "already exists" in str(exc).lower():
+                raise ForgeError("exists", str(exc), exc.advice) from None
+            raise
+
+    async def update(self, number: int, title: str, body: str) -> PullRequest:
+        data = {"title": title, self.body_field: body}
+        path = f"{self.collection}/{number}"
+        return self.parse(await self.call(self.update_method, path, json=data))
+
+    async def get(self, number: int) -> PullRequest:
+        return self.parse(await self.call("GET", f"{self.collection}/{number}"))
+
+    # ---------------------------------------------------------------- what each service says
+
+    body_field = "body"
+    update_method = "PATCH"
+
+    branch_fields = ("head", "base")
+    """How the service names a PR's source and target branches."""
+    open_state = "open"
+    head_owner = ""
+
+    def open_params(self, head: str, base: str) -> dict[str, str]:
+        """The query that finds the open PR from `head` into `base`."""
+        source, target = self.branch_fields
+        return {source: self.head_owner + head, target: base, "state": self.open_state}
+
+    def new_data(self, head: str, base: str) -> dict[str, str]:
+        """The branches of a new PR, as the service names them."""
+        source, target = self.branch_fields
+        return {source: head, target: base}
+
+    def auth_headers(self, token: str) -> dict[str, str]:
+        """The headers that carry the token."""
+        raise NotImplementedError
+
+    def collection_of(self, repo: RepoRef) -> str:
+        """The PR/MR collection's path below the API URL."""
+        raise NotImplementedError
+
+    def parse(self, data: Any) -> PullRequest:
+        """A PR from the service's JSON."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- HTTP
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The JSON of a successful answer; ForgeError (with what to do) for anything else."""
@@ -243,44 +302,19 @@ class GitHubForge(_Api):
         "or the repo scope (classic token)"
     )
 
-    def __init__(
-        self,
-        api_url: str,
-        repo: RepoRef,
-        token: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        headers = {
+    def auth_headers(self, token: str) -> dict[str, str]:
+        return {
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
         }
-        super().__init__(api_url, repo, headers, transport, now)
-        self._pulls = f"repos/{repo.path}/pulls"
-        self._owner = repo.path.split("/", 1)[0]
 
-    async def find_open(self, head: str, base: str) -> PullRequest | None:
-        params = {"head": f"{self._owner}:{head}", "base": base, "state": "open"}
-        found = await self.call("GET", self._pulls, params=params)
-        return _github_pr(found[0]) if isinstance(found, list) and found else None
+    def collection_of(self, repo: RepoRef) -> str:
+        self.head_owner = repo.path.split("/", 1)[0] + ":"  # GitHub names a head owner:branch
+        return f"repos/{repo.path}/pulls"
 
-    async def create(self, head: str, base: str, title: str, body: str) -> PullRequest:
-        data = {"title": title, "head": head, "base": base, "body": body}
-        try:
-            return _github_pr(await self.call("POST", self._pulls, json=data))
-        except ForgeError as exc:
-            if exc.kind == "invalid" and "already exists" in str(exc).lower():
-                raise ForgeError("exists", str(exc), exc.advice) from None
-            raise
-
-    async def update(self, number: int, title: str, body: str) -> PullRequest:
-        data = {"title": title, "body": body}
-        return _github_pr(await self.call("PATCH", f"{self._pulls}/{number}", json=data))
-
-    async def get(self, number: int) -> PullRequest:
-        return _github_pr(await self.call("GET", f"{self._pulls}/{number}"))
+    def parse(self, data: Any) -> PullRequest:
+        return _github_pr(data)
 
 
 def _github_pr(data: Any) -> PullRequest:
@@ -302,41 +336,21 @@ class GitLabForge(_Api):
 
     name = "GitLab"
     noun = "MR"
+    body_field = "description"
+    update_method = "PUT"
+    branch_fields = ("source_branch", "target_branch")
+    open_state = "opened"
     token_variable = "GITLAB_TOKEN"
     scopes = "the api scope and at least the Developer role"
 
-    def __init__(
-        self,
-        api_url: str,
-        repo: RepoRef,
-        token: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        super().__init__(api_url, repo, {"PRIVATE-TOKEN": token}, transport, now)
-        self._mrs = f"projects/{quote(repo.path, safe='')}/merge_requests"
+    def auth_headers(self, token: str) -> dict[str, str]:
+        return {"PRIVATE-TOKEN": token}
 
-    async def find_open(self, head: str, base: str) -> PullRequest | None:
-        params = {"source_branch": head, "target_branch": base, "state": "opened"}
-        found = await self.call("GET", self._mrs, params=params)
-        return _gitlab_mr(found[0]) if isinstance(found, list) and found else None
+    def collection_of(self, repo: RepoRef) -> str:
+        return f"projects/{quote(repo.path, safe='')}/merge_requests"
 
-    async def create(self, head: str, base: str, title: str, body: str) -> PullRequest:
-        data = {"source_branch": head, "target_branch": base, "title": title, "description": body}
-        try:
-            return _gitlab_mr(await self.call("POST", self._mrs, json=data))
-        except ForgeError as exc:
-            if exc.kind == "invalid" and "already exists" in str(exc).lower():
-                raise ForgeError("exists", str(exc), exc.advice) from None
-            raise
-
-    async def update(self, number: int, title: str, body: str) -> PullRequest:
-        data = {"title": title, "description": body}
-        return _gitlab_mr(await self.call("PUT", f"{self._mrs}/{number}", json=data))
-
-    async def get(self, number: int) -> PullRequest:
-        return _gitlab_mr(await self.call("GET", f"{self._mrs}/{number}"))
+    def parse(self, data: Any) -> PullRequest:
+        return _gitlab_mr(data)
 
 
 def _gitlab_mr(data: Any) -> PullRequest:
