@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.yaml_files import load_catalog
@@ -17,15 +15,8 @@ def writer(repo: Path) -> CatalogWriter:
     return CatalogWriter(GitRepo(repo), "catalog", bot_email="vadbot@lab.example")
 
 
-@pytest.mark.parametrize(
-    "title",
-    [
-        "Anomaly" * 43 + " in video with LLMs",  # one 301-character word
-        "Scaling: " + " ".join(["Interpretable-Multimodal-Anomaly-Reasoning"] * 7),  # hyphens
-    ],
-    ids=["one-long-word", "hyphenated"],
-)
-def test_a_300_character_title_is_approved_with_a_short_id(tmp_path: Path, title: str) -> None:
+def test_a_300_character_title_is_approved_with_a_short_id(tmp_path: Path) -> None:
+    title = "Anomaly" * 43 + " in video with LLMs"  # a 301-character first word
     assert len(title) >= 300
     repo, _ = make_catalog_repo(tmp_path, with_remote=False)
     added = writer(repo).add_candidate(make_candidate(title=title), "ana", "slack")
