@@ -75,6 +75,9 @@ class ArxivSettings:
     contact: str = ""
     delay_seconds: float = 3.0
     timeout_seconds: float = 30.0
+    """The whole of one request, answer and body included (a slow-dripping server is cut)."""
+    max_feed_mb: float = 50.0
+    """A bigger answer is refused while it streams in (arXiv's largest feeds are ~5 MB)."""
     max_retries: int = 4
     api_page_size: int = 100
     match: MatchSettings = field(default_factory=MatchSettings)

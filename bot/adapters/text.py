@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 ELLIPSIS = "…"
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200e\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without control and invisible format characters: a bidi override (U+202E) or
+    isolate (U+2066–U+2069) would make chat show text in an order it was not written in."""
+    return _INVISIBLE.sub("", text)
 
 
 def trim(text: str, limit: int) -> str:

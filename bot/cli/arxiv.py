@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,7 +16,13 @@ from bot.cli.common import catalog_dir, print_json
 from bot.clock import UtcClock
 from bot.core.arxiv.feed import Rules, match_paper
 from bot.core.arxiv.lanes import classify
-from bot.core.arxiv.watch import build_known_papers, describe, process_papers, run_watch
+from bot.core.arxiv.watch import (
+    WatchReport,
+    build_known_papers,
+    describe,
+    process_papers,
+    run_watch,
+)
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
@@ -216,10 +223,19 @@ def run_poll(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
     else:
-        _print_candidates((c.paper, c.match) for c in report.candidates)
-        for line in describe(report):
-            print(line)
+        _print_poll(report)
     return 0 if report.ok else 1
+
+
+def _print_poll(report: WatchReport) -> None:
+    """Errors first, on stderr; a run that read nothing has no result to show."""
+    for error in report.errors:
+        print(f"vadbot: {error}", file=sys.stderr)
+    if report.errors and not report.read:
+        return
+    _print_candidates((c.paper, c.match) for c in report.candidates)
+    for line in describe(dataclasses.replace(report, errors=())):
+        print(line)
 
 
 async def _poll(settings: Settings, rules: Rules, db: Database, catalog: Catalog) -> Any:

@@ -84,9 +84,12 @@ def normalise_title(title: str) -> str:
 
     A trailing one-word "(SHORT_NAME)" is left out, so "Harnessing … Detection (LAVAD)" in the
     list is the paper arXiv titles "Harnessing … Detection". A leading "Short:" is kept: two
-    papers may share a subtitle ("X: A Survey", "Y: A Survey"), and no list drops it."""
+    papers may share a subtitle ("X: A Survey", "Y: A Survey"), and no list drops it. A title
+    with no letter or digit (emoji only) is compared by its symbols."""
     bare = _SHORT_NAME_SUFFIX.sub("", title) or title
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", bare).casefold())
+    folded = unicodedata.normalize("NFKC", bare).casefold()
+    # A title of emoji or punctuation only keeps its symbols: "" would make them all one paper.
+    return _NOT_ALNUM.sub("", folded) or "".join(folded.split())
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
@@ -98,11 +101,20 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
     return match.group(1), version
 
 
+MAX_ID = 80
+"""Longest id `slugify` makes: an id is a file name, and file systems stop at 255 bytes."""
+
+
 def slugify(text: str, max_words: int = 6) -> str:
-    """A kebab-case id fragment from free text ("Holmes-VAU: Towards…" → "holmes-vau-towards…")."""
+    """A kebab-case id fragment from free text ("Holmes-VAU: Towards…" → "holmes-vau-towards…"),
+    at most MAX_ID characters (cut at a word when it can be)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", text)
-    return "-".join(words[:max_words]) or "entry"
+    slug = "-".join(re.findall(r"[a-z0-9]+", text)[:max_words])
+    if len(slug) > MAX_ID:
+        head = slug[: MAX_ID + 1]
+        cut = head.rsplit("-", 1)[0] if "-" in head else ""
+        slug = cut if len(cut) >= MAX_ID // 2 else slug[:MAX_ID].rstrip("-")
+    return slug or "entry"
 
 
 # ---------------------------------------------------------------------------- arXiv

@@ -2,15 +2,20 @@
 
 Polite by construction: one connection, `delay_seconds` between two requests, a User-Agent with
 a contact address, conditional GET, and 429/503/timeouts retried with backoff that honours
-Retry-After. A broken or non-feed answer raises FeedError; nothing here crashes the job.
+Retry-After. Guarded against hostile servers: one deadline over each whole request (body
+included) and a size limit checked while the body streams in. A broken or non-feed answer, an
+unknown host or a refused connection raises FeedError naming the host; nothing here crashes
+the job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -189,33 +194,61 @@ class ArxivClient:
         url: str,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """One polite GET: spaced from the last, retried on 429/503/timeouts with backoff."""
+    ) -> Answer:
+        """One polite GET: spaced from the last, retried on 429/503/timeouts with backoff.
+
+        A host that does not resolve or refuses the connection is said at once: retrying
+        only makes the user wait, and the watch tries again at its next run anyway."""
+        host = httpx.URL(url).netloc.decode() or url
         async with self._lock:
             for attempt in range(self.settings.max_retries + 1):
                 await self._wait_turn()
                 try:
-                    response = await self._http.get(url, headers=headers, params=params)
-                except httpx.TimeoutException:
+                    answer = await self._fetch(url, headers, params)
+                except (TimeoutError, httpx.TimeoutException):
                     failure, wait = "timed out", self._backoff(attempt)
+                except httpx.ConnectError as exc:
+                    raise FeedError(f"cannot reach {host}: {_connect_reason(exc)}") from None
                 except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # a typo, not a fault
                     raise FeedError(f"cannot fetch {url!r}: {exc}") from None
                 except httpx.TransportError as exc:
                     failure, wait = f"unreachable ({type(exc).__name__})", self._backoff(attempt)
                 except httpx.HTTPError as exc:  # redirect loops, undecodable bodies: not transient
-                    raise FeedError(f"arXiv request failed ({type(exc).__name__})") from exc
+                    raise FeedError(f"{host}: request failed ({type(exc).__name__})") from exc
                 else:
-                    if response.status_code < 400:
-                        return response
-                    if response.status_code not in RETRY_STATUSES:
-                        raise FeedError(f"arXiv answered {response.status_code} for {url}")
-                    failure = f"answered {response.status_code}"
-                    wait = _retry_after(response) or self._backoff(attempt)
+                    if answer.status_code < 400:
+                        return answer
+                    if answer.status_code not in RETRY_STATUSES:
+                        raise FeedError(f"{host} answered {answer.status_code} for {url}")
+                    failure = f"answered {answer.status_code}"
+                    wait = _retry_after(answer.headers) or self._backoff(attempt)
                 if attempt < self.settings.max_retries:
-                    log.info("arXiv %s; retrying in %.0f s", failure, wait)
+                    log.info("%s %s; retrying in %.0f s", host, failure, wait)
                     await self._sleep(wait)
         tries = self.settings.max_retries + 1
-        raise FeedError(f"arXiv {failure} ×{tries}")
+        raise FeedError(f"{host} {failure} ×{tries}")
+
+    async def _fetch(
+        self, url: str, headers: Mapping[str, str] | None, params: Mapping[str, str] | None
+    ) -> Answer:
+        """Status, headers and body under one deadline, the body capped while it streams.
+
+        httpx's timeout is per read: a server dripping a byte a second would hold it for ever."""
+        limit = int(self.settings.max_feed_mb * 1_000_000)
+        async with asyncio.timeout(self.settings.timeout_seconds):
+            request = self._http.stream("GET", url, headers=headers, params=params)
+            async with request as response:
+                if response.status_code >= 300:
+                    return Answer(response.status_code, response.headers, b"")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise FeedError(_too_big(url, self.settings.max_feed_mb))
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise FeedError(_too_big(url, self.settings.max_feed_mb))
+                return Answer(response.status_code, response.headers, bytes(body))
 
     async def _wait_turn(self) -> None:
         """Keep `delay_seconds` between two requests, as arXiv asks."""
@@ -230,9 +263,40 @@ class ArxivClient:
         return float(min(MAX_BACKOFF, max(self.settings.delay_seconds, 1.0) * 2 ** (attempt + 1)))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one GET brought back, its body read in full (and within the size limit)."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+def _too_big(url: str, max_mb: float) -> str:
+    host = httpx.URL(url).netloc.decode() or url
+    return f"{host} sent an answer larger than {max_mb:g} MB (arxiv.max_feed_mb); refused"
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    """Why a connection failed, in words: the name does not resolve, or it was refused."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "its name does not resolve (no such host?)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens there)"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "name" in text and ("resolv" in text or "known" in text):
+        return "its name does not resolve (no such host?)"
+    if "refused" in text:
+        return "connection refused (nothing listens there)"
+    return str(exc) or type(exc).__name__
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
     """Seconds from a Retry-After header (seconds or an HTTP date), capped; None if absent."""
-    value = response.headers.get("retry-after", "").strip()
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     if value.isdigit():

@@ -11,13 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from bot.core.catalog.history import Change, build_changes
 from bot.core.digest import Digest, NewEntry, assemble_digest, count_kinds
 from bot.core.models import Candidate, Tally
 from bot.infra.git_history import GitCatalogHistory
-from bot.infra.yaml_files import LIST_FILE
+from bot.infra.yaml_files import LIST_FILE, parse_yaml_file
 
 DEFAULT_NAME = "LLM4VAD"
 
@@ -74,8 +72,8 @@ class CatalogDigestSource:
 def list_name(catalog_root: Path) -> str:
     """The list's short name for the digest title: "Awesome LLM4VAD" → "LLM4VAD"."""
     try:
-        data = yaml.safe_load((catalog_root / LIST_FILE).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data, _ = parse_yaml_file(LIST_FILE, (catalog_root / LIST_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         data = None
     title = str(data.get("title", "")) if isinstance(data, dict) else ""
     return title.removeprefix("Awesome ").removeprefix("awesome-").strip() or DEFAULT_NAME

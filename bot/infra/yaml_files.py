@@ -36,8 +36,9 @@ from bot.errors import CatalogError, Problem
 LIST_FILE = "list.yaml"
 _Loader: type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 """Every scalar is read as text: no YAML 1.1 guessing turns `arxiv_id: 2410.12340` into the
-float 2410.1234 or `title: no` into False. `_typed` converts the few numbers (year, order,
-level) itself. The base loader is also the fastest (see bench/catalog.py)."""
+float 2410.1234 or `title: no` into False. Only a plain (unquoted) `~`/`null` is None, and
+`_typed` converts the few numbers (year, order, level) itself. The base loader is also the
+fastest (see bench/catalog.py)."""
 _NUMBERS = ("year", "order", "level")
 _NULLS = ("~", "null", "Null", "NULL")
 _DOC_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
@@ -105,7 +106,7 @@ def _parse_all(files: Mapping[str, str]) -> dict[str, tuple[Any, Problem | None]
     if not any(_DOC_MARKER.search(text) for text in texts):
         try:
             docs, twice = _load_stream("\n---\n".join(texts))
-        except (yaml.YAMLError, TypeError):
+        except (yaml.YAMLError, TypeError, NotPlainData):
             docs, twice = [], []  # some file is broken: parse one by one to name it and its line
         if len(docs) == len(texts):
             parsed: dict[str, tuple[Any, Problem | None]] = {
@@ -113,27 +114,46 @@ def _parse_all(files: Mapping[str, str]) -> dict[str, tuple[Any, Problem | None]
             }
             for index, key in twice:
                 path = list(files)[index]
-                message = f"key '{key}' is given twice; the second would silently replace the first"
-                parsed[path] = (None, Problem(path, locate(files[path], key), message))
+                parsed[path] = (None, _twice(path, files[path], key))
             return parsed
-    return {path: _parse_yaml(path, text) for path, text in files.items()}
+    return {path: parse_yaml_file(path, text) for path, text in files.items()}
+
+
+def _twice(path: str, text: str, key: str) -> Problem:
+    message = f"key '{key}' is given twice; the second would silently replace the first"
+    return Problem(path, locate(text, key), message)
 
 
 _NO_KEY = object()
 
 
+class NotPlainData(Exception):
+    """An anchor or alias in a catalog file: refused, as an alias bomb would exhaust memory."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line}")
+        self.line = line
+
+
 def _load_stream(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
     """The documents of a YAML stream, built straight from parser events (twice as fast as
     `yaml.load_all`: no node graph), and the (document, key path) of every repeated key.
-    Aliases are refused: the per-file path takes them."""
+
+    Catalog files are plain data: the first anchor or alias raises NotPlainData, before any
+    of a "billion laughs" is built. A plain `~`/`null` is None; a quoted one is the text."""
     docs: list[Any] = []
     twice: list[tuple[int, str]] = []
     stack: list[Any] = []
     keys: list[Any] = []
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
+        if getattr(event, "anchor", None) is not None or kind is yaml.AliasEvent:
+            raise NotPlainData(event.start_mark.line + 1 if event.start_mark else 1)
         if isinstance(event, yaml.ScalarEvent):
             value: Any = event.value
+            is_key = bool(stack) and type(stack[-1]) is dict and keys[-1] is _NO_KEY
+            if not is_key and not event.style and value in _NULLS:
+                value = None
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             stack.append({} if kind is yaml.MappingStartEvent else [])
             keys.append(_NO_KEY)
@@ -141,8 +161,6 @@ def _load_stream(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             value = stack.pop()
             keys.pop()
-        elif kind is yaml.AliasEvent:
-            raise yaml.YAMLError("alias")
         else:
             continue  # stream and document start/end
         if not stack:
@@ -161,11 +179,11 @@ def _load_stream(text: str) -> tuple[list[Any], list[tuple[int, str]]]:
 
 
 def _typed(raw: Any) -> Any:
-    """YAML nulls as None, and year/order/level as whole numbers when they are written as one."""
+    """year/order/level as whole numbers when they are written as one."""
     if isinstance(raw, list):
         return [_typed(item) for item in raw]
     if not isinstance(raw, dict):
-        return None if raw in _NULLS else raw
+        return raw
     typed = {key: _typed(value) for key, value in raw.items()}
     for key in _NUMBERS:
         value = typed.get(key)
@@ -174,14 +192,25 @@ def _typed(raw: Any) -> Any:
     return typed
 
 
-def _parse_yaml(path: str, text: str) -> tuple[Any, Problem | None]:
+def parse_yaml_file(path: str, text: str) -> tuple[Any, Problem | None]:
+    """The data of one catalog YAML file, or the problem (with its line) that prevents it."""
     try:
-        return _typed(yaml.load(text, Loader=_Loader)), None
+        docs, twice = _load_stream(text)
+    except NotPlainData as exc:
+        message = "anchors and aliases (&a, *a) are not allowed: write the value out"
+        return None, Problem(path, exc.line, message)
+    except TypeError:
+        return None, Problem(path, 1, "a key must be text, not a list or a mapping")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return None, Problem(path, line, f"YAML syntax error: {reason}")
+    if len(docs) > 1:
+        return None, Problem(path, 1, "one YAML document per file (remove the extra '---')")
+    if twice:
+        return None, _twice(path, text, twice[0][1])
+    return _typed(docs[0] if docs else None), None
 
 
 def locate(text: str, key: str) -> int:

@@ -180,13 +180,35 @@ async def test_fetch_by_ids_accepts_any_form_of_id() -> None:
     assert papers[0].code_url == "https://github.com/lab/rare"
 
 
-async def test_connection_refused_is_retried_then_reported() -> None:
+async def test_connection_refused_is_reported_at_once_naming_the_host() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
     timeline = Timeline()
     async with client_for(handler, timeline, max_retries=2) as client:
-        with pytest.raises(FeedError, match="unreachable"):
+        with pytest.raises(FeedError, match=r"cannot reach rss\.arxiv\.org: connection refused"):
+            await client.fetch_latest({})
+    assert timeline.sleeps == []
+
+
+async def test_an_unknown_host_is_reported_at_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    timeline = Timeline()
+    async with client_for(handler, timeline) as client:
+        with pytest.raises(FeedError, match=r"cannot reach feeds\.example: its name does not"):
+            await client.fetch_url("https://feeds.example/rss")
+    assert timeline.sleeps == []
+
+
+async def test_a_connection_dropped_mid_answer_is_retried_then_reported() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("connection reset", request=request)
+
+    timeline = Timeline()
+    async with client_for(handler, timeline, max_retries=2) as client:
+        with pytest.raises(FeedError, match=r"rss\.arxiv\.org unreachable \(ReadError\) ×3"):
             await client.fetch_latest({})
     assert len(timeline.sleeps) == 2
 

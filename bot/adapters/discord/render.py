@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.adapters.text import safe_url, trim
+from bot.adapters.text import safe_url, strip_invisible, trim
 from bot.core.models import Card, Link, Reply
 
 TITLE_MAX = 256
@@ -33,8 +33,8 @@ _MENTION = re.compile(r"@(everyone|here)|<([@#/:]|a:)|://", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
-    """Plain text made inert for Discord: no markdown, no mentions, no links."""
-    text = _MARKDOWN.sub(r"\\\1", text)
+    """Plain text made inert for Discord: no markdown, no mentions, no links, no bidi tricks."""
+    text = _MARKDOWN.sub(r"\\\1", strip_invisible(text))
     text = _LINE_START.sub(r"\1\\\2", text)  # headings, bullet lists
     text = _NUMBERED.sub(r"\1\\.", text)  # numbered lists
     return _MENTION.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
@@ -54,14 +54,15 @@ def render_card(card: Card) -> dict[str, Any]:
         embed["url"] = url
     if colour := COLOUR.get(card.kind):
         embed["color"] = colour
-    if description := _description(card):
-        embed["description"] = description
     if card.fields:
         embed["fields"] = [_field(f.name, f.value, f.inline) for f in card.fields[:FIELDS_MAX]]
     if card.footer:
-        embed["footer"] = {"text": trim(card.footer, FOOTER_MAX)}
+        embed["footer"] = {"text": trim(strip_invisible(card.footer), FOOTER_MAX)}
     if image := safe_url(card.image):
         embed["image"] = {"url": image}
+    room = MESSAGE_MAX - embed_length(embed)  # the description gives way first, fields next
+    if description := _description(card, min(DESCRIPTION_MAX, max(room, FIELD_VALUE_MAX))):
+        embed["description"] = description
     _fit(embed)
     return {"embeds": [embed], "allowed_mentions": dict(NO_MENTIONS)}
 
@@ -77,12 +78,19 @@ def render_reply(reply: Reply) -> dict[str, Any]:
     return payload
 
 
-def _description(card: Card) -> str:
-    parts = [escape(card.body)] if card.body else []
-    parts += [_item_line(i, item) for i, item in enumerate(card.items, start=1)]
+def _description(card: Card, limit: int) -> str:
+    """Body, items and links in `limit` characters; a long body is cut, not the links after it."""
+    tail = [_item_line(i, item) for i, item in enumerate(card.items, start=1)]
     if card.links:
-        parts.append(" · ".join(render_link(link) for link in card.links))
-    return trim("\n".join(parts), DESCRIPTION_MAX)
+        tail.append(" · ".join(render_link(link) for link in card.links))
+    after = "\n".join(tail)
+    if not card.body:
+        return trim(after, limit)
+    room = limit - len(after) - 1 if after else limit
+    if room < min(limit // 4, 200):  # items fill it all: cut at the end, as a list is cut
+        return trim("\n".join([escape(card.body), after]), limit)
+    body = trim(escape(card.body), room)
+    return "\n".join([body, after]) if after else body
 
 
 def _item_line(number: int, item: Card) -> str:

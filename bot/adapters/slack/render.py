@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.adapters.text import safe_url, trim
+from bot.adapters.text import safe_url, strip_invisible, trim
 from bot.core.models import Card, Link, Reply
 
 SECTION_MAX = 3000
@@ -26,6 +26,7 @@ BUTTON_VALUE_MAX = 2000
 ALT_MAX = 2000
 TEXT_MAX = 3000
 ZWSP = "\u200b"
+ITEM_TITLE_MAX = 600
 
 EMOJI_NAMES = {"👍": "+1", "👎": "-1", "✅": "white_check_mark", "❌": "x", "👀": "eyes"}
 ALIASES = {"thumbsup": "+1", "thumbsdown": "-1", "heavy_check_mark": "white_check_mark"}
@@ -36,6 +37,7 @@ _MARKUP = re.compile(r"([*_~`])")
 
 def escape(text: str) -> str:
     """Plain text made inert for Slack mrkdwn: no mentions, no links, no entities, no styling."""
+    text = strip_invisible(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKUP.sub(ZWSP + r"\1" + ZWSP, text)
     return text.replace("://", ":" + ZWSP + "//")
@@ -59,7 +61,7 @@ def render_card(card: Card) -> dict[str, Any]:
     if card.links:
         blocks.append(_section(" · ".join(render_link(link) for link in card.links)))
     if image := safe_url(card.image):
-        alt = trim(card.title, ALT_MAX) or "image"
+        alt = trim(strip_invisible(card.title), ALT_MAX) or "image"
         blocks.append({"type": "image", "image_url": image, "alt_text": alt})
     if card.footer:
         blocks.append(_context(escape(card.footer)))
@@ -103,16 +105,28 @@ def parse_emoji(name: str) -> str:
     return {v: k for k, v in EMOJI_NAMES.items()}.get(base, base)
 
 
-def _title(card: Card) -> str:
-    title = escape(card.title).replace("|", "¦")
+def _title(card: Card, limit: int = SECTION_MAX) -> str:
+    """The bold, linked title, its markup whole: the title is cut, never the `>*` closing it."""
     url = safe_url(card.url)
+    markup = len(_url(url)) + 4 if url else 2
+    title = _escaped_within(card.title, limit - markup).replace("|", "¦")
     return f"*<{_url(url)}|{title}>*" if url else f"*{title}*"
+
+
+def _escaped_within(text: str, limit: int) -> str:
+    """`escape(text)` in at most `limit` characters, cut before escaping so no entity breaks."""
+    out = escape(text)
+    keep = len(text)
+    while len(out) > limit and keep > 0:
+        keep = max(keep - (len(out) - limit), 0)
+        out = escape(trim(text, keep))
+    return out
 
 
 def _item(number: int, item: Card) -> str:
     rest = [escape(item.body)] if item.body else []
     rest += [render_link(link) for link in item.links]
-    return f"{number}. {_title(item)}" + (" — " + " · ".join(rest) if rest else "")
+    return f"{number}. {_title(item, ITEM_TITLE_MAX)}" + (" — " + " · ".join(rest) if rest else "")
 
 
 def _url(url: str | None) -> str:

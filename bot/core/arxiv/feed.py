@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.arxiv.rules import (
@@ -36,6 +37,7 @@ __all__ = [
     "Rules",
     "build_rules",
     "clean_text",
+    "cut",
     "dedup_papers",
     "find_code_url",
     "match_paper",
@@ -66,7 +68,26 @@ _PREFIX = re.compile(
     r"^\s*arXiv:\s*(\S+)\s+Announce\s+Type:\s*([\w-]+)\s*(?:Abstract:)?\s*", re.IGNORECASE
 )
 _OLD_TITLE = re.compile(r"\s*\(arXiv:\s*([^\s\[)]+)\s*(?:\[([^\]]*)\])?\s*([A-Z ]*?)\s*\)\s*$")
-_TAG = re.compile(r"<[^>]+>")
+_HTML_TAGS = (
+    "a|abbr|b|big|blockquote|br|center|cite|code|dd|del|div|dl|dt|em|font|h[1-6]|hr|i|img|ins|"
+    "kbd|li|math|mi|mn|mo|mrow|msub|msup|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|"
+    "table|tbody|td|th|thead|tr|tt|u|ul|var"
+)
+_TAG = re.compile(rf"</?(?:{_HTML_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+"""Real HTML tags only: "(p < 0.05) for clips with > 10 people" is text, not a tag."""
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+"""Controls and invisible format characters: bidi overrides and isolates (U+202A–U+202E,
+U+2066–U+2069) could make a title read backwards in chat. Zero-width (non-)joiners stay:
+emoji and several scripts need them."""
+MAX_TITLE = 500
+MAX_ABSTRACT = 20_000
+MAX_AUTHORS = 200
+MAX_AUTHOR = 100
+"""Normalised papers are capped: arXiv's longest real values are far below, and a hostile feed
+must not make a card, a candidate row or the matcher carry megabytes."""
 _ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303",
             "c": "\u0327", "v": "\u030c", "=": "\u0304", "u": "\u0306", ".": "\u0307"}  # fmt: skip
 _ACCENT = re.compile(r"\{?\\(['`\"^~=.]|[cvu](?=[\s{]))\s*\{?([A-Za-z])\}?\}?")
@@ -75,18 +96,19 @@ _URL = re.compile(
     r"(?:https?://|(?<![\w/.])(?=(?:www\.)?(?:github|gitlab)\.com/))[^\s<>\"'{}|\\^`]+",
     re.IGNORECASE,
 )
-_CODE_HOSTS = (
-    re.compile(r"//(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|huggingface\.co)/", re.I),
-    re.compile(r"\.github\.io\b", re.IGNORECASE),
-)
-"""Code hosts first, then project pages; any other URL in the abstract comes last."""
-_NOT_CODE = re.compile(r"(?:arxiv\.org|doi\.org|creativecommons\.org)", re.IGNORECASE)
+CODE_HOSTS = frozenset(
+    {"github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org", "gitee.com",
+     "sourceforge.net", "sr.ht", "git.sr.ht", "gitea.com"}
+)  # fmt: skip
+"""Where code lives; a project page on `*.github.io` comes after them. No other URL of an
+abstract becomes the card's code link: it would be a link anyone submitting to arXiv chooses."""
 _ANNOUNCE = {"new", "cross", "replace", "replace-cross"}
 _OLD_TYPES = {"UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
 def clean_text(text: str) -> str:
-    """Plain one-line text: HTML tags and entities gone, LaTeX `~` and line breaks as spaces."""
+    """Plain one-line text: HTML tags and entities gone, LaTeX `~` and line breaks as spaces,
+    invisible control characters dropped."""
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -95,7 +117,16 @@ def clean_text(text: str) -> str:
         text = _ACCENT.sub(_accented, text)
     if "~" in text:
         text = _TILDE.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
+
+
+def cut(text: str, limit: int, what: str) -> str:
+    """`text` within `limit` characters; when cut, it ends saying so."""
+    if len(text) <= limit:
+        return text
+    note = f" … [{what} cut at {limit:,} characters]"
+    return text[: limit - len(note)].rstrip() + note
 
 
 def _accented(found: re.Match[str]) -> str:
@@ -104,16 +135,22 @@ def _accented(found: re.Match[str]) -> str:
 
 
 def find_code_url(abstract: str) -> str | None:
-    """The code or project URL an abstract gives (GitHub and friends first), or None."""
+    """The code URL an abstract gives: a plain URL on a code host, else a `*.github.io` page."""
     if "://" not in abstract and ".com/" not in abstract:
         return None  # most abstracts: skip the slower search
     urls = [_trim_url(m.group(0)) for m in _URL.finditer(abstract)]
-    urls = [u if "://" in u else f"https://{u}" for u in urls if u and not _NOT_CODE.search(u)]
-    for host in _CODE_HOSTS:
-        for url in urls:
-            if host.search(url):
-                return url
-    return urls[0] if urls else None
+    urls = [u if "://" in u else f"https://{u}" for u in urls if u]
+    hosts = [(url, _host(url)) for url in urls]
+    code = [url for url, host in hosts if host in CODE_HOSTS]
+    pages = [url for url, host in hosts if host.endswith(".github.io")]
+    return next(iter(code or pages), None)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def _trim_url(url: str) -> str:
@@ -127,8 +164,9 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
     """A Paper from one feed or API entry (feedparser's keys), or None if it names no arXiv id."""
     if "/api/errors" in str(raw.get("id") or ""):
         return None  # the API's way of saying "no such id"
-    title = str(raw.get("title") or "")
-    summary = str(raw.get("summary") or raw.get("description") or "")
+    # Cut again once clean; cutting the raw text first bounds the work a hostile feed causes.
+    title = str(raw.get("title") or "")[: MAX_TITLE * 8]
+    summary = str(raw.get("summary") or raw.get("description") or "")[: MAX_ABSTRACT * 8]
     announce: str = str(raw.get("arxiv_announce_type") or "").strip().lower()
     categories = [str(t.get("term", "")) for t in raw.get("tags") or () if t.get("term")]
     found = None
@@ -148,10 +186,10 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
     if found is None:
         return None
     arxiv_id, version = found
-    abstract = clean_text(summary)
+    abstract = cut(clean_text(summary), MAX_ABSTRACT, "abstract")
     return Paper(
         arxiv_id=arxiv_id,
-        title=clean_text(title),
+        title=cut(clean_text(title), MAX_TITLE, "title"),
         abstract=abstract,
         version=version or 1,
         announce_type=_announce_type(announce),
@@ -181,11 +219,17 @@ def _announce_type(text: str) -> AnnounceType:
 def _authors(raw: Mapping[str, Any]) -> tuple[str, ...]:
     """Authors from `authors` (API: one per entry; RSS: one comma-joined string)."""
     names: list[str] = []
-    for author in raw.get("authors") or ():
-        name = clean_text(str(author.get("name", "")))
+    raw_limit = 1_000_000  # bounds the work on a hostile list (ATLAS papers: ~60,000)
+    for author in list(raw.get("authors") or ())[:10_000]:
+        name = clean_text(str(author.get("name", ""))[:raw_limit])
         names.extend(n.strip() for n in re.split(r",\s*|\s+and\s+", name) if n.strip())
     if not names and raw.get("author"):
-        names = [n.strip() for n in clean_text(str(raw["author"])).split(",") if n.strip()]
+        names = [
+            n.strip() for n in clean_text(str(raw["author"])[:raw_limit]).split(",") if n.strip()
+        ]
+    names = [cut(n, MAX_AUTHOR, "name") for n in names]
+    if len(names) > MAX_AUTHORS:
+        names = [*names[: MAX_AUTHORS - 1], f"(+{len(names) - MAX_AUTHORS + 1:,} more authors)"]
     return tuple(names)
 
 

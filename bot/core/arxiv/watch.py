@@ -9,13 +9,14 @@ day; an empty feed on a day without announcement is normal.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.arxiv.feed import NEW_YORK, Feed, Rules, dedup_papers, match_paper
-from bot.core.models import Candidate, Catalog, Paper, normalise_title, parse_arxiv_id
-from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers
+from bot.core.models import Candidate, Catalog, Match, Paper, normalise_title, parse_arxiv_id
+from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers, PaperStore
 from bot.errors import ServiceError
 
 FEED_DATE_KEY = "arxiv.feed_date"
@@ -115,8 +116,11 @@ async def run_watch(
     stale = shown is None or shown < expected
     missed = _missed_days(last, shown, expected)
     filled, errors = await _fill_gap(source, missed)
-    found = [*feed.papers, *filled]
-    candidates = process_papers(found, store, known, rules, now, source="watch")
+    found = dedup_papers([*feed.papers, *filled])
+    fresh = _fresh(found, store)
+    # matching thousands of abstracts takes a while: off the loop, so chat stays responsive
+    matched = await asyncio.to_thread(match_fresh, fresh, known, rules)
+    candidates = _save(matched, found, store, now, "watch")
     # a failed fill keeps the old day, so the next run asks the API for the whole gap again
     covered = last if errors else max((d for d in (last, shown, *missed) if d), default=None)
     _remember(facts, feed, covered, now)
@@ -171,14 +175,34 @@ def process_papers(
 ) -> list[Candidate]:
     """Drop seen papers and those in the catalog, save the matching rest as candidates."""
     unique = dedup_papers(papers)
-    seen = store.seen_ids([p.arxiv_id for p in unique])
-    fresh = [p for p in unique if p.arxiv_id not in seen]
-    candidates = [
-        store.add_candidate(paper, match, source, now)
-        for paper in fresh
+    return _save(match_fresh(_fresh(unique, store), known, rules), unique, store, now, source)
+
+
+def _fresh(papers: Sequence[Paper], store: PaperStore) -> list[Paper]:
+    seen = store.seen_ids([p.arxiv_id for p in papers])
+    return [p for p in papers if p.arxiv_id not in seen]
+
+
+def match_fresh(
+    papers: Iterable[Paper], known: KnownPapers, rules: Rules
+) -> list[tuple[Paper, Match]]:
+    """The papers the catalog lacks that pass the rules, with their match (no I/O: threadable)."""
+    return [
+        (paper, match)
+        for paper in papers
         if not is_listed(paper, known) and (match := match_paper(paper, rules))
     ]
-    store.mark_seen(unique, now)
+
+
+def _save(
+    matched: Sequence[tuple[Paper, Match]],
+    read: Sequence[Paper],
+    store: CandidateStore,
+    now: datetime,
+    source: str,
+) -> list[Candidate]:
+    candidates = [store.add_candidate(paper, match, source, now) for paper, match in matched]
+    store.mark_seen(read, now)
     return candidates
 
 
