@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from bot.core.arxiv.feed import build_rules, match_paper, parse_feed
+from bot.core.arxiv.feed import build_rules, parse_feed
+from bot.core.arxiv.watch import CatalogPapers, sort_papers
 from bot.infra.arxiv_http import parse_feed_bytes
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore
@@ -69,14 +70,15 @@ def build_feed(count: int) -> bytes:
     return (head + "".join(out) + "</channel></rss>").encode()
 
 
-def run(data: bytes, store: CandidateStore) -> tuple[int, int, int]:
-    """The watch's work on one feed: parse+normalise, drop seen, match; returns the counts."""
+def run(data: bytes, store: CandidateStore) -> tuple[int, int, int, int]:
+    """The watch's work on one feed: parse+normalise, drop seen, sort into lanes (rules, no
+    LLM); returns the counts (papers, fresh, candidates, maybe)."""
     feed = parse_feed_bytes(data)
     seen = store.seen_ids([p.arxiv_id for p in feed.papers])
     fresh = [p for p in feed.papers if p.arxiv_id not in seen]
-    rules = build_rules()
-    matched = [p for p in fresh if match_paper(p, rules)]
-    return len(feed.papers), len(fresh), len(matched)
+    _, lanes = sort_papers(feed.papers, store, CatalogPapers(), build_rules())
+    candidates = sum(verdict.lane == "candidate" for _, verdict in lanes)
+    return len(feed.papers), len(fresh), candidates, len(lanes) - candidates
 
 
 def main() -> None:
@@ -91,7 +93,7 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        papers, fresh, matched = run(data, store)
+        papers, fresh, matched, maybe = run(data, store)
         times.append(time.perf_counter() - started)
     parse_only = time.perf_counter()
     parse_feed_bytes(data)
@@ -107,9 +109,9 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"feed: {args.items} items, {len(data) / 1e6:.1f} MB; {papers} unique papers")
-    print(f"new after dedup: {fresh}; matched: {matched}")
+    print(f"new after dedup: {fresh}; candidates: {matched}; maybe lane: {maybe}")
     best, median = min(times), statistics.median(times)
-    print(f"time (parse+normalise+dedup+match): best {best:.3f} s, median {median:.3f} s of")
+    print(f"time (parse+normalise+dedup+lanes): best {best:.3f} s, median {median:.3f} s of")
     print(f"  {args.repeat} runs (goal < 1 s); reading + normalising alone: {parse_only:.3f} s")
     print(f"the same feed through feedparser instead: {slow:.3f} s")
     print(f"peak Python memory during the run: {peak / 1e6:.1f} MB  (goal < 100 MB)")

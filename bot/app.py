@@ -43,6 +43,7 @@ from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
+from bot.infra.llm import LlmClient, build_llm
 from bot.infra.outbox import Outbox, Pacer
 from bot.infra.search_index import build_search_index
 from bot.infra.state import Database
@@ -107,6 +108,8 @@ class Bot:
     papers: ArxivClient
     jobs: Jobs
     service: Service
+    llm: LlmClient | None = None
+    """The optional LLM endpoint's client (None when `llm.base_url` is empty)."""
     retry_seconds: Sequence[float] = RETRY_SECONDS
     flush_seconds: float = FLUSH_SECONDS
     connected: set[str] = field(default_factory=set)
@@ -166,6 +169,8 @@ class Bot:
             if platform.platform in self.connected:
                 await platform.close()
         await self.papers.aclose()
+        if self.llm is not None:
+            await self.llm.aclose()
         self.db.close()
 
     async def wait_connected(self, timeout: float) -> None:
@@ -250,6 +255,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
     )  # /vad suggest: a person waits, so a down arXiv is said within seconds
+    llm = build_llm(settings, db, clock)  # None unless llm.base_url is set
     catalog_root = settings.resolve(settings.catalog.repo) / settings.catalog.path
     register_candidate_commands(
         router, CandidateCommands(flow, papers, _catalog_reader(catalog_root), clock)
@@ -265,6 +271,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         search,
         seams.arxiv_transport,
         seams.arxiv_sleep,
+        llm,
     )
     tz = ZoneInfo(settings.schedule.timezone)
     router.register(
@@ -278,7 +285,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
     return Bot(
         settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
-        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
+        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox), llm,
     )  # fmt: skip
 
 

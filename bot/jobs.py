@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +17,17 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.core.announce import run_announcer
-from bot.core.arxiv.watch import build_known_papers, describe, run_watch
+from bot.core.arxiv.learning import refresh_ranker, rerank
+from bot.core.arxiv.ranker import Ranker
+from bot.core.arxiv.rules import Rules
+from bot.core.arxiv.watch import Judge, build_known_papers, describe, run_watch
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import candidate_origin
 from bot.core.digest import DigestJob, count_kinds
 from bot.core.health import CATALOG_KEY, Job
-from bot.core.models import Catalog, Entry
+from bot.core.judge import Verdict as Judgement
+from bot.core.judge import judge_papers
+from bot.core.models import Catalog, Entry, Paper
 from bot.core.ports import Clock, Poster
 from bot.core.search.engine import LiveIndex
 from bot.errors import CatalogError, ChatError, FeedError, GitError, Problem
@@ -32,9 +37,11 @@ from bot.infra.digest_source import CatalogDigestSource, list_name
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import failing_posts
+from bot.infra.llm import LlmClient
 from bot.infra.outbox import Outbox
 from bot.infra.search_index import build_search_index
 from bot.infra.state import Database
+from bot.infra.stores import RankerStore
 from bot.infra.yaml_files import load_catalog
 from bot.scheduling import (
     ANNOUNCE,
@@ -54,6 +61,8 @@ log = logging.getLogger(__name__)
 OUTBOX = "outbox"
 OUTBOX_MINUTES = 5
 OUTBOX_FAILED_ATTEMPTS = 3
+JUDGE_MARGIN_SECONDS = 1.0
+"""Beyond the LLM client's own deadline, the most the watch waits for the judge's answers."""
 LAST_GOOD_DEPTH = 50
 """How many catalog commits back a broken catalog looks for one that loads."""
 Sleep = Callable[[float], Awaitable[None]]
@@ -65,6 +74,7 @@ def build_job_specs(jobs: Jobs, poster: Poster, tz: ZoneInfo) -> list[JobSpec]:
     digest = DigestJob(
         jobs.digest_source(), poster, jobs.db, jobs.clock,
         lambda now: previous_fire_time(triggers[DIGEST], now), tz,
+        show_maybe=jobs.flow.post_maybe,
     )  # fmt: skip
     runs: dict[str, Job] = {PULL: jobs.pull, ANNOUNCE: jobs.announce, ARXIV: jobs.watch,
                             DIGEST: digest}  # fmt: skip
@@ -88,11 +98,14 @@ class Jobs:
         search: LiveIndex,
         arxiv_transport: httpx.AsyncBaseTransport | None = None,
         arxiv_sleep: Sleep = asyncio.sleep,
+        llm: LlmClient | None = None,
     ) -> None:
         self.settings, self.db, self.clock, self.poster = settings, db, clock, poster
         self.outbox = outbox
         self.flow, self.repo, self.search = flow, repo, search
         self.arxiv_transport, self.arxiv_sleep = arxiv_transport, arxiv_sleep
+        self.llm = llm
+        """The optional LLM judge's client (None: the rules and the ranker decide alone)."""
         c = settings.catalog
         self.history = GitCatalogHistory(repo, c.path, c.remote, c.branch)
         self.indexed_head: str | None = repo.head() if repo.path.is_dir() else None
@@ -153,12 +166,49 @@ class Jobs:
             settings.arxiv, rules, transport=self.arxiv_transport, sleep=self.arxiv_sleep,
         ) as client:  # fmt: skip
             known = build_known_papers(catalog)
-            report = await run_watch(client, self.flow.store, self.db, self.clock, known, rules)
+            ranker = await asyncio.to_thread(self.learn, catalog, rules)
+            report = await run_watch(
+                client, self.flow.store, self.db, self.clock, known, rules,
+                ranker=ranker, judge=self.judge(),
+            )  # fmt: skip
         await self.flow.post_new()  # each key once, through the shutdown gate
         lines = [line.removeprefix("error: ") for line in describe(report)]
         if not report.ok:
             raise FeedError("; ".join(lines[1:]))
         return "; ".join(lines)
+
+    def learn(self, catalog: Catalog, rules: Rules) -> Ranker:
+        """The ranker for the list and the decisions as they are now: retrained, and the maybe
+        lane re-ranked, only when the catalog or a decision changed since the last run."""
+        store = self.flow.store
+        ranker, trained = refresh_ranker(
+            catalog.entries, store.list(), RankerStore(self.db), self.clock.now()
+        )
+        if trained:
+            log.info("ranker retrained: %d positive, %d negative example(s)", *ranker.examples)
+            store.set_ranks(rerank(store.maybe(), rules, ranker))
+        return ranker
+
+    def judge(self) -> Judge | None:
+        """The LLM judge for the watch, or None when no LLM is configured. All papers are asked
+        at once, so the watch waits one call's deadline at most; what fails, the rules decide."""
+        llm = self.llm
+        if llm is None:
+            return None
+        scope, cap = self.settings.arxiv.scope, llm.settings.daily_cap
+        deadline = llm.settings.timeout_seconds + JUDGE_MARGIN_SECONDS
+
+        async def judge(papers: Sequence[Paper]) -> Mapping[str, Judgement | None]:
+            try:
+                async with asyncio.timeout(deadline):
+                    return await judge_papers(
+                        papers, llm.complete, scope=scope, budget=cap, concurrency=len(papers)
+                    )
+            except TimeoutError:
+                log.warning("LLM judge: no answers within %.0f s; the rules decide", deadline)
+                return {}
+
+        return judge
 
     async def flush_outbox(self) -> str:
         """Retry posts that did not go out; failing for long is reported."""

@@ -21,7 +21,7 @@ def build_candidate_card(
     category = paper.categories[0] if paper.categories else ""
     header = " · ".join(p for p in ("🆕 Candidate", f"arXiv {paper.arxiv_id}", category) if p)
     lines = [header, _authors(paper.authors), _shorten(paper.abstract, ABSTRACT_CHARS)]
-    lines.append(_matched(candidate))
+    lines += [_matched(candidate), why_line(candidate)]
     return Card(
         title=paper.title,
         url=paper.abs_url or None,
@@ -62,6 +62,49 @@ def _matched(candidate: Candidate) -> str:
     terms = " · ".join(candidate.match.terms)
     score = f"relevance {candidate.match.score:.2f}"
     return f"matched: {terms}      {score}" if terms else score
+
+
+def why_line(candidate: Candidate) -> str:
+    """`why: anomaly, surveillance, llm` (the ranker's words, when they say more than the
+    matched terms) and the LLM judge's reason, on one line; "" when neither is known."""
+    words = [w for w in candidate.evidence if w not in candidate.match.terms]
+    parts = [f"why: {', '.join(candidate.evidence)}"] if words else []
+    if candidate.llm_reason:
+        parts.append(f"LLM: {candidate.llm_reason}")
+    return " · ".join(parts)
+
+
+def maybe_reason(candidate: Candidate) -> str:
+    """One line saying why a maybe paper was kept: the LLM's reason, else the evidence words,
+    else the rule that let it in."""
+    if candidate.llm_reason:
+        return f"LLM: {candidate.llm_reason}"
+    if candidate.evidence:
+        return f"why: {', '.join(candidate.evidence)}"
+    return candidate.reason or "kept by the loose gate"
+
+
+def build_maybe_card(
+    candidate: Candidate, reactions: Sequence[str] = ("👍", "✅"), done: str | None = None
+) -> Card:
+    """A maybe-lane paper, small: title, why it was kept, how to promote it (or who did)."""
+    paper = candidate.paper
+    rank = f"rank {candidate.rank:.2f}" if candidate.rank is not None else ""
+    header = " · ".join(p for p in ("🤔 Maybe for the list", f"arXiv {paper.arxiv_id}", rank) if p)
+    up, approve = (list(reactions) + ["👍", "✅"][len(reactions) :])[:2]
+    hint = (
+        f"React {up} (anyone) or {approve} (maintainers) to post it for votes · "
+        f"or /vad promote {paper.arxiv_id}"
+    )
+    return Card(
+        title=paper.title,
+        url=paper.abs_url or None,
+        body="\n".join((header, maybe_reason(candidate))),
+        links=_paper_links(candidate),
+        footer=done or hint,
+        reactions=tuple(reactions) if done is None else (),
+        kind="maybe",
+    )
 
 
 def _paper_links(candidate: Candidate) -> tuple[Link, ...]:

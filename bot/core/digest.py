@@ -15,12 +15,14 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.cards import maybe_reason
 from bot.core.models import KINDS, Candidate, Card, Entry, Link, Reply, Request, Tally
 from bot.core.ports import Clock, KeyValue, Poster
 
 PERIOD = timedelta(days=7)
 LAST_PERIOD_KEY = "digest:last_period"
 MAX_WAITING = 5
+MAX_MAYBE = 5
 MAX_NEW = MAX_DECIDED = 10
 TEXT_BUDGET = 3500
 """Characters the card's items may take: Discord's embed description holds 4,096 and its markup
@@ -66,6 +68,8 @@ class Digest:
     counts: Mapping[str, int] = field(default_factory=dict)
     """Entries in the list by kind, after the period."""
     name: str = "LLM4VAD"
+    maybe: tuple[Candidate, ...] = ()
+    """The maybe lane, best ranked first; the digest shows the first MAX_MAYBE."""
 
 
 class DigestSource(Protocol):
@@ -100,14 +104,23 @@ def assemble_digest(
         start=start,
         end=end,
         added=tuple(added),
-        proposed=tuple(voted(c) for c in candidates if within(c.created_at)),
+        proposed=tuple(
+            voted(c) for c in candidates if c.status != "maybe" and within(c.created_at)
+        ),
         decided=tuple(
             voted(c) for c in candidates if c.status != "pending" and within(c.decided_at)
         ),
         waiting=tuple(voted(c) for c in candidates if c.status == "pending"),
         counts=dict(counts),
         name=name,
+        maybe=rank_maybe(candidates),
     )
+
+
+def rank_maybe(candidates: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    """The maybe lane's papers, best ranked first (then the newest)."""
+    kept = (c for c in candidates if c.status == "maybe")
+    return tuple(sorted(kept, key=lambda c: (-(c.rank or 0.0), -c.id)))
 
 
 def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
@@ -194,6 +207,8 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
         f"New in the list: {len(digest.added)} · {decision_summary(digest)} · "
         f"New candidates: {len(digest.proposed)} · Waiting for your votes: {len(digest.waiting)}"
     )
+    if digest.maybe:
+        summary += f" · Maybe for the list: {len(digest.maybe)}"
     waiting = top_waiting(digest, len(digest.waiting))
     approvals = approvals_by_entry(digest)
     sections = (
@@ -204,6 +219,7 @@ def build_digest_card(digest: Digest, tz: ZoneInfo) -> Card:
         ),
         ([_decided_item(v) for v in listed_decisions(digest)], MAX_DECIDED, "decided"),
         ([_waiting_item(v, v.candidate.id in new_ids) for v in waiting], MAX_WAITING, "waiting"),
+        ([_maybe_item(c) for c in digest.maybe], MAX_MAYBE, "maybe for the list"),
     )
     budget, items = TEXT_BUDGET - len(summary), []
     for cards, limit, what in sections:
@@ -284,6 +300,14 @@ def _waiting_item(voted: Voted, new: bool) -> Card:
     )
 
 
+def _maybe_item(candidate: Candidate) -> Card:
+    promote = f"/vad promote {candidate.paper.arxiv_id}"
+    body = f"🤔 maybe for the list · {maybe_reason(candidate)} · {promote}"
+    return Card(
+        title=candidate.paper.title, url=candidate.paper.abs_url or None, body=body, kind="maybe"
+    )
+
+
 def candidate_url(voted: Voted) -> str | None:
     """Where a candidate is best seen: its chat post, else its arXiv page."""
     return voted.post_url or voted.candidate.paper.abs_url or None
@@ -303,10 +327,13 @@ class DigestJob:
         clock: Clock,
         last_due: Callable[[datetime], datetime | None],
         tz: ZoneInfo,
+        show_maybe: Callable[[Sequence[Candidate]], Awaitable[int]] | None = None,
     ) -> None:
         self.source, self.poster, self.kv, self.clock = source, poster, kv, clock
         self.last_due = last_due
         self.tz = tz
+        self.show_maybe = show_maybe
+        """Posts the maybe papers the digest lists as cards one can react on (each once)."""
 
     def period_of(self, due: datetime) -> str:
         """The period a due time names: its date in the lab's time zone."""
@@ -324,6 +351,8 @@ class DigestJob:
         digest = await self.source.collect(due - PERIOD, due)
         await self.poster.publish("digest", f"digest:{period}", build_digest_card(digest, self.tz))
         self.kv.put(LAST_PERIOD_KEY, period)
+        if self.show_maybe is not None:
+            await self.show_maybe(digest.maybe[:MAX_MAYBE])
         return f"sent digest {period}: {len(digest.added)} new, {len(digest.waiting)} waiting"
 
 

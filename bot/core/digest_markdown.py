@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.core.cards import maybe_reason
 from bot.core.digest import (
+    MAX_MAYBE,
     MAX_WAITING,
     Digest,
     Voted,
@@ -20,7 +22,7 @@ from bot.core.digest import (
     top_waiting,
     venue_year,
 )
-from bot.core.models import Entry
+from bot.core.models import Candidate, Entry
 
 
 def render_digest_markdown(digest: Digest, tz: ZoneInfo) -> str:
@@ -44,6 +46,11 @@ def render_digest_markdown(digest: Digest, tz: ZoneInfo) -> str:
         lines.append("- no candidate is waiting")
     elif len(digest.waiting) > MAX_WAITING:
         lines.append(f"- … and {len(digest.waiting) - MAX_WAITING} more waiting")
+    if digest.maybe:
+        lines += ["", f"## Maybe for the list ({len(digest.maybe)})", ""]
+        lines += [f"- {_md_maybe(c)}" for c in digest.maybe[:MAX_MAYBE]]
+        if len(digest.maybe) > MAX_MAYBE:
+            lines.append(f"- … and {len(digest.maybe) - MAX_MAYBE} more (`/vad maybe`)")
     lines += [
         "",
         f"New candidates this week: {len(digest.proposed)}.",
@@ -84,3 +91,10 @@ def _md_decided(voted: Voted) -> str:
 
 def _md_waiting(voted: Voted, new: bool) -> str:
     return f"{'🆕 ' if new else ''}{_md_title(voted)} · {format_votes(voted.tally)}"
+
+
+def _md_maybe(candidate: Candidate) -> str:
+    paper = candidate.paper
+    link = f" ({paper.abs_url})" if paper.abs_url else ""
+    why = _md_text(maybe_reason(candidate))
+    return f"{_md_text(paper.title)}{link} — {why} · `/vad promote {paper.arxiv_id}`"

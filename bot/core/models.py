@@ -147,7 +147,8 @@ class Match:
     terms: tuple[str, ...]
 
 
-CandidateStatus = Literal["pending", "approved", "rejected"]
+CandidateStatus = Literal["pending", "approved", "rejected", "maybe"]
+"""`maybe`: kept in the maybe lane, not posted for votes until promoted (then `pending`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,16 @@ class Candidate:
     decided_at: datetime | None = None
     entry_id: str | None = None
     commit: str | None = None
+    rank: float | None = None
+    """Its rank within its lane (0–1, rules and learned ranker), when the watch ranked it."""
+    evidence: tuple[str, ...] = ()
+    """The words that weigh most for it (the learned ranker's, else the gate's terms)."""
+    reason: str = ""
+    """Why it is in its lane, in one line (the rule or gate that let it in)."""
+    llm_reason: str = ""
+    """The optional LLM judge's one sentence, when it answered."""
+    promoted_by: str | None = None
+    """Who promoted it from the maybe lane to a candidate."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -269,8 +269,27 @@ class CandidateStore(PaperStore, Protocol):
         source: str,
         now: datetime,
         suggested_by: str | None = None,
+        *,
+        status: CandidateStatus = "pending",
+        rank: float | None = None,
+        evidence: Sequence[str] = (),
+        reason: str = "",
+        llm_reason: str = "",
     ) -> Candidate:
-        """Save a pending candidate (or return the existing one for that arXiv id)."""
+        """Save a pending candidate, or with status `maybe` a paper of the maybe lane (or
+        return the existing one for that arXiv id)."""
+        ...
+
+    def maybe(self) -> Sequence[Candidate]:
+        """The papers of the maybe lane, best ranked first."""
+        ...
+
+    def promote(self, candidate_id: int, by: str, now: datetime) -> Candidate | None:
+        """Make a maybe paper a pending candidate; None if it is not maybe (any more)."""
+        ...
+
+    def set_ranks(self, ranks: Mapping[int, float]) -> None:
+        """Store new lane ranks by candidate number."""
         ...
 
     def record_vote(self, event: ReactionEvent, candidate_id: int, now: datetime) -> bool:

@@ -9,13 +9,15 @@ Tables
     kv            small named facts: cursors, feed validators, last digest (key → JSON text)
     announced     catalog entries already announced (id, arXiv id, normalised title)
     papers_seen   arXiv papers met in any feed, by version-less id
-    candidates    papers proposed for the list and their decision
+    candidates    papers proposed for the list and their decision; status 'maybe' is the maybe
+                  lane (kept, ranked by `lane_rank`, `why` it was kept, promotable by 👍/✅)
     reactions     vote reactions on candidates' posts, one row per (platform, message, user, emoji)
     posts         the outbox: every post, recorded before sending, confirmed with its id after
     events_seen   delivery ids already handled (Slack retries, gateway replays)
     jobs          each scheduled job's last run, result and failure streak
     llm_calls     calls made to the optional LLM endpoint per UTC day, for its daily cap
     pr_entries    approved entries sent to a pull request (pull-request mode): branch, PR, state
+    ranker        the learned ranker's model and the fingerprint of what it learned from
 """
 
 from __future__ import annotations
@@ -148,6 +150,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pr_entries_candidate ON pr_entries(candidate_id);
     CREATE INDEX pr_entries_pr ON pr_entries(pr_number, state);
+    """,
+    # 5: the maybe lane (status 'maybe', ranked, promotable) and the learned ranker (issue 12)
+    """
+    ALTER TABLE candidates ADD COLUMN lane_rank REAL;
+    ALTER TABLE candidates ADD COLUMN why TEXT;
+    ALTER TABLE candidates ADD COLUMN promoted_by TEXT;
+    CREATE TABLE ranker (
+        name        TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        model       BLOB NOT NULL,
+        trained_at  TEXT NOT NULL
+    );
     """,
 )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -78,11 +78,20 @@ class CandidateStore:
         source: str,
         now: datetime,
         suggested_by: str | None = None,
+        *,
+        status: CandidateStatus = "pending",
+        rank: float | None = None,
+        evidence: Sequence[str] = (),
+        reason: str = "",
+        llm_reason: str = "",
     ) -> Candidate:
-        """Save a pending candidate, or return the one already saved for that arXiv id."""
+        """Save a pending candidate (or, with status `maybe`, a paper of the maybe lane), or
+        return the one already saved for that arXiv id."""
+        why = {"evidence": list(evidence), "reason": reason, "llm": llm_reason}
         self.db.execute(
             "INSERT OR IGNORE INTO candidates(arxiv_id, title_key, paper, score, terms, source,"
-            " suggested_by, status, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            " suggested_by, status, created_at, lane_rank, why)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 paper.arxiv_id,
                 normalise_title(paper.title),
@@ -91,7 +100,10 @@ class CandidateStore:
                 json.dumps(list(match.terms), ensure_ascii=False),
                 source,
                 suggested_by,
+                status,
                 now.isoformat(),
+                rank,
+                json.dumps(why, ensure_ascii=False),
             ),
         )
         found = self.get_by_arxiv(paper.arxiv_id)
@@ -117,6 +129,33 @@ class CandidateStore:
         else:
             rows = self.db.query("SELECT * FROM candidates WHERE status = ? ORDER BY id", (status,))
         return [_candidate(r) for r in rows]
+
+    # ------------------------------------------------------------------ the maybe lane
+
+    def maybe(self) -> Sequence[Candidate]:
+        """The papers of the maybe lane, best ranked first (then the newest)."""
+        rows = self.db.query(
+            "SELECT * FROM candidates WHERE status = 'maybe'"
+            " ORDER BY coalesce(lane_rank, 0) DESC, id DESC"
+        )
+        return [_candidate(r) for r in rows]
+
+    def promote(self, candidate_id: int, by: str, now: datetime) -> Candidate | None:
+        """Make a maybe paper a pending candidate; None if it is not (or no longer) maybe."""
+        cursor = self.db.execute(
+            "UPDATE candidates SET status = 'pending', promoted_by = ?, created_at = ?"
+            " WHERE id = ? AND status = 'maybe'",
+            (by, now.isoformat(), candidate_id),
+        )
+        return self.get(candidate_id) if cursor.rowcount == 1 else None
+
+    def set_ranks(self, ranks: Mapping[int, float]) -> None:
+        """Store new lane ranks (after the ranker learned something)."""
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "UPDATE candidates SET lane_rank = ? WHERE id = ?",
+                [(rank, number) for number, rank in ranks.items()],
+            )
 
     # ------------------------------------------------------------------ votes and decisions
 
@@ -204,6 +243,28 @@ class CandidateStore:
         )
 
 
+class RankerStore:
+    """The learned ranker's model, with the fingerprint of the examples it learned from."""
+
+    def __init__(self, db: Database, name: str = "arxiv") -> None:
+        self.db = db
+        self.name = name
+
+    def load_model(self) -> tuple[str, bytes] | None:
+        """(fingerprint, model bytes) of the saved model, or None."""
+        rows = self.db.query("SELECT fingerprint, model FROM ranker WHERE name = ?", (self.name,))
+        return (str(rows[0]["fingerprint"]), bytes(rows[0]["model"])) if rows else None
+
+    def save_model(self, fingerprint: str, model: bytes, now: datetime) -> None:
+        """Keep a newly trained model."""
+        self.db.execute(
+            "INSERT INTO ranker(name, fingerprint, model, trained_at) VALUES(?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " model = excluded.model, trained_at = excluded.trained_at",
+            (self.name, fingerprint, model, now.isoformat()),
+        )
+
+
 def _row_key(event: ReactionEvent) -> tuple[str, str, str, str, str]:
     # stored normalised so "+1" and "+1::skin-tone-2" on one message are one vote, not two
     return (
@@ -251,6 +312,7 @@ def paper_from_json(data: dict[str, Any]) -> Paper:
 
 
 def _candidate(row: sqlite3.Row) -> Candidate:
+    why = json.loads(row["why"]) if row["why"] else {}
     return Candidate(
         id=int(row["id"]),
         paper=paper_from_json(json.loads(row["paper"])),
@@ -263,6 +325,11 @@ def _candidate(row: sqlite3.Row) -> Candidate:
         decided_at=_time(row["decided_at"]),
         entry_id=row["entry_id"],
         commit=row["commit_sha"],
+        rank=row["lane_rank"],
+        evidence=tuple(why.get("evidence") or ()),
+        reason=str(why.get("reason") or ""),
+        llm_reason=str(why.get("llm") or ""),
+        promoted_by=row["promoted_by"],
     )
 
 

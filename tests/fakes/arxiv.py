@@ -10,7 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from bot.core.arxiv.feed import NEW_YORK, Feed
-from bot.core.models import Candidate, Match, Paper
+from bot.core.models import Candidate, CandidateStatus, Match, Paper
 from bot.errors import FeedError
 
 
@@ -53,11 +53,27 @@ class FakePaperStore:
         for paper in papers:
             self.seen[paper.arxiv_id] = max(paper.version, self.seen.get(paper.arxiv_id, 0))
 
-    def add_candidate(self, paper: Paper, match: Match, source: str, now: datetime) -> Candidate:
+    def add_candidate(
+        self,
+        paper: Paper,
+        match: Match,
+        source: str,
+        now: datetime,
+        suggested_by: str | None = None,
+        *,
+        status: CandidateStatus = "pending",
+        **why: Any,
+    ) -> Candidate:
         if paper.arxiv_id not in self.candidates:
             number = len(self.candidates) + 1
-            self.candidates[paper.arxiv_id] = Candidate(number, paper, match, source=source)
+            self.candidates[paper.arxiv_id] = Candidate(
+                number, paper, match, source=source, status=status
+            )
         return self.candidates[paper.arxiv_id]
+
+    def pending(self) -> dict[str, Candidate]:
+        """The candidates posted for votes (not the maybe lane), by arXiv id."""
+        return {i: c for i, c in self.candidates.items() if c.status == "pending"}
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.facts.get(key, default)

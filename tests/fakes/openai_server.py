@@ -75,6 +75,8 @@ class FakeOpenAI:
     script: list[Reply] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     default: Reply = field(default_factory=lambda: answer("relevant\nIt detects video anomalies."))
+    by_text: dict[str, Reply] = field(default_factory=dict)
+    """Replies chosen by what the prompt contains (calls made at once arrive in any order)."""
     port: int = 0
     _runner: web.AppRunner | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -103,7 +105,9 @@ class FakeOpenAI:
         except ValueError:
             body = None
         self.requests.append(Request(dict(request.headers), body))
-        reply = self.script.pop(0) if self.script else self.default
+        prompt = self.requests[-1].prompt if isinstance(body, dict) else ""
+        chosen = [r for text, r in self.by_text.items() if text in prompt]
+        reply = chosen[0] if chosen else self.script.pop(0) if self.script else self.default
         if reply.slow:
             await self._release.wait()
             return web.Response(status=503)

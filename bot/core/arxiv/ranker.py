@@ -183,9 +183,9 @@ def train_ranker(positives: Sequence[str], negatives: Sequence[str]) -> Ranker:
         return Ranker({}, 0.0, (len(positives), len(negatives)))
     docs = [features(t) for t in texts]
     frequency = Counter(f for d in docs for f in d)
-    # a word or pair seen in one text only says nothing about the next one
-    common = [f for f, n in frequency.items() if n > 1]
-    kept = sorted(common, key=lambda f: (-frequency[f], f))[:_MAX_FEATURES]
+    # a word seen in one text is kept: one ❌ of a topic must push down the next paper on it
+    # (a lab decides a few papers a week; dropping singletons left one rejection unlearned)
+    kept = sorted(frequency, key=lambda f: (-frequency[f], f))[:_MAX_FEATURES]
     vocab = {f: i for i, f in enumerate(sorted(kept))}
     rows, cols, vals = [], [], []
     for row, doc in enumerate(docs):

@@ -10,19 +10,25 @@ day; an empty feed on a day without announcement is normal.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.arxiv.feed import NEW_YORK, Feed, Rules, dedup_papers, match_paper
+from bot.core.arxiv.lanes import LOOSE_RULES, Lane, Verdict, classify
+from bot.core.arxiv.ranker import Ranker
+from bot.core.judge import Verdict as Judgement
 from bot.core.models import Candidate, Catalog, Match, Paper, normalise_title, parse_arxiv_id
-from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers, PaperStore
+from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers
 from bot.errors import ServiceError
 
 FEED_DATE_KEY = "arxiv.feed_date"
 """The latest feed day whose papers were all processed (ISO date)."""
 VALIDATORS_KEY = "arxiv.validators"
 LAST_SUCCESS_KEY = "arxiv.last_success"
+Judge = Callable[[Sequence[Paper]], Awaitable[Mapping[str, Judgement | None]]]
+"""The optional LLM judge over the papers the loose gate passed: a verdict (or None) by id.
+It must never raise and must answer within one call's deadline."""
 ANNOUNCE_AT = time(20, 0)
 ANNOUNCE_DAYS = (6, 0, 1, 2, 3)  # Sunday to Thursday
 SUBMISSION_MARGIN = timedelta(days=4)
@@ -34,6 +40,8 @@ class WatchReport:
     """What one watch run found, for the service to post and for health."""
 
     candidates: tuple[Candidate, ...] = ()
+    maybe: tuple[Candidate, ...] = ()
+    """Papers kept in the maybe lane (not posted for votes; the digest and /vad maybe show them)."""
     read: int = 0
     """Papers read from the feed and the API together."""
     feed_date: date | None = None
@@ -102,8 +110,12 @@ async def run_watch(
     clock: Clock,
     known: KnownPapers,
     rules: Rules,
+    *,
+    ranker: Ranker | None = None,
+    judge: Judge | None = None,
 ) -> WatchReport:
-    """Read the latest feed, fill any missed days from the API, save the new candidates."""
+    """Read the latest feed, fill any missed days from the API, save the new candidates and
+    the maybe lane's papers, ranked by `ranker` and, when given, moved by the LLM `judge`."""
     now = clock.now()
     expected = expected_feed_date(now)
     last_text = facts.get(FEED_DATE_KEY)
@@ -116,16 +128,19 @@ async def run_watch(
     stale = shown is None or shown < expected
     missed = _missed_days(last, shown, expected)
     filled, errors = await _fill_gap(source, missed)
-    found = dedup_papers([*feed.papers, *filled])
-    fresh = _fresh(found, store)
-    # matching thousands of abstracts takes a while: off the loop, so chat stays responsive
-    matched = await asyncio.to_thread(match_fresh, fresh, known, rules)
-    candidates = _save(matched, found, store, now, "watch")
+    found = [*feed.papers, *filled]
+    # sorting thousands of abstracts into lanes takes a while: off the loop, so chat stays
+    # responsive
+    unique, lanes = await asyncio.to_thread(sort_papers, found, store, known, rules, ranker)
+    judged = await judge([p for p, _ in lanes]) if judge and lanes else {}
+    saved = save_papers(lanes, rules, judged, store, now, "watch")
+    store.mark_seen(unique, now)
     # a failed fill keeps the old day, so the next run asks the API for the whole gap again
     covered = last if errors else max((d for d in (last, shown, *missed) if d), default=None)
     _remember(facts, feed, covered, now)
     return WatchReport(
-        candidates=tuple(candidates),
+        candidates=tuple(c for c in saved if c.status == "pending"),
+        maybe=tuple(c for c in saved if c.status == "maybe"),
         read=len(found),
         feed_date=shown,
         expected_date=expected,
@@ -172,38 +187,67 @@ def process_papers(
     rules: Rules,
     now: datetime,
     source: str = "watch",
+    ranker: Ranker | None = None,
 ) -> list[Candidate]:
-    """Drop seen papers and those in the catalog, save the matching rest as candidates."""
+    """Drop seen papers and those in the catalog, save the matching rest as candidates (and
+    the near misses in the maybe lane); the new candidates."""
+    unique, lanes = sort_papers(papers, store, known, rules, ranker)
+    saved = save_papers(lanes, rules, {}, store, now, source)
+    store.mark_seen(unique, now)
+    return [c for c in saved if c.status == "pending"]
+
+
+def sort_papers(
+    papers: Iterable[Paper],
+    store: CandidateStore,
+    known: KnownPapers,
+    rules: Rules,
+    ranker: Ranker | None = None,
+) -> tuple[Sequence[Paper], list[tuple[Paper, Verdict]]]:
+    """The papers without duplicates, and the new unlisted ones that reach a lane, with it."""
     unique = dedup_papers(papers)
-    return _save(match_fresh(_fresh(unique, store), known, rules), unique, store, now, source)
+    seen = store.seen_ids([p.arxiv_id for p in unique])
+    fresh = [p for p in unique if p.arxiv_id not in seen and not is_listed(p, known)]
+    verdicts = ((paper, classify(paper, rules, ranker)) for paper in fresh)
+    return unique, [(paper, verdict) for paper, verdict in verdicts if verdict.lane != "none"]
 
 
-def _fresh(papers: Sequence[Paper], store: PaperStore) -> list[Paper]:
-    seen = store.seen_ids([p.arxiv_id for p in papers])
-    return [p for p in papers if p.arxiv_id not in seen]
-
-
-def match_fresh(
-    papers: Iterable[Paper], known: KnownPapers, rules: Rules
-) -> list[tuple[Paper, Match]]:
-    """The papers the catalog lacks that pass the rules, with their match (no I/O: threadable)."""
-    return [
-        (paper, match)
-        for paper in papers
-        if not is_listed(paper, known) and (match := match_paper(paper, rules))
-    ]
-
-
-def _save(
-    matched: Sequence[tuple[Paper, Match]],
-    read: Sequence[Paper],
+def save_papers(
+    lanes: Sequence[tuple[Paper, Verdict]],
+    rules: Rules,
+    judged: Mapping[str, Judgement | None],
     store: CandidateStore,
     now: datetime,
     source: str,
 ) -> list[Candidate]:
-    candidates = [store.add_candidate(paper, match, source, now) for paper, match in matched]
-    store.mark_seen(read, now)
-    return candidates
+    """Save each paper in its lane; the LLM's verdict, when there is one, picks the lane of a
+    paper the gate passed (relevant: candidate; maybe or not relevant: maybe, never dropped)."""
+    saved = []
+    for paper, verdict in lanes:
+        judgement = judged.get(paper.arxiv_id)
+        lane: Lane = verdict.lane
+        if judgement is not None:
+            lane = "candidate" if judgement.label == "relevant" else "maybe"
+        saved.append(
+            store.add_candidate(
+                paper,
+                _rule_match(paper, rules, verdict),
+                source,
+                now,
+                status="pending" if lane == "candidate" else "maybe",
+                rank=verdict.score,
+                evidence=verdict.evidence_words,
+                reason="; ".join(verdict.reasons),
+                llm_reason=f"{judgement.label}: {judgement.reason}" if judgement else "",
+            )
+        )
+    return saved
+
+
+def _rule_match(paper: Paper, rules: Rules, verdict: Verdict) -> Match:
+    """The rule terms a post shows as "matched" (the gate's for a maybe paper)."""
+    found = match_paper(paper, rules) or match_paper(paper, LOOSE_RULES)
+    return Match(verdict.score, found.terms if found else verdict.evidence_words)
 
 
 def is_listed(paper: Paper, known: KnownPapers) -> bool:
@@ -213,7 +257,8 @@ def is_listed(paper: Paper, known: KnownPapers) -> bool:
 
 def describe(report: WatchReport) -> Sequence[str]:
     """Short lines saying what a watch run did, for logs, the CLI and health."""
-    lines = [f"{len(report.candidates)} new candidate(s) from {report.read} paper(s)"]
+    kept = f", {len(report.maybe)} kept as maybe" if report.maybe else ""
+    lines = [f"{len(report.candidates)} new candidate(s){kept} from {report.read} paper(s)"]
     if report.not_modified:
         lines.append("feed not modified since the last fetch")
     if report.stale:

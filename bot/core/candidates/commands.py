@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import find_in_catalog
 from bot.core.candidates.reactions import platform_name
-from bot.core.cards import format_tally
+from bot.core.cards import format_tally, maybe_reason
 from bot.core.commands import CommandRouter
 from bot.core.models import (
     Candidate,
@@ -33,6 +33,7 @@ from bot.errors import FeedError, QueryError, UserError
 log = logging.getLogger(__name__)
 
 SUGGEST_EXAMPLE = "/vad suggest 2501.01234"
+PROMOTE_EXAMPLE = "/vad promote 2501.01234"
 LIST_LIMIT = 15
 SUGGESTED = Match(score=0.0, terms=("suggested by a member",))
 
@@ -57,6 +58,8 @@ class CandidateCommands:
         """Propose a paper by arXiv id or URL; it is posted for votes like any candidate."""
         arxiv_id = _arxiv_id(request.text)
         known = self.book.get_by_arxiv(arxiv_id)
+        if known is not None and known.status == "maybe":
+            return await self.promote(request)
         if known is not None:
             raise UserError(_known_message(known))
         catalog = await self.catalog()
@@ -102,6 +105,33 @@ class CandidateCommands:
         title = f"{len(pending)} candidate(s) waiting for a decision"
         return Reply(cards=(Card(title=title, items=items, footer=footer, kind="candidates"),))
 
+    async def list_maybe(self, request: Request) -> Reply:
+        """The maybe lane, best ranked first, each with one line of why."""
+        kept = self.book.maybe()
+        if not kept:
+            return Reply(text="The maybe lane is empty: no near miss is waiting for a look.")
+        items = tuple(_maybe_item(c) for c in kept[:LIST_LIMIT])
+        more = len(kept) - len(items)
+        hint = "Promote one for votes with /vad promote <arXiv id> (or 👍 on its digest card)."
+        footer = f"and {more} more · {hint}" if more > 0 else hint
+        title = f"{len(kept)} paper(s) maybe for the list"
+        return Reply(cards=(Card(title=title, items=items, footer=footer, kind="candidates"),))
+
+    async def promote(self, request: Request) -> Reply:
+        """Promote a maybe paper to a candidate: it is posted for votes."""
+        arxiv_id = _arxiv_id(request.text, PROMOTE_EXAMPLE)
+        known = self.book.get_by_arxiv(arxiv_id)
+        if known is None:
+            raise UserError(f"{arxiv_id} is not in the maybe lane; see /vad maybe.")
+        if known.status != "maybe":
+            raise UserError(_known_message(known))
+        who = request.user_name or request.user_id
+        promoted = await self.flow.promote(arxiv_id, who, request.platform)
+        if promoted is None:
+            raise UserError(f"{arxiv_id} is no longer in the maybe lane.")
+        text = f"“{promoted.paper.title}” is now candidate #{promoted.id}: vote on its post."
+        return Reply(text=text, ephemeral=False)
+
 
 def register_candidate_commands(router: CommandRouter, commands: CandidateCommands) -> None:
     """Add `/vad suggest` and `/vad candidates` to the router."""
@@ -117,12 +147,24 @@ def register_candidate_commands(router: CommandRouter, commands: CandidateComman
         "the candidates waiting for a decision, with their votes",
         "/vad candidates",
     )
+    router.register(
+        "maybe",
+        commands.list_maybe,
+        "near misses kept in the maybe lane, best ranked first, with why",
+        "/vad maybe",
+    )
+    router.register(
+        "promote",
+        commands.promote,
+        "post a maybe paper for votes as a candidate",
+        PROMOTE_EXAMPLE,
+    )
 
 
-def _arxiv_id(text: str) -> str:
+def _arxiv_id(text: str, example: str = SUGGEST_EXAMPLE) -> str:
     text = text.strip()
     if not text:
-        raise QueryError(f"Give an arXiv id or link, for example `{SUGGEST_EXAMPLE}`.")
+        raise QueryError(f"Give an arXiv id or link, for example `{example}`.")
     parsed = parse_arxiv_id(text)
     if parsed is None or (" " in text):
         raise QueryError(
@@ -144,6 +186,17 @@ def _known_message(known: Candidate) -> str:
 
 def _as_candidate(paper: Paper) -> Candidate:
     return Candidate(id=0, paper=paper, match=Match(0.0, ()))
+
+
+def _maybe_item(candidate: Candidate) -> Card:
+    paper = candidate.paper
+    rank = f"rank {candidate.rank:.2f} · " if candidate.rank is not None else ""
+    return Card(
+        title=f"{paper.arxiv_id} {paper.title}",
+        url=paper.abs_url or f"https://arxiv.org/abs/{paper.arxiv_id}",
+        body=f"{rank}{maybe_reason(candidate)}",
+        kind="maybe",
+    )
 
 
 def _list_item(candidate: Candidate, tally: Tally) -> Card:

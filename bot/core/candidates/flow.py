@@ -21,7 +21,9 @@ from bot.core.candidates.lifecycle import (
     build_failed_card,
     build_push_card,
     candidate_key,
+    maybe_key,
     parse_candidate_key,
+    parse_maybe_key,
 )
 from bot.core.candidates.reactions import (
     Decision,
@@ -31,8 +33,10 @@ from bot.core.candidates.reactions import (
     display_name,
     is_auto_approved,
     normalise_emoji,
+    platform_name,
     read_reaction,
 )
+from bot.core.cards import build_maybe_card
 from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
 from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster
 from bot.errors import ChatError, RateLimited, VadbotError
@@ -81,7 +85,14 @@ class VoteFlow:
         meaning = read_reaction(event, self.rules)
         if meaning is None:
             return
-        candidate_id = parse_candidate_key(self.find_key(event.platform, event.message_id))
+        key = self.find_key(event.platform, event.message_id)
+        arxiv_id = parse_maybe_key(key)
+        if arxiv_id is not None:  # a maybe card: a member's 👍 or a maintainer's ✅ promotes
+            if event.added and meaning in ("up", "approve"):
+                name = display_name(self.rules, event.platform, event.user_id, event.user_name)
+                await self.promote(arxiv_id, name, event.platform)
+            return
+        candidate_id = parse_candidate_key(key)
         candidate = self.store.get(candidate_id) if candidate_id is not None else None
         if candidate is None or candidate.status != "pending":
             return
@@ -197,12 +208,48 @@ class VoteFlow:
                 count += 1
         return count
 
+    # ---------------------------------------------------------------- the maybe lane
+
+    async def promote(self, arxiv_id: str, by: str, platform: str) -> Candidate | None:
+        """Make a maybe paper a candidate, post it for votes, and say so on its maybe card;
+        None when it is not (or no longer) in the maybe lane."""
+        found = self.store.get_by_arxiv(arxiv_id)
+        if found is None:
+            return None
+        who = f"{by} ({platform_name(platform)})"
+        async with self._decide_lock:
+            promoted = self.store.promote(found.id, who, self.clock.now())
+        if promoted is None:
+            return None
+        log.info("maybe %s promoted to candidate #%s by %s", arxiv_id, promoted.id, who)
+        await self.post_new([promoted])
+        done = f"⬆️ promoted by {who}: now candidate #{promoted.id}, vote on its post"
+        await self.poster.update(maybe_key(arxiv_id), build_maybe_card(promoted, done=done))
+        return promoted
+
+    async def post_maybe(self, papers: Iterable[Candidate]) -> int:
+        """Post each maybe paper's small card once (the outbox posts a key once) in the digest
+        channel, with the reactions that promote it; how many were shown."""
+        reactions = (min(self.rules.up), min(self.rules.approve))
+        count = 0
+        for paper in papers:
+            if paper.status == "maybe":
+                card = build_maybe_card(paper, reactions)
+                await self.gate.publish("digest", maybe_key(paper.paper.arxiv_id), card)
+                count += 1
+        return count
+
     async def catch_up(
         self, platform: ChatPlatform, refs: Callable[[str], Sequence[MessageRef]]
     ) -> int:
         """Feed the votes and decisions made on `platform` while the bot was down (a ✅ then
-        approves); how many reactions changed. The flow ignores repeats, so this is safe."""
+        approves, a 👍 on a maybe card promotes); how many reactions changed. The flow ignores
+        repeats, so this is safe."""
         fed = 0
+        for kept in self.store.maybe():
+            for ref in refs(maybe_key(kept.paper.arxiv_id)):
+                if ref.platform == platform.platform:
+                    fed += await self._catch_up_post(ref, platform)
         for candidate in self.store.list("pending"):
             for ref in refs(candidate_key(candidate.id)):
                 if ref.platform == platform.platform:

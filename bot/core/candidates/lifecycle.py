@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 CardBuilder = Callable[[Candidate, Tally, Decision | None], Card]
 AUTO_APPROVER = "auto-approve"
 CANDIDATE_PREFIX = "candidate:"
+MAYBE_PREFIX = "maybe:"
 
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 """Where a link in an abstract is the code; any other link is the project page."""
@@ -126,6 +127,17 @@ def parse_candidate_key(key: str | None) -> int | None:
     """The candidate number in a post key, or None for posts about anything else."""
     number = key.removeprefix(CANDIDATE_PREFIX) if key else ""
     return int(number) if key != number and number.isdigit() else None
+
+
+def maybe_key(arxiv_id: str) -> str:
+    """The Poster key of a maybe paper's card (posted once, with the digest)."""
+    return f"{MAYBE_PREFIX}{arxiv_id}"
+
+
+def parse_maybe_key(key: str | None) -> str | None:
+    """The arXiv id in a maybe card's key, or None for posts about anything else."""
+    arxiv_id = key.removeprefix(MAYBE_PREFIX) if key else ""
+    return arxiv_id if key != arxiv_id and arxiv_id else None
 
 
 def candidate_origin(book: CandidateStore) -> Callable[[Entry], str | None]:
