@@ -143,7 +143,7 @@ class ScheduleSettings:
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
-    index_path: str = ""
+    index_path: str = "var/search-index.bin"
     results: int = 5
 
 

@@ -91,12 +91,12 @@ def test_a_query_or_a_file_is_required(catalog: Path, capsys: pytest.CaptureFixt
     assert "give a query" in capsys.readouterr().err
 
 
-def test_the_configured_index_file_is_written_and_reused(
+def test_the_index_is_kept_on_disk_by_default_and_reused(
     catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "config" / "vadbot.yaml"
     config.parent.mkdir()
-    config.write_text("search:\n  index_path: var/search-index.bin\n", encoding="utf-8")
+    config.write_text("search:\n  results: 5\n", encoding="utf-8")  # no index_path given
     argv = ["--config", str(config), "search", "ucf", "--json"]
     assert main(argv) == 0
     index_file = tmp_path / "var" / "search-index.bin"
