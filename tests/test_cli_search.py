@@ -106,3 +106,15 @@ def test_the_index_is_kept_on_disk_by_default_and_reused(
     first, second = capsys.readouterr().out.split("]\n")[:2]
     assert json.loads(first + "]") == json.loads(second + "]")
     assert json.loads(first + "]")[0]["id"] == "ucf-crime"
+
+
+def test_an_index_path_that_cannot_be_written_still_searches(
+    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the index folder would be", encoding="utf-8")
+    config = tmp_path / "config" / "vadbot.yaml"
+    config.parent.mkdir()
+    config.write_text(f"search:\n  index_path: {blocker}/index.bin\n", encoding="utf-8")
+    assert main(["--config", str(config), "search", "ucf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["id"] == "ucf-crime"

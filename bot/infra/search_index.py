@@ -53,9 +53,14 @@ class SearchIndexFile:
             return None
 
     def save(self, snapshot: IndexSnapshot) -> None:
-        """Replace the saved index atomically (a reader sees the old file or the new one)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        """Replace the saved index atomically (a reader sees the old file or the new one). The
+        file is a cache: where it cannot be written, search works from memory and says so."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        except OSError as exc:
+            log.warning("search index not kept at %s (%s): searching from memory", self.path, exc)
+            return
         try:
             with os.fdopen(fd, "wb") as handle:
                 for chunk in render_index(snapshot):
