@@ -50,6 +50,7 @@ from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
 from bot.jobs import Jobs, build_job_specs, read_catalog
 from bot.logs import RedactSecrets
+from bot.proposals import Proposals, build_proposals
 from bot.scheduling import Scheduler
 from bot.service import Service
 from bot.settings import ArxivSettings, ChannelSettings, Settings
@@ -109,6 +110,8 @@ class Bot:
     service: Service
     retry_seconds: Sequence[float] = RETRY_SECONDS
     flush_seconds: float = FLUSH_SECONDS
+    proposals: Proposals | None = None
+    """Pull-request mode (`catalog.publish: pull-request`); None in push mode."""
     connected: set[str] = field(default_factory=set)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _catch_ups: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -166,6 +169,8 @@ class Bot:
             if platform.platform in self.connected:
                 await platform.close()
         await self.papers.aclose()
+        if self.proposals is not None:
+            await self.proposals.aclose()
         self.db.close()
 
     async def wait_connected(self, timeout: float) -> None:
@@ -242,10 +247,16 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     outbox = Outbox(db, _channels(settings), clock, seams.pacer)
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
+    proposals = (
+        build_proposals(settings, repo, db, clock, candidates, outbox, outbox.refs, rules,
+                        build_vote_card(rules))
+        if settings.catalog.publish == "pull-request" else None
+    )  # fmt: skip
     flow = VoteFlow(
-        rules, candidates, CatalogWriter.from_settings(settings, repo), outbox, outbox.find_key,
-        clock, build_vote_card(rules), gate=gate,
+        rules, candidates, proposals or CatalogWriter.from_settings(settings, repo), outbox,
+        outbox.find_key, clock, build_vote_card(rules), gate=gate,
         throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
+        proposer=proposals,
     )  # fmt: skip
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
@@ -265,6 +276,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         search,
         seams.arxiv_transport,
         seams.arxiv_sleep,
+        proposals,
     )
     tz = ZoneInfo(settings.schedule.timezone)
     router.register(
@@ -279,6 +291,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     return Bot(
         settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
         papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
+        proposals=proposals,
     )  # fmt: skip
 
 
