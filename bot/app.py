@@ -51,6 +51,7 @@ from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
 from bot.jobs import Jobs, build_job_specs, read_catalog
 from bot.logs import RedactSecrets
+from bot.proposals import Proposals, build_proposals
 from bot.scheduling import Scheduler
 from bot.service import Service
 from bot.settings import ArxivSettings, ChannelSettings, Settings
@@ -112,6 +113,8 @@ class Bot:
     """The optional LLM endpoint's client (None when `llm.base_url` is empty)."""
     retry_seconds: Sequence[float] = RETRY_SECONDS
     flush_seconds: float = FLUSH_SECONDS
+    proposals: Proposals | None = None
+    """Pull-request mode (`catalog.publish: pull-request`); None in push mode."""
     connected: set[str] = field(default_factory=set)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _catch_ups: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -171,6 +174,8 @@ class Bot:
         await self.papers.aclose()
         if self.llm is not None:
             await self.llm.aclose()
+        if self.proposals is not None:
+            await self.proposals.aclose()
         self.db.close()
 
     async def wait_connected(self, timeout: float) -> None:
@@ -247,10 +252,16 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     outbox = Outbox(db, _channels(settings), clock, seams.pacer)
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
+    proposals = (
+        build_proposals(settings, repo, db, clock, candidates, outbox, outbox.refs, rules,
+                        build_vote_card(rules))
+        if settings.catalog.publish == "pull-request" else None
+    )  # fmt: skip
     flow = VoteFlow(
-        rules, candidates, CatalogWriter.from_settings(settings, repo), outbox, outbox.find_key,
-        clock, build_vote_card(rules), gate=gate,
+        rules, candidates, proposals or CatalogWriter.from_settings(settings, repo), outbox,
+        outbox.find_key, clock, build_vote_card(rules), gate=gate,
         throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
+        proposer=proposals,
     )  # fmt: skip
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
@@ -272,6 +283,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         seams.arxiv_transport,
         seams.arxiv_sleep,
         llm,
+        proposals,
     )
     tz = ZoneInfo(settings.schedule.timezone)
     router.register(
@@ -285,7 +297,8 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
     return Bot(
         settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
-        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox), llm,
+        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
+        llm=llm, proposals=proposals,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from bot.core.search.engine import LiveIndex
 from bot.errors import CatalogError, ChatError, FeedError, GitError, Problem
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings
+from bot.infra.catalog_writer import REFUSED
 from bot.infra.digest_source import CatalogDigestSource, list_name
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
@@ -43,6 +44,7 @@ from bot.infra.search_index import build_search_index
 from bot.infra.state import Database
 from bot.infra.stores import RankerStore
 from bot.infra.yaml_files import load_catalog
+from bot.proposals import Proposals
 from bot.scheduling import (
     ANNOUNCE,
     ARXIV,
@@ -99,7 +101,10 @@ class Jobs:
         arxiv_transport: httpx.AsyncBaseTransport | None = None,
         arxiv_sleep: Sleep = asyncio.sleep,
         llm: LlmClient | None = None,
+        proposals: Proposals | None = None,
     ) -> None:
+        self.proposals = proposals
+        """Pull-request mode: the pull job checks and publishes the PRs."""
         self.settings, self.db, self.clock, self.poster = settings, db, clock, poster
         self.outbox = outbox
         self.flow, self.repo, self.search = flow, repo, search
@@ -132,9 +137,12 @@ class Jobs:
         """Push what a failed push left, fetch and fast-forward; rebuild search on a change.
         A catalog that does not load keeps the last good one serving, and fails the job (the
         maintainers hear of it once) until it is fixed."""
+        proposed = await self.proposals.sync() if self.proposals is not None else ""
         push_error = await self.flow.push_pending()
         head = await asyncio.to_thread(self.history.sync)
-        if push_error:
+        if push_error and push_error.startswith(REFUSED):
+            proposed = "approved entries committed locally, not pushed: the branch is protected"
+        elif push_error:  # a refusal was told once, at the approval; anything else is raised
             raise GitError(f"approved entries are committed but not pushed: {push_error}")
         if head != self.indexed_head:
             self.indexed_head = head
@@ -146,7 +154,8 @@ class Jobs:
         read = self.db.get(CATALOG_KEY) or {}
         if read.get("error"):
             raise CatalogError([Problem(str(self.catalog_root()), 0, catalog_failure(read))])
-        return f"catalog at {(head or '')[:7]}: {sum(read['counts'].values())} entries indexed"
+        done = f"catalog at {(head or '')[:7]}: {sum(read['counts'].values())} entries indexed"
+        return f"{done}; {proposed}" if proposed else done
 
     async def announce(self) -> str:
         """Announce the entries new since the last run."""
@@ -154,6 +163,7 @@ class Jobs:
             self.history, AnnounceStore(self.db), self.poster, self.clock,
             announce_updates=self.settings.catalog.announce_updates,
             origin=candidate_origin(self.flow.store),
+            credit=self.proposals.credit if self.proposals is not None else None,
         )  # fmt: skip
         return report.summary()
 

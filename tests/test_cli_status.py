@@ -115,3 +115,23 @@ def test_a_cron_user_whose_cron_stopped_is_unhealthy_by_its_overdue_jobs(
     out = capsys.readouterr().out
     assert "job announce is overdue" in out
     assert "heartbeat" not in out
+
+
+def test_status_shows_the_open_pull_request_and_entries_not_yet_in_one(
+    state: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.infra.forge import PullRequest
+    from bot.infra.pull_requests import PullRequestBook
+    from tests.fakes import FakeClock
+    from tests.support_votes import make_candidate
+
+    _record(state, failures=0)
+    book = PullRequestBook(state, FakeClock())
+    for n, branch in ((1, "vadbot/updates"), (2, "vadbot/updates"), (3, "vadbot/other")):
+        book.record(make_candidate(n), f"paper-x{n}", f"X{n}", "ana", "", branch)
+    url = "https://github.com/lab/awesome-vad/pull/3"
+    book.set_open("vadbot/updates", PullRequest(3, url, "open"), ["paper-x1", "paper-x2"])
+    main(["status"])
+    out = capsys.readouterr().out
+    assert f"pull request #3: open, 2 entries, waiting to be merged · {url}" in out
+    assert "pull request for vadbot/other: not opened yet (1 entry committed)" in out

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli.common import print_json
+from bot.clock import UtcClock
 from bot.core.digest import describe_counts
 from bot.core.health import (
     CATALOG_KEY,
@@ -24,6 +25,7 @@ from bot.core.health import (
 from bot.core.models import JobHealth
 from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
+from bot.infra.pull_requests import PullRequestBook
 from bot.infra.state import Database
 from bot.settings import Settings
 
@@ -71,6 +73,7 @@ def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
             "candidates_pending": count_pending_candidates(db),
             "outbox_unsent": count_unsent_posts(db),
             "catalog": _catalog_json(db.get(CATALOG_KEY), db.get(CURSOR_KEY)),
+            "pull_requests": _pull_requests_json(db),
         }
     finally:
         db.close()
@@ -100,6 +103,26 @@ def _catalog_json(stored: dict[str, Any] | None, cursor: str | None) -> dict[str
     return {**stored, "announced_at": cursor}
 
 
+def _pull_requests_json(db: Database) -> list[dict[str, Any]]:
+    """The PRs waiting to be merged, from the PR book (no network: status stays fast)."""
+    prs: dict[str, dict[str, Any]] = {}
+    for entry in PullRequestBook(db, UtcClock()).all():
+        if entry.state not in ("open", "unpublished"):
+            continue
+        key = f"#{entry.number}" if entry.state == "open" else entry.branch
+        pr = prs.setdefault(key, {"number": entry.number, "url": entry.url, "state": entry.state,
+                                  "branch": entry.branch, "entries": []})  # fmt: skip
+        pr["entries"].append(entry.entry_id)
+    return list(prs.values())
+
+
+def _pull_request_line(pr: dict[str, Any]) -> str:
+    count = f"{len(pr['entries'])} entr{'y' if len(pr['entries']) == 1 else 'ies'}"
+    if pr["state"] == "open":
+        return f"pull request #{pr['number']}: open, {count}, waiting to be merged · {pr['url']}"
+    return f"pull request for {pr['branch']}: not opened yet ({count} committed), retried"
+
+
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     """The report as the table `vadbot status` prints."""
     now = datetime.fromisoformat(report["now"])
@@ -113,6 +136,7 @@ def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     if not report["jobs"]:
         lines.append("(no job has run yet)")
     lines.append(_summary(report))
+    lines += [_pull_request_line(pr) for pr in report.get("pull_requests", [])]
     failing = [j for j in report["jobs"] if j["failures"] and j["last_error"]]
     lines += [f"last error ({j['name']}): {j['last_error']}" for j in failing]
     if report["from_cron"]:

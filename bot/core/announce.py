@@ -68,6 +68,7 @@ async def run_announcer(
     *,
     announce_updates: Sequence[str] = DEFAULT_ANNOUNCE_UPDATES,
     origin: Origin | None = None,
+    credit: Origin | None = None,
 ) -> AnnounceReport:
     """Announce what the catalog gained since the last run; see the module docstring."""
     fetch_error = await _sync(history, state, poster, clock)
@@ -86,7 +87,7 @@ async def run_announcer(
         changes, broken = await asyncio.to_thread(_changes_since, history, cursor, head)
     for commit in broken:
         await poster.publish("admin", f"broken:{commit.commit.sha}", build_broken_card(commit))
-    new = await _announce_new(changes, state, poster, clock, origin)
+    new = await _announce_new(changes, state, poster, clock, origin, credit)
     updated = await _announce_updates(changes, set(new), poster, announce_updates)
     state.set_cursor(head)  # only now: every post above has been confirmed
     report = AnnounceReport(
@@ -141,6 +142,7 @@ async def _announce_new(
     poster: Poster,
     clock: Clock,
     origin: Origin | None,
+    credit: Origin | None = None,
 ) -> tuple[str, ...]:
     """Post each entry added (and still there) once; entries already announced are recorded."""
     final = net_changes(changes)
@@ -158,7 +160,7 @@ async def _announce_new(
         if entry.id in known or keys & seen:
             state.mark_announced([entry], change.commit.sha, clock.now())
             continue
-        card = build_entry_card(entry, change.commit, origin)
+        card = build_entry_card(entry, change.commit, origin, credit)
         await poster.publish("papers", f"entry:{entry.id}", card)
         state.mark_announced([entry], change.commit.sha, clock.now())
         seen |= keys
@@ -221,9 +223,15 @@ async def _tell_admins(poster: Poster, key: str, card: Card) -> bool:
 # ---------------------------------------------------------------------------- cards
 
 
-def build_entry_card(entry: Entry, commit: Commit, origin: Origin | None = None) -> Card:
-    """The "📚 New in the list" card: title, summary as written, links, who added it where."""
-    footer = f"added by {commit.author} in {commit.short}"
+def build_entry_card(
+    entry: Entry, commit: Commit, origin: Origin | None = None, credit: Origin | None = None
+) -> Card:
+    """The "📚 New in the list" card: title, summary as written, links, who added it where.
+
+    `credit` names who added it when the commit's author did not (a maintainer approved it in
+    chat and someone else merged the pull request)."""
+    author = (credit(entry) if credit is not None else None) or commit.author
+    footer = f"added by {author} in {commit.short}"
     source = origin(entry) if origin is not None else None
     if source:
         footer += f" · {source}"

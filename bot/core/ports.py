@@ -187,6 +187,15 @@ class EntryWriter(Protocol):
         ...
 
 
+class Proposer(Protocol):
+    """Pull-request mode: after an approval is committed on the bot branch, open or update its
+    PR (and tell the maintainers once when that fails)."""
+
+    async def propose(self, candidate_id: int) -> str:
+        """Publish; what the candidate's posts say of it ("proposed in PR #12 <url>"), or ""."""
+        ...
+
+
 class SearchIndexStore(Protocol):
     """Keeps the search index between runs, so that a restart does not re-read every entry."""
 

@@ -42,6 +42,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 ROLLING_BRANCH = "vadbot/updates"
+REFUSED = "the remote refused the push"
+"""How a `protected` problem's message starts (the pull job tells it from other failures)."""
 ProblemKind = Literal[
     "protected", "push_failed", "unauthorized", "forbidden", "rate_limited", "unavailable",
     "not_found", "invalid", "diverged",
@@ -183,7 +185,10 @@ class CatalogWriter:
             problem = self.push_problem()
             # a push retried after a rebase rewrote the commit: name the one the remote has
             error = problem.message if problem else None
-            added = AddedEntry(entry.id, path, self._last_commit(path), push_error=error)
+            refused = problem is not None and problem.kind == "protected"
+            added = AddedEntry(
+                entry.id, path, self._last_commit(path), push_error=error, push_refused=refused
+            )
             return Approval(added, problem)
 
     def push(self) -> str | None:
@@ -216,7 +221,7 @@ class CatalogWriter:
         log.error("the remote refused the push; the commit stays local: %s", exc)
         return PublishProblem(
             "protected",
-            f"the remote refused the push: {self.branch} is protected — set catalog.publish: "
+            f"{REFUSED}: {self.branch} is protected — set catalog.publish: "
             "pull-request (the approved commits stay local until then)",
             retryable=False,
         )

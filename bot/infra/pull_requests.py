@@ -145,6 +145,13 @@ class PullRequestBook:
         """Every entry (of one state), oldest first: for `vadbot status` and the tests."""
         return self._entries("state = ?", (state,)) if state else self._entries("1", ())
 
+    def merged_approver(self, entry_id: str) -> str | None:
+        """Who approved the entry, once its PR is merged (for the announcement's credit)."""
+        rows = self.db.query(
+            "SELECT approver FROM pr_entries WHERE entry_id = ? AND state = 'merged'", (entry_id,)
+        )
+        return str(rows[0]["approver"]) if rows else None
+
     def set_open(self, branch: str, pr: PullRequest, entry_ids: Collection[str]) -> None:
         """The PR on `branch` now lists these entries."""
         now = self.clock.now().isoformat()

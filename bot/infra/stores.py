@@ -220,6 +220,17 @@ class CandidateStore:
         )
         return cursor.rowcount == 1
 
+    def reopen(self, candidate_id: int) -> bool:
+        """An approved candidate back to pending (its PR was closed unmerged); False if it was
+        not approved."""
+        cursor = self.db.execute(
+            "UPDATE candidates SET status = 'pending', decided_at = NULL, decided_by = NULL,"
+            " decided_platform = NULL, entry_id = NULL, commit_sha = NULL"
+            " WHERE id = ? AND status = 'approved'",
+            (candidate_id,),
+        )
+        return cursor.rowcount == 1
+
     # ---------------------------------------------------------------- pushes to do
 
     def mark_unpushed(self, candidate_id: int, path: str) -> None:

@@ -10,6 +10,7 @@ so a ✅ on Discord and one on Slack at the same moment make one entry.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
@@ -19,6 +20,7 @@ from bot.core.candidates.lifecycle import (
     CardBuilder,
     approved_decision,
     build_failed_card,
+    build_protected_card,
     build_push_card,
     candidate_key,
     maybe_key,
@@ -38,7 +40,7 @@ from bot.core.candidates.reactions import (
 )
 from bot.core.cards import build_maybe_card
 from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
-from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster
+from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster, Proposer
 from bot.errors import ChatError, RateLimited, VadbotError
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,11 @@ class VoteFlow:
         gate: Poster | None = None,
         throttle_seconds: float = 5.0,
         sleep: Sleep = asyncio.sleep,
+        proposer: Proposer | None = None,
     ) -> None:
         self.rules = rules
+        self.proposer = proposer
+        """Pull-request mode: opens or updates the PR after an approval, says which."""
         self.store = store
         self.writer = writer
         self.poster = poster
@@ -100,7 +105,11 @@ class VoteFlow:
             await self._vote(candidate, event)
         elif event.added:
             name = display_name(self.rules, event.platform, event.user_id, event.user_name)
-            await self.decide(candidate.id, meaning, name, event.platform)
+            decided = await self.decide(candidate.id, meaning, name, event.platform)
+            if decided is not None and self.proposer is not None:
+                # a PR closed unmerged makes the candidate pending again: this ✅, still on the
+                # post, must not approve it anew when a restart catches up (the tally skips it)
+                self.store.record_vote(event, candidate.id, self.clock.now())
 
     async def _vote(self, candidate: Candidate, event: ReactionEvent) -> None:
         if not self.store.record_vote(event, candidate.id, self.clock.now()):
@@ -145,6 +154,9 @@ class VoteFlow:
             if added and added.push_error:
                 self.store.mark_unpushed(candidate_id, added.path)
         log.info("candidate #%s %s by %s (%s)", candidate_id, decision.status, by, platform)
+        if added and self.proposer is not None:
+            proposal = await self.proposer.propose(candidate_id)
+            decision = dataclasses.replace(decision, proposal=proposal)
         await self._show_decision(candidate_id, decision)
         if added and added.created and not added.push_error:
             await self._show_pushed()  # this push took the earlier unpushed commits along
@@ -178,7 +190,11 @@ class VoteFlow:
             log.exception("approving candidate #%s failed; it stays pending", candidate.id)
             await self._alert(f"approve-failed:{candidate.id}", build_failed_card(candidate))
             return None
-        if added.push_error:
+        if added.push_refused:
+            if not self.store.unpushed():  # once per streak: later ones wait with the first
+                card = build_protected_card(candidate, added)
+                await self._alert(f"push-refused:{added.commit}", card)
+        elif added.push_error:
             await self._alert(f"push-failed:{added.commit}", build_push_card(candidate, added))
         return added
 

@@ -42,6 +42,8 @@ class AddedEntry:
     """False when the paper was already in the catalog: nothing new was written."""
     push_error: str | None = None
     """Why the push failed (the commit is kept locally and pushed later), or None."""
+    push_refused: bool = False
+    """The remote refused the push on purpose (a protected branch): retrying will not help."""
 
 
 def build_entry(candidate: Candidate, taken_ids: Collection[str]) -> Entry:
@@ -154,6 +156,8 @@ def candidate_origin(book: CandidateStore) -> Callable[[Entry], str | None]:
 
 def approved_decision(added: AddedEntry, by: str, platform: str, auto: bool) -> Decision:
     note = "not pushed yet, will retry" if added.push_error else ""
+    if added.push_refused:
+        note = "committed locally, not pushed: the remote refuses pushes to the branch"
     return Decision("approved", by, platform, added.commit, added.path, note, auto)
 
 
@@ -168,6 +172,16 @@ def build_push_card(candidate: Candidate, added: AddedEntry) -> Card:
         f"{added.path}) but the push failed; it goes out with the next push. See the log."
     )
     return Card(title="Push to the catalog remote failed", body=body, kind="alert")
+
+
+def build_protected_card(candidate: Candidate, added: AddedEntry) -> Card:
+    """The maintainers' one notice that the remote refuses the bot's pushes, and what to do."""
+    body = (
+        f"Candidate #{candidate.id} is committed locally ({(added.commit or '')[:7]}, "
+        f"{added.path}) but not pushed: {added.push_error}. Approved entries keep waiting "
+        "locally (vadbot retries at each catalog pull); this notice is not repeated."
+    )
+    return Card(title="The catalog remote refuses the bot's pushes", body=body, kind="alert")
 
 
 def build_vote_card(rules: VoteRules) -> CardBuilder:

@@ -205,6 +205,9 @@ class Decision:
     """Something the maintainers should know, e.g. that the push is still to do."""
     auto: bool = False
     """Approved by reaching `votes.auto_approve_at`, not by a maintainer."""
+    proposal: str = ""
+    """Pull-request mode: where the entry is ("proposed in PR #12 <url>"), said instead of the
+    commit: the entry is in the list only once a person merges the PR."""
 
 
 def describe_decision(decision: Decision) -> str:
@@ -216,6 +219,10 @@ def describe_decision(decision: Decision) -> str:
     )
     if decision.status == "rejected":
         return f"❌ Rejected by {who}"
+    if decision.proposal:
+        return " · ".join(
+            p for p in (f"✅ Approved by {who}", decision.proposal, decision.note) if p
+        )
     parts = [f"✅ Added to the list by {who}"]
     if decision.commit:
         parts.append(f"commit {decision.commit[:7]}")
