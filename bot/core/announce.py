@@ -223,7 +223,8 @@ async def _tell_admins(poster: Poster, key: str, card: Card) -> bool:
 
 def build_entry_card(entry: Entry, commit: Commit, origin: Origin | None = None) -> Card:
     """The "📚 New in the list" card: title, summary as written, links, who added it where."""
-    footer = f"added by {commit.author} in {commit.short}"
+    verb = "approved" if commit.approved_by else "added"
+    footer = f"{verb} by {commit.credited} in {commit.short}"
     source = origin(entry) if origin is not None else None
     if source:
         footer += f" · {source}"
@@ -249,7 +250,7 @@ def build_update_card(change: Change, wanted: Sequence[str] = DEFAULT_ANNOUNCE_U
         url=links[0].url if links else None,
         body="\n".join([entry.title, *lines]),
         links=links,
-        footer=f"updated by {change.commit.author} in {change.commit.short}",
+        footer=f"updated by {change.commit.credited} in {change.commit.short}",
         kind="entry",
     )
 
