@@ -125,6 +125,10 @@ class Paper:
     abs_url: str = ""
     pdf_url: str = ""
     code_url: str | None = None
+    comment: str | None = None
+    """The authors' arXiv comment (the API gives it; the RSS feed does not)."""
+    journal_ref: str | None = None
+    """arXiv's journal reference, once the authors add one (API and RSS)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,8 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
         return None
     arxiv_id, version = found
     abstract = clean_text(summary)
+    comment = clean_text(str(raw.get("arxiv_comment") or "")) or None
+    journal = raw.get("arxiv_journal_ref") or raw.get("arxiv_journal_reference")
     return Paper(
         arxiv_id=arxiv_id,
         title=clean_text(title),
@@ -160,7 +162,9 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
         published=_published(raw),
         abs_url=f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        code_url=find_code_url(abstract),
+        code_url=find_code_url(abstract) or find_code_url(comment or ""),
+        comment=comment,
+        journal_ref=clean_text(str(journal or "")) or None,
     )
 
 
