@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import yaml
@@ -85,3 +86,66 @@ async def test_a_checkmark_writes_the_entry_prefilled_from_the_arxiv_comment(
     assert rendered_group(lab, "VERA") == ("## Papers (2025)", "### CVPR 2025")
     message = lab.repo.git("log", "-1", "--format=%B")
     assert "Venue from the arXiv comment 'Accepted to CVPR 2025." in message
+
+
+def input_value(view: dict[str, Any], field: str) -> str | None:
+    block = next(b for b in view["blocks"] if b.get("block_id") == field)
+    value: str | None = block["element"].get("initial_value")
+    return value
+
+
+async def test_edit_and_approve_on_slack_writes_the_edited_entry_in_one_commit(lab: Lab) -> None:
+    lab.arxiv = ArxivApi()
+    bot = await start_bot(lab)
+    await suggest_vera(lab)
+    post = lab.slack.messages_in(SLACK_CHANNELS.candidates)[0]
+    [button] = [e for b in post.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["text"]["text"] == "Edit & approve"
+
+    # A member who is no maintainer is told so, privately; no form opens.
+    await lab.slack.click_button(button["action_id"], button["value"], user="W1")
+    await until(lambda: any("maintainers" in str(r) for r in lab.slack.responses))
+    [told] = [r for r in lab.slack.responses if "maintainers" in str(r)]
+    assert told["text"].startswith("Only the list's maintainers can edit and approve")
+    assert told["response_type"] == "ephemeral"
+    assert lab.slack.views == []
+
+    # The maintainer gets the form, prefilled; the summary is empty and says it is needed.
+    await lab.slack.click_button(button["action_id"], button["value"], user="UMAINT")
+    await until(lambda: lab.slack.views)
+    [view] = lab.slack.views
+    assert (input_value(view, "venue"), input_value(view, "year")) == ("CVPR", "2025")
+    assert input_value(view, "code") == "https://github.com/vera-framework/VERA"
+    assert input_value(view, "summary") is None
+    summary_block = next(b for b in view["blocks"] if b["block_id"] == "summary")
+    assert "Needed" in summary_block["hint"]["text"]
+
+    # Submitted without a summary: refused under the field, nothing written.
+    commits = lab.repo.git("rev-list", "--count", "HEAD")
+    edited = {
+        "title": "VERA: Explainable Video Anomaly Detection",
+        "venue": "CVPR",
+        "year": "2025",
+        "code": input_value(view, "code") or "",
+        "tags": "vlm, explainable",
+    }
+    ack = await lab.slack.submit_view(view, edited, user="UMAINT")
+    assert ack["payload"]["response_action"] == "errors"
+    assert "summary" in ack["payload"]["errors"]
+    assert lab.repo.git("rev-list", "--count", "HEAD") == commits
+
+    # With a summary: one commit with the edited entry; the post says who approved.
+    ack = await lab.slack.submit_view(
+        view, edited | {"summary": "用语言化学习让VLM解释视频异常。"}, "UMAINT"
+    )
+    assert "payload" not in ack or not ack["payload"]
+    await until(lambda: "Added to the list" in str(post.latest))
+    await stop_bot(bot)
+    assert int(lab.repo.git("rev-list", "--count", "HEAD")) == int(commits) + 1
+    entry = entry_file(lab)
+    assert entry["title"] == "VERA: Explainable Video Anomaly Detection"
+    assert entry["summary"] == "用语言化学习让VLM解释视频异常。"
+    assert entry["tags"] == ["vlm", "explainable"]
+    assert (entry["venue"], entry["year"]) == ("CVPR", 2025)
+    assert "Approved-by: UMAINT (Slack)" in lab.repo.git("log", "-1", "--format=%B")
+    assert rendered_group(lab, "VERA: Explainable") == ("## Papers (2025)", "### CVPR 2025")

@@ -211,6 +211,8 @@ class Card:
     """What the card shows: candidate, entry, search, digest, alert, help, info."""
     items: tuple[Card, ...] = ()
     """Sub-cards shown as a list (search results, digest sections)."""
+    edit: int | None = None
+    """The candidate an "Edit & approve" button under the card opens, if any."""
 
 
 @dataclass(frozen=True, slots=True)

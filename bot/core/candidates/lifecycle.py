@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -240,6 +240,7 @@ def build_vote_card(rules: VoteRules) -> CardBuilder:
 
     def build(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
         line = describe_decision(decision) if decision else None
-        return build_candidate_card(candidate, tally, line, reactions)
+        card = build_candidate_card(candidate, tally, line, reactions)
+        return card if decision else replace(card, edit=candidate.id)  # Edit & approve
 
     return build
