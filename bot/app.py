@@ -27,6 +27,7 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import UtcClock
 from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
+from bot.core.candidates.editing import EntryEditor, this_year
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import build_vote_card
 from bot.core.candidates.reactions import build_vote_rules
@@ -292,7 +293,8 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         "everyone", "/vad digest",
     )  # fmt: skip
 
-    platforms = _build_platforms(settings, router, flow, db, clock, search, seams)
+    editor = EntryEditor(flow, _catalog_reader(catalog_root), this_year(clock.now))
+    platforms = _build_platforms(settings, router, flow, db, clock, search, seams, editor)
     console = None if platforms else ConsoleAdapter(router, seams.out)
     outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
     return Bot(
@@ -407,6 +409,7 @@ def _build_platforms(
     clock: Clock,
     index: Searcher,
     seams: Seams,
+    editor: EntryEditor | None = None,
 ) -> list[ChatPlatform]:
     secrets = settings.secrets
     adapters: list[ChatPlatform] = []
@@ -415,7 +418,7 @@ def _build_platforms(
         def seen(key: str) -> bool:
             return db.first_time(key, clock.now().isoformat())
 
-        adapters.append(SlackAdapter(settings.slack, secrets, router, sink, seen))
+        adapters.append(SlackAdapter(settings.slack, secrets, router, sink, seen, editor))
     if secrets.discord_token:
         token = secrets.discord_token
 

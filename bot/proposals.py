@@ -21,6 +21,7 @@ from bot.core.candidates.lifecycle import (
     AUTO_APPROVER,
     AddedEntry,
     CardBuilder,
+    EntryDraft,
     candidate_key,
 )
 from bot.core.candidates.reactions import Decision, VoteRules, build_tally
@@ -64,10 +65,14 @@ class Proposals:
 
     # ---------------------------------------------------------------- the EntryWriter port
 
-    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
-        """Commit the entry on the bot branch, with a link to the candidate's post; blocking."""
-        approval = self.writer.approve(candidate, approver, platform, self.post_url(candidate.id))
-        return approval.added
+    def add_candidate(
+        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        draft: EntryDraft | None = None,
+    ) -> AddedEntry:  # fmt: skip
+        """Commit the entry (the edited `draft`, else the prefilled one) on the bot branch, with
+        a link to the candidate's post; blocking."""
+        url = post_url or self.post_url(candidate.id)
+        return self.writer.approve(candidate, approver, platform, url, draft).added
 
     def push_pending(self) -> str | None:
         return self.writer.push_pending()  # never pushes main in this mode

@@ -228,10 +228,12 @@ def build_entry_card(
 ) -> Card:
     """The "📚 New in the list" card: title, summary as written, links, who added it where.
 
-    `credit` names who added it when the commit's author did not (a maintainer approved it in
-    chat and someone else merged the pull request)."""
-    author = (credit(entry) if credit is not None else None) or commit.author
-    footer = f"added by {author} in {commit.short}"
+    The maintainer named in the commit's `Approved-by:` trailer is credited, not the bot's git
+    name; `credit` names who added it when neither says (a maintainer approved it in chat and
+    someone else merged the pull request)."""
+    chosen = credit(entry) if credit is not None else None
+    verb = "approved" if commit.approved_by and not chosen else "added"
+    footer = f"{verb} by {chosen or commit.credited} in {commit.short}"
     source = origin(entry) if origin is not None else None
     if source:
         footer += f" · {source}"
@@ -257,7 +259,7 @@ def build_update_card(change: Change, wanted: Sequence[str] = DEFAULT_ANNOUNCE_U
         url=links[0].url if links else None,
         body="\n".join([entry.title, *lines]),
         links=links,
-        footer=f"updated by {change.commit.author} in {change.commit.short}",
+        footer=f"updated by {change.commit.credited} in {change.commit.short}",
         kind="entry",
     )
 

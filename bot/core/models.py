@@ -137,6 +137,10 @@ class Paper:
     abs_url: str = ""
     pdf_url: str = ""
     code_url: str | None = None
+    comment: str | None = None
+    """The authors' arXiv comment (the API gives it; the RSS feed does not)."""
+    journal_ref: str | None = None
+    """arXiv's journal reference, once the authors add one (API and RSS)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +234,8 @@ class Card:
     """What the card shows: candidate, entry, search, digest, alert, help, info."""
     items: tuple[Card, ...] = ()
     """Sub-cards shown as a list (search results, digest sections)."""
+    edit: int | None = None
+    """The candidate an "Edit & approve" button under the card opens, if any."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the ports costs nothing at start-up
     from bot.core.arxiv.feed import Feed
-    from bot.core.candidates.lifecycle import AddedEntry
+    from bot.core.candidates.lifecycle import AddedEntry, EntryDraft
     from bot.core.candidates.reactions import Decision, VoteReaction
     from bot.core.catalog.history import Commit, FileVersion, Step
     from bot.core.models import (
@@ -174,8 +174,12 @@ class AnnounceState(KeyValue, Protocol):
 class EntryWriter(Protocol):
     """Adds an approved candidate to the catalog (file, commit, push); blocking."""
 
-    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
-        """The entry written for the candidate (or found already in the catalog)."""
+    def add_candidate(
+        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        draft: EntryDraft | None = None,
+    ) -> AddedEntry:  # fmt: skip
+        """The entry written for the candidate (the edited `draft`, else the prefilled one), or
+        the one found already in the catalog."""
         ...
 
     def push_pending(self) -> str | None:

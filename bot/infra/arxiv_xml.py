@@ -57,7 +57,7 @@ def _rss_item(item: ET.Element) -> dict[str, Any]:
         "arxiv_announce_type": item.findtext(f"{ARXIV}announce_type") or "",
         "authors": [{"name": creator}] if creator else [],
         "published_parsed": _rfc822(item.findtext("pubDate") or ""),
-    }
+    } | _present(item, ("journal_reference", "journal_ref", "comment"))
 
 
 def _atom(root: ET.Element) -> dict[str, Any]:
@@ -85,7 +85,14 @@ def _atom_entry(entry: ET.Element) -> dict[str, Any]:
     }
     if primary is not None and primary.get("term"):
         raw["arxiv_primary_category"] = {"term": primary.get("term")}
-    return raw
+    return raw | _present(entry, ("comment", "journal_ref"))
+
+
+def _present(element: ET.Element, names: tuple[str, ...]) -> dict[str, str]:
+    """feedparser's `arxiv_<name>` keys for the arXiv elements present (absent ones are left
+    out, as feedparser leaves them out)."""
+    found = ((name, element.find(f"{ARXIV}{name}")) for name in names)
+    return {f"arxiv_{name}": (e.text or "").strip() for name, e in found if e is not None}
 
 
 def _terms(values: Iterable[str | None]) -> list[dict[str, str]]:

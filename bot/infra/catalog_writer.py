@@ -23,11 +23,13 @@ from typing import Literal, Protocol
 
 from bot.core.candidates.lifecycle import (
     AddedEntry,
+    EntryDraft,
     build_commit_message,
+    build_draft,
     build_entry,
     find_in_catalog,
 )
-from bot.core.models import Candidate
+from bot.core.models import Candidate, Catalog
 from bot.errors import CatalogError, GitError, PushRefused
 from bot.infra.git import GitRepo, path_prefix
 from bot.infra.yaml_files import (
@@ -150,20 +152,25 @@ class CatalogWriter:
         )
 
     def add_candidate(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = ""
-    ) -> AddedEntry:
-        """Write, commit and push the candidate's entry; blocking (call it in a thread).
+        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        draft: EntryDraft | None = None,
+    ) -> AddedEntry:  # fmt: skip
+        """Write, commit and push the candidate's entry (the `draft` a maintainer edited, else
+        the prefilled one); blocking (call it in a thread).
 
         `push_error` carries the problem's one line; `approve` gives it typed."""
-        return self.approve(candidate, approver, platform, post_url).added
+        return self.approve(candidate, approver, platform, post_url, draft).added
 
     def approve(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = ""
-    ) -> Approval:
+        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        draft: EntryDraft | None = None,
+    ) -> Approval:  # fmt: skip
         """Write and commit the candidate's entry, then push it (push mode) or put it on the bot
         branch for `PullRequestPublisher.publish` (pull-request mode); blocking."""
         if self.pending is not None:
-            return self._approve_on_branch(self.pending, candidate, approver, platform, post_url)
+            return self._approve_on_branch(
+                self.pending, candidate, approver, platform, post_url, draft
+            )
         with self.repo.lock:  # shared with the announcer's fast-forward
             root = self.repo.path / self.prefix
             files = read_catalog_files(root)
@@ -173,7 +180,8 @@ class CatalogWriter:
                 path = self.prefix + existing.path
                 commit = self._last_commit(path)
                 return Approval(AddedEntry(existing.id, path, commit, created=False))
-            entry = build_entry(candidate, {e.id for e in catalog.entries})
+            draft = draft or build_draft(candidate, known_tags=list_tags(catalog))
+            entry = build_entry(candidate, {e.id for e in catalog.entries}, draft)
             rel = entry_path(entry)
             text = dump_entry(entry)
             _, after = parse_catalog({**files, rel: text})
@@ -181,7 +189,8 @@ class CatalogWriter:
                 raise CatalogError([p for p in after if p not in before])
             write_atomic(root / rel, text)
             path = self.prefix + rel
-            self._commit(path, build_commit_message(entry, candidate, approver, platform))
+            message = build_commit_message(entry, candidate, approver, platform, draft.venue_source)
+            self._commit(path, message)
             problem = self.push_problem()
             # a push retried after a rebase rewrote the commit: name the one the remote has
             error = problem.message if problem else None
@@ -240,6 +249,7 @@ class CatalogWriter:
         approver: str,
         platform: str,
         post_url: str,
+        draft: EntryDraft | None = None,
     ) -> Approval:
         with self.repo.lock:
             waiting = pending.branch_of(candidate.id)
@@ -255,14 +265,15 @@ class CatalogWriter:
                 sha = commit.sha if commit else None
                 return Approval(AddedEntry(existing.id, path, sha, created=False))
             taken = {e.id for e in catalog.entries} | set(pending.live_ids())
-            entry = build_entry(candidate, taken)
+            draft = draft or build_draft(candidate, known_tags=list_tags(catalog))
+            entry = build_entry(candidate, taken, draft)
             rel, text = entry_path(entry), dump_entry(entry)
             _, after = parse_catalog({**files, rel: text})
             if len(after) > len(before):
                 raise CatalogError([p for p in after if p not in before])
             branch = self.bot_branch(entry.id)
             parent = self._branch_base(pending, branch, base)
-            message = build_commit_message(entry, candidate, approver, platform)
+            message = build_commit_message(entry, candidate, approver, platform, draft.venue_source)
             sha = self.repo.commit_files(
                 parent, {self.prefix + rel: text}, message, self.bot_name, self.bot_email
             )
@@ -382,3 +393,8 @@ class CatalogWriter:
 
     def _last_commit(self, path: str) -> str | None:
         return self.repo.run("log", "-1", "--format=%H", "--", path).strip() or None
+
+
+def list_tags(catalog: Catalog) -> set[str]:
+    """Every tag the list's entries use (a new entry is tagged from these only)."""
+    return {tag for entry in catalog.entries for tag in entry.tags}

@@ -63,7 +63,7 @@ class CatalogDigestSource:
                 first_added.setdefault(change.entry.id, change)
         latest = {change.entry.id: change for change in changes}
         return [
-            NewEntry(latest[i].entry, added.commit.short, added.commit.author)
+            NewEntry(latest[i].entry, added.commit.short, added.commit.credited)
             for i, added in first_added.items()
             if latest[i].change != "removed"
         ]

@@ -30,7 +30,8 @@ NETWORK_TIMEOUT = 60.0
 """Seconds a command that talks to a remote may take: a stalled one holds the repo lock."""
 SSH_COMMAND = "ssh -o BatchMode=yes -o ConnectTimeout=20"
 """ssh for git when none is configured: never waits for a password or a host-key answer."""
-_FORMAT = "%H%x1f%an%x1f%aI%x1f%s"
+_FORMAT = "%H%x1f%an%x1f%aI%x1f%s%x1f%(trailers:key=Approved-by,valueonly,separator=%x2c )"
+"""sha, author, date, subject, and the approvals' `Approved-by:` trailer (empty elsewhere)."""
 _NO_BLOB = "0" * 40
 
 
@@ -399,9 +400,9 @@ def find_repository(folder: Path, git: str = "git") -> tuple[GitRepo, str]:
 
 
 def parse_commit(line: str) -> Commit:
-    """A Commit from a `%H %an %aI %s` line separated by unit separators."""
-    sha, author, date, subject = [*line.split("\x1f", 3), "", "", ""][:4]
-    return Commit(sha=sha, author=author, date=datetime.fromisoformat(date), subject=subject)
+    """A Commit from a `%H %an %aI %s <Approved-by>` line separated by unit separators."""
+    sha, author, date, subject, approved = [*line.split("\x1f", 4), "", "", "", ""][:5]
+    return Commit(sha, author, datetime.fromisoformat(date), subject, approved.strip())
 
 
 def _parse_raw(raw: str) -> list[RawChange]:

@@ -272,4 +272,5 @@ def _card(data: dict[str, Any]) -> Card:
         reactions=tuple(data.get("reactions", ())),
         kind=data.get("kind", "info"),
         items=tuple(_card(item) for item in data.get("items", ())),
+        edit=data.get("edit"),
     )

@@ -301,6 +301,8 @@ def paper_to_json(paper: Paper) -> dict[str, Any]:
         "abs_url": paper.abs_url,
         "pdf_url": paper.pdf_url,
         "code_url": paper.code_url,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
     }
 
 
@@ -319,6 +321,8 @@ def paper_from_json(data: dict[str, Any]) -> Paper:
         abs_url=data.get("abs_url", ""),
         pdf_url=data.get("pdf_url", ""),
         code_url=data.get("code_url"),
+        comment=data.get("comment"),
+        journal_ref=data.get("journal_ref"),
     )
 
 

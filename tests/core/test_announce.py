@@ -359,3 +359,13 @@ async def test_a_failing_fetch_is_reported_once_and_retried(tmp_path: Path, remo
     assert len(bot.keys("admin")) == 2  # the failure, then the recovery
     assert bot.db is not None
     bot.db.close()
+
+
+async def test_an_approved_entry_credits_the_maintainer_not_the_bot(bot: Bot) -> None:
+    bot.repo.add(make_entry("alpha"))
+    await bot.run()
+    bot.repo.put(make_entry("beta"))
+    message = "Add Beta (arXiv 2501.01234)\n\nApproved in chat.\n\n"
+    sha = bot.repo.commit(message + "Approved-by: Ana Silva (Slack)\nCandidate: #3", "vadbot")
+    await bot.run()
+    assert bot.papers()[-1].footer == f"approved by Ana Silva (Slack) in {sha[:7]}"

@@ -12,6 +12,7 @@ import pytest
 from bot.core.candidates.flow import Throttle, VoteFlow
 from bot.core.candidates.lifecycle import (
     AddedEntry,
+    EntryDraft,
     build_vote_card,
     candidate_origin,
     parse_candidate_key,
@@ -44,7 +45,14 @@ class FakeWriter:
     fail: bool = False
     push_error: str | None = None
 
-    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+    def add_candidate(
+        self,
+        candidate: Candidate,
+        approver: str,
+        platform: str,
+        post_url: str = "",
+        draft: EntryDraft | None = None,
+    ) -> AddedEntry:
         if self.fail:
             raise GitError("git commit failed: disk full")
         self.calls.append((candidate.id, approver, platform))

@@ -97,6 +97,8 @@ class Item:
     categories: tuple[str, ...] = ("cs.CV",)
     authors: tuple[str, ...] = ("A. Author", "B. Author")
     submitted: datetime | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
 
 
 def rss_feed(day: date, items: Sequence[Item]) -> str:
@@ -150,13 +152,18 @@ def _api_entry(item: Item) -> str:
     cats = "".join(
         f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in item.categories
     )
+    extra = "".join(
+        f"<arxiv:{name}>{escape(value)}</arxiv:{name}>"
+        for name, value in (("comment", item.comment), ("journal_ref", item.journal_ref))
+        if value
+    )
     return (
         f"<entry><id>http://arxiv.org/abs/{vid}</id><title>{escape(item.title)}</title>"
         f"<updated>{when}</updated><published>{when}</published>"
         f'<link href="https://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>'
         f'<link href="https://arxiv.org/pdf/{vid}" rel="related" type="application/pdf"/>'
         f"<summary>{escape(item.abstract)}</summary>{cats}"
-        f'<arxiv:primary_category term="{item.categories[0]}"/>{authors}</entry>'
+        f'<arxiv:primary_category term="{item.categories[0]}"/>{authors}{extra}</entry>'
     )
 
 

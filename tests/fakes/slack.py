@@ -74,6 +74,8 @@ class FakeSlack:
         """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
         """When set to an unset Event, a post is recorded, then its answer waits for it."""
+        self.views: list[dict[str, Any]] = []
+        """Modals the bot opened (views.open), with the trigger_id it used."""
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
         self._ws: web.WebSocketResponse | None = None
@@ -187,12 +189,49 @@ class FakeSlack:
         body["user"]["id"] = user
         body["channel"]["id"] = body["container"]["channel_id"] = channel
         body["actions"][0].update(action_id=action_id, value=value)
+        body["trigger_id"] = f"{next(self._ts)}.111.abcdef"
         body["response_url"] = f"http://127.0.0.1:{self.port}/respond/{next(self._ts)}"
         envelope = {
             "envelope_id": str(uuid.uuid4()),
             "payload": body,
             "type": "interactive",
             "accepts_response_payload": False,
+        }
+        return await self.send_envelope(envelope)
+
+    async def submit_view(
+        self, view: dict[str, Any], values: dict[str, str], user: str = "W111"
+    ) -> dict[str, Any]:
+        """A person submits a modal the bot opened, with `values` typed in (block id → text),
+        as a view_submission interactive envelope; returns the bot's ack (its `payload` holds
+        `response_action: errors` when the bot refuses a field)."""
+        state = {
+            block["block_id"]: {
+                block["element"]["action_id"]: {
+                    "type": "plain_text_input",
+                    "value": values.get(block["block_id"]) or None,
+                }
+            }
+            for block in view["blocks"]
+            if block.get("type") == "input"
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T111", "domain": "lab"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T111"},
+            "api_app_id": "A111",
+            "token": "verification-token",
+            "trigger_id": f"{next(self._ts)}.111.abcdef",
+            "view": {**view, "id": "V111", "team_id": "T111", "state": {"values": state},
+                     "hash": "1.abc", "app_id": "A111", "bot_id": BOT_ID},
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }  # fmt: skip
+        envelope = {
+            "envelope_id": str(uuid.uuid4()),
+            "payload": payload,
+            "type": "interactive",
+            "accepts_response_payload": True,
         }
         return await self.send_envelope(envelope)
 
@@ -272,6 +311,14 @@ class FakeSlack:
                 message.edits.append(args)
                 return _json({"ok": True, "channel": message.channel, "ts": message.ts})
         return _json({"ok": False, "error": "message_not_found"})
+
+    async def _views_open(self, args: dict[str, Any]) -> web.Response:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        if not args.get("trigger_id"):
+            return _json({"ok": False, "error": "invalid_trigger_id"})
+        self.views.append({**view, "trigger_id": args["trigger_id"]})
+        return _json({"ok": True, "view": {**view, "id": f"V{len(self.views)}"}})
 
     async def _reactions_add(self, args: dict[str, Any]) -> web.Response:
         entry = (str(args["channel"]), str(args["timestamp"]), str(args["name"]))

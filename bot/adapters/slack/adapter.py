@@ -21,12 +21,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.render import (
+    EDIT_ACTION,
+    EDIT_VIEW,
     SHARE_ACTION,
     emoji_name,
     parse_emoji,
+    parse_modal,
     render_card,
+    render_edit_modal,
     render_reply,
 )
+from bot.core.candidates.editing import NOT_MAINTAINER, EntryEditor
 from bot.core.commands import CommandRouter, parse_command_text
 from bot.core.models import Card, MessageRef, ReactionEvent, Request
 from bot.core.ports import ReactionSink
@@ -65,8 +70,10 @@ class SlackAdapter:
         router: CommandRouter,
         sink: ReactionSink | None = None,
         seen: Seen | None = None,
+        editor: EntryEditor | None = None,
     ) -> None:
         self.settings = settings
+        self.editor = editor
         self.router = router
         self.sink = sink
         self.seen = seen or (lambda key: True)
@@ -80,6 +87,8 @@ class SlackAdapter:
         )
         self.app.command("/vad")(self.on_command)
         self.app.action(SHARE_ACTION)(self.on_share)
+        self.app.action(EDIT_ACTION)(self.on_edit)
+        self.app.view(EDIT_VIEW)(self.on_edit_submit)
         for event in BOT_EVENTS:
             self.app.event(event)(self.on_reaction)
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
@@ -153,6 +162,47 @@ class SlackAdapter:
         reply = await self.router.dispatch(request)
         await respond(delete_original=True)
         await respond(**render_reply(reply), response_type="in_channel")
+
+    # ---------------------------------------------------------------- Edit & approve
+
+    async def on_edit(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """The Edit & approve button: a maintainer gets the prefilled modal, anyone else a
+        polite line only they see."""
+        await ack()
+        user = str(body.get("user", {}).get("id", ""))
+        value = str(body["actions"][0].get("value", ""))
+        if self.editor is None or not value.isdigit():
+            return
+        if not self.editor.may_edit("slack", user, await self.groups_of(user)):
+            await respond(text=NOT_MAINTAINER, response_type="ephemeral", replace_original=False)
+            return
+        form = await self.editor.open(int(value))
+        if isinstance(form, str):
+            await respond(text=form, response_type="ephemeral", replace_original=False)
+            return
+        view = render_edit_modal(form)
+        await self._call(self.client.views_open, trigger_id=body.get("trigger_id"), view=view)
+
+    async def on_edit_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The modal submitted: a problem is shown under its field; else it closes and the
+        candidate is approved with the edited entry (its posts then say so)."""
+        user = str(body.get("user", {}).get("id", ""))
+        number = str(view.get("private_metadata", ""))
+        if self.editor is None or not number.isdigit():
+            await ack()
+            return
+        if not self.editor.may_edit("slack", user, await self.groups_of(user)):
+            await ack(response_action="errors", errors={"title": NOT_MAINTAINER})
+            return
+        found = await self.editor.check(int(number), parse_modal(view))
+        if isinstance(found, dict):
+            await ack(response_action="errors", errors=found)
+            return
+        await ack()  # within Slack's 3 s: the commit may take longer
+        said = await self.editor.approve(
+            "slack", int(number), found, user, await self.name_of(user)
+        )
+        log.info("slack: edit & approve by %s: %s", user, said)
 
     # ---------------------------------------------------------------- reactions
 

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from bot.adapters.text import safe_url, strip_invisible, trim
+from bot.core.candidates.editing import SUMMARY_NEEDED, EditForm
 from bot.core.models import Card, Link, Reply
 
 SECTION_MAX = 3000
@@ -63,6 +64,8 @@ def render_card(card: Card) -> dict[str, Any]:
     if image := safe_url(card.image):
         alt = trim(strip_invisible(card.title), ALT_MAX) or "image"
         blocks.append({"type": "image", "image_url": image, "alt_text": alt})
+    if card.edit is not None:  # above the footer, which stays the last block (the tally)
+        blocks = [*_fit(blocks, BLOCKS_MAX - 2), _edit_button(card.edit)]
     if card.footer:
         blocks.append(_context(escape(card.footer)))
     return {"text": trim(escape(card.title), TEXT_MAX), "blocks": _fit(blocks)}
@@ -82,6 +85,68 @@ def render_reply(reply: Reply, share: str | None = None) -> dict[str, Any]:
 
 
 SHARE_ACTION = "vad_share"
+EDIT_ACTION = "vad_edit_approve"
+EDIT_VIEW = "vad_edit_approve"
+_INPUTS = (  # field, label, multiline, most characters
+    ("title", "Title", False, 300), ("venue", "Venue (arXiv for a preprint)", False, 80),
+    ("year", "Year", False, 4), ("code", "Code link", False, 500),
+    ("summary", "Summary (one line)", True, 500), ("tags", "Tags (comma-separated)", False, 200),
+)  # fmt: skip
+
+
+def _edit_button(candidate_id: int) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": EDIT_ACTION,
+        "text": {"type": "plain_text", "text": "Edit & approve"},
+        "value": str(candidate_id),
+    }
+    return {"type": "actions", "elements": [button]}
+
+
+def render_edit_modal(form: EditForm) -> dict[str, Any]:
+    """The Edit & approve modal (`views.open`): the prefilled entry, one input per field; the
+    candidate number rides in `private_metadata`."""
+    draft = form.draft
+    values = {
+        "title": draft.title, "venue": draft.venue, "year": str(draft.year or ""),
+        "code": draft.code, "summary": draft.summary, "tags": ", ".join(draft.tags),
+    }  # fmt: skip
+    blocks = []
+    for name, label, multiline, most in _INPUTS:
+        element: dict[str, Any] = {
+            "type": "plain_text_input", "action_id": name, "multiline": multiline,
+            "max_length": most,
+        }  # fmt: skip
+        if values[name]:
+            element["initial_value"] = values[name][:most]
+        block: dict[str, Any] = {
+            "type": "input", "block_id": name, "element": element,
+            "label": {"type": "plain_text", "text": label},
+            "optional": name in ("code", "tags") or (name == "summary" and not form.summary_needed),
+        }  # fmt: skip
+        if name == "summary" and form.summary_needed and not draft.summary:
+            block["hint"] = {"type": "plain_text", "text": SUMMARY_NEEDED}
+        blocks.append(block)
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": str(form.candidate_id),
+        "title": {"type": "plain_text", "text": f"Edit #{form.candidate_id}"[:24]},
+        "submit": {"type": "plain_text", "text": "Approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def parse_modal(view: dict[str, Any]) -> dict[str, str]:
+    """{field: text} from a submitted modal's state."""
+    state = (view.get("state") or {}).get("values") or {}
+    found: dict[str, str] = {}
+    for block, actions in state.items():
+        for action in actions.values() if isinstance(actions, dict) else ():
+            found[str(block)] = str((action or {}).get("value") or "")
+    return found
 
 
 def _share_button(value: str) -> dict[str, Any]:

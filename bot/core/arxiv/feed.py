@@ -187,6 +187,8 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
         return None
     arxiv_id, version = found
     abstract = cut(clean_text(summary), MAX_ABSTRACT, "abstract")
+    comment = clean_text(str(raw.get("arxiv_comment") or ""))[:MAX_ABSTRACT] or None
+    journal = raw.get("arxiv_journal_ref") or raw.get("arxiv_journal_reference")
     return Paper(
         arxiv_id=arxiv_id,
         title=cut(clean_text(title), MAX_TITLE, "title"),
@@ -198,7 +200,9 @@ def parse_entry(raw: Mapping[str, Any]) -> Paper | None:
         published=_published(raw),
         abs_url=f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        code_url=find_code_url(abstract),
+        code_url=find_code_url(abstract) or find_code_url(comment or ""),
+        comment=comment,
+        journal_ref=clean_text(str(journal or "")) or None,
     )
 
 

@@ -18,6 +18,7 @@ from bot.core.candidates.lifecycle import (
     AUTO_APPROVER,
     AddedEntry,
     CardBuilder,
+    EntryDraft,
     approved_decision,
     build_failed_card,
     build_protected_card,
@@ -133,14 +134,18 @@ class VoteFlow:
             await self.poster.update(candidate_key(candidate_id), card)
 
     async def decide(
-        self, candidate_id: int, meaning: Meaning, by: str, platform: str, *, auto: bool = False
-    ) -> Decision | None:
-        """Approve or reject a pending candidate; None if it was decided already."""
+        self, candidate_id: int, meaning: Meaning, by: str, platform: str, *, auto: bool = False,
+        draft: EntryDraft | None = None,
+    ) -> Decision | None:  # fmt: skip
+        """Approve or reject a pending candidate (approving writes `draft` when a maintainer
+        edited one, else the prefilled entry); None if it was decided already."""
         async with self._decide_lock:
             candidate = self.store.get(candidate_id)
             if candidate is None or candidate.status != "pending":
                 return None
-            added = await self._add(candidate, by, platform) if meaning == "approve" else None
+            added = (
+                await self._add(candidate, by, platform, draft) if meaning == "approve" else None
+            )
             if meaning == "approve" and added is None:
                 return None
             decision = (
@@ -183,9 +188,13 @@ class VoteFlow:
             decision = Decision("approved", by, platform, commit, path, "", auto)
             await self._show_decision(candidate_id, decision)
 
-    async def _add(self, candidate: Candidate, by: str, platform: str) -> AddedEntry | None:
+    async def _add(
+        self, candidate: Candidate, by: str, platform: str, draft: EntryDraft | None = None
+    ) -> AddedEntry | None:
         try:
-            added = await asyncio.to_thread(self.writer.add_candidate, candidate, by, platform)
+            added = await asyncio.to_thread(
+                self.writer.add_candidate, candidate, by, platform, "", draft
+            )
         except VadbotError:
             log.exception("approving candidate #%s failed; it stays pending", candidate.id)
             await self._alert(f"approve-failed:{candidate.id}", build_failed_card(candidate))

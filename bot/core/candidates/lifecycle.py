@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from bot.core.candidates.reactions import Decision, VoteRules, describe_decision
 from bot.core.cards import build_candidate_card
 from bot.core.catalog.drafts import new_entry_id
 from bot.core.models import Candidate, Card, Catalog, Entry, Tally, normalise_title
+from bot.core.venues import Venue, is_possible, parse_venue
 
 if TYPE_CHECKING:
     from bot.core.ports import CandidateStore
@@ -46,21 +47,92 @@ class AddedEntry:
     """The remote refused the push on purpose (a protected branch): retrying will not help."""
 
 
-def build_entry(candidate: Candidate, taken_ids: Collection[str]) -> Entry:
-    """The new entry for an approved candidate: arXiv metadata, empty summary, a free id named
-    as the importer names entries (short name, else the title's first words)."""
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """The parts of a new entry a maintainer may edit before it is written: prefilled from the
+    paper (`build_draft`) for a ✅ by reaction, or as submitted from the Edit & approve form."""
+
+    title: str
+    venue: str
+    year: int | None
+    code: str = ""
+    """The code link ("" for none); a link on no code host is written as the project page."""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    venue_source: str = ""
+    """Where the venue was read ("arXiv comment 'Accepted to CVPR 2025'"), for the commit."""
+
+
+def build_draft(
+    candidate: Candidate, summary: str = "", known_tags: Collection[str] = ()
+) -> EntryDraft:
+    """The prefilled entry: the venue and year the arXiv comment/journal_ref name (else arXiv
+    and the paper's year), the code link from the abstract or comment, the given summary, and
+    the list's own tags that the title or abstract name."""
     paper = candidate.paper
+    found = parse_venue(paper.comment, paper.journal_ref)
     year = paper_year(candidate)
+    venue, source = "arXiv", ""
+    if found.venue is not None and is_possible(found.venue, found.year or year) is None:
+        venue, year = venue_name(found), found.year or year
+        source = venue_source(paper.comment, paper.journal_ref)
+    code = paper.code_url if paper.code_url and is_code_host(paper.code_url) else ""
+    return EntryDraft(
+        title=" ".join(paper.title.split()), venue=venue, year=year, code=code,
+        summary=summary.strip(), tags=matching_tags(candidate, known_tags), venue_source=source,
+    )  # fmt: skip
+
+
+def venue_source(comment: str | None, journal_ref: str | None) -> str:
+    """Which arXiv field named the venue, quoted: "arXiv comment 'Accepted to CVPR 2025'"."""
+    by_ref = parse_venue(None, journal_ref).venue is not None
+    name, text = ("journal_ref", journal_ref) if by_ref else ("comment", comment)
+    return f"arXiv {name} '{_shorten(' '.join((text or '').split()), 80)}'"
+
+
+def venue_name(found: Venue) -> str:
+    """The catalog's venue text: "CVPR", "ICCV Workshop", "EMNLP Findings"."""
+    name = found.venue or "arXiv"
+    if found.track in (None, "main"):
+        return name
+    return f"{name} {found.track.capitalize()}"
+
+
+def matching_tags(candidate: Candidate, known_tags: Collection[str]) -> tuple[str, ...]:
+    """The list's own tags that the paper's title or abstract names (as words)."""
+    text = " " + re.sub(r"[^\w]+", " ", f"{candidate.paper.title} {candidate.paper.abstract}")
+    text = text.casefold() + " "
+    found = (t for t in known_tags if f" {t.casefold().replace('-', ' ')} " in text)
+    return tuple(sorted(set(found)))
+
+
+def is_code_host(url: str) -> bool:
+    """True for a link on GitHub, GitLab and the like (anything else is a project page)."""
+    return urlsplit(url).netloc.lower().removeprefix("www.") in CODE_HOSTS
+
+
+def build_entry(
+    candidate: Candidate, taken_ids: Collection[str], draft: EntryDraft | None = None
+) -> Entry:
+    """The new entry for an approved candidate: the draft (prefilled unless a maintainer
+    edited it) over the arXiv metadata, with a free id named as the importer names entries
+    (short name, else the title's first words)."""
+    paper = candidate.paper
+    draft = draft or build_draft(candidate)
+    links = {k: v for k, v in paper_links(candidate).items() if k != "code"}
+    if draft.code:
+        links["code" if is_code_host(draft.code) else "project"] = draft.code
     return Entry(
-        id=new_entry_id(paper.title, year, set(taken_ids)),
+        id=new_entry_id(draft.title, draft.year, set(taken_ids)),
         kind="paper",
-        title=" ".join(paper.title.split()),
-        venue="arXiv",
-        year=year,
-        links=paper_links(candidate),
-        summary="",
+        title=" ".join(draft.title.split()),
+        venue=draft.venue,
+        year=draft.year,
+        links=links,
+        summary=draft.summary,
         arxiv_id=paper.arxiv_id,
         authors=paper.authors,
+        tags=draft.tags,
     )
 
 
@@ -80,8 +152,7 @@ def paper_links(candidate: Candidate) -> dict[str, str]:
         "pdf": paper.pdf_url or f"https://arxiv.org/pdf/{paper.arxiv_id}",
     }
     if paper.code_url:
-        host = urlsplit(paper.code_url).netloc.lower().removeprefix("www.")
-        links["code" if host in CODE_HOSTS else "project"] = paper.code_url
+        links["code" if is_code_host(paper.code_url) else "project"] = paper.code_url
     return links
 
 
@@ -94,13 +165,17 @@ def find_in_catalog(catalog: Catalog, candidate: Candidate) -> Entry | None:
     return None
 
 
-def build_commit_message(entry: Entry, candidate: Candidate, approver: str, platform: str) -> str:
-    """Subject, a line of context, and the `Approved-by:` and `Candidate:` trailers."""
+def build_commit_message(
+    entry: Entry, candidate: Candidate, approver: str, platform: str, venue_source: str = ""
+) -> str:
+    """Subject, lines of context, and the `Approved-by:` and `Candidate:` trailers."""
     subject = f"Add {_shorten(entry.title, 60)} (arXiv {entry.arxiv_id})"
+    venue = f"Venue from the {venue_source}.\n" if venue_source else ""
+    empty = "" if entry.summary else "The summary is empty for a maintainer to write.\n"
     return (
         f"{subject}\n\n"
         f"Approved in chat from candidate #{candidate.id} (source: {candidate.source}).\n"
-        "The summary is empty for a maintainer to write.\n\n"
+        f"{venue}{empty}\n"
         f"Approved-by: {approver} ({platform_name(platform)})\n"
         f"Candidate: #{candidate.id}\n"
     )
@@ -191,6 +266,7 @@ def build_vote_card(rules: VoteRules) -> CardBuilder:
 
     def build(candidate: Candidate, tally: Tally, decision: Decision | None) -> Card:
         line = describe_decision(decision) if decision else None
-        return build_candidate_card(candidate, tally, line, reactions)
+        card = build_candidate_card(candidate, tally, line, reactions)
+        return card if decision else replace(card, edit=candidate.id)  # Edit & approve
 
     return build

@@ -28,10 +28,17 @@ class Commit:
     author: str
     date: datetime
     subject: str = ""
+    approved_by: str = ""
+    """The `Approved-by:` trailer of an approval the bot committed ("Ana (Slack)"), else ""."""
 
     @property
     def short(self) -> str:
         return self.sha[:7]
+
+    @property
+    def credited(self) -> str:
+        """Who to thank for the commit: the approving maintainer, not the bot's git identity."""
+        return self.approved_by or self.author
 
 
 @dataclass(frozen=True, slots=True)

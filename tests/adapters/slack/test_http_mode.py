@@ -119,6 +119,7 @@ METHOD_SCOPES = {
     "reactions_get": {"reactions:read"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
+    "views_open": set(),  # a modal opened from a button's trigger_id needs no scope
 }
 ADAPTER = MANIFEST.parents[1] / "bot" / "adapters" / "slack" / "adapter.py"
 
