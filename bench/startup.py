@@ -20,6 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.core.health import CATALOG_KEY
+from bot.infra.git import GitRepo
+from bot.infra.git_history import GitCatalogHistory
+from bot.infra.state import Database
+from bot.jobs import read_catalog
+from bot.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
@@ -46,11 +53,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "VADBOT_STATE__PATH": str(Path(scratch) / "state.sqlite3")}
         env.pop("VADBOT_CONFIG", None)
-        # status reads what a service stored: give it a state as `vadbot run --once` leaves it
-        subprocess.run(
-            [sys.executable, "-m", "bot", "run", "--once"], cwd=ROOT, env=env,
-            capture_output=True, check=False,
-        )  # fmt: skip
+        # status reads what the service stored of the catalog: store it as build_bot does
+        settings = load_settings(None, env)
+        repo = GitRepo(settings.resolve(settings.catalog.repo))
+        _, read = read_catalog(settings, GitCatalogHistory(repo, settings.catalog.path))
+        db = Database(settings.resolve(settings.state.path))
+        db.put(CATALOG_KEY, read)
+        db.close()
         for name, command in COMMANDS.items():
             seconds = median_seconds(command, runs, env)
             goal = GOALS.get(name)

@@ -30,9 +30,9 @@ from bot.core.ports import Clock, Poster
 from bot.infra.catalog_writer import CatalogWriter, PublishProblem
 from bot.infra.forge import build_forge
 from bot.infra.git import GitRepo
-from bot.infra.pull_requests import PrEntry, PullRequestBook, PullRequestPublisher
+from bot.infra.pull_requests import PullRequestPublisher
 from bot.infra.state import Database
-from bot.infra.stores import CandidateStore
+from bot.infra.stores import CandidateStore, PrEntry, PullRequestBook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

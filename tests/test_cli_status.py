@@ -121,7 +121,7 @@ def test_status_shows_the_open_pull_request_and_entries_not_yet_in_one(
     state: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.infra.forge import PullRequest
-    from bot.infra.pull_requests import PullRequestBook
+    from bot.infra.stores import PullRequestBook
     from tests.fakes import FakeClock
     from tests.support_votes import make_candidate
 

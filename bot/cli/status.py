@@ -25,8 +25,8 @@ from bot.core.health import (
 from bot.core.models import JobHealth
 from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
-from bot.infra.pull_requests import PullRequestBook
 from bot.infra.state import Database
+from bot.infra.stores import PullRequestBook
 from bot.settings import Settings
 
 RESULT_WIDTH = 36

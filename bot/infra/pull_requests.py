@@ -17,39 +17,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-from bot.core.models import Candidate
 from bot.core.ports import Clock
 from bot.errors import ForgeError, GitError, PushRefused
-from bot.infra.catalog_writer import CatalogWriter, ProblemKind, PublishProblem
-from bot.infra.forge import Forge, PullRequest
-from bot.infra.state import Database
+from bot.infra.catalog_writer import PublishProblem
+
+if TYPE_CHECKING:  # the PR book alone (read by `vadbot status`) needs no HTTP client
+    from bot.infra.catalog_writer import CatalogWriter, ProblemKind
+    from bot.infra.forge import Forge, PullRequest
+from bot.infra.stores import PrEntry, PullRequestBook
 
 log = logging.getLogger(__name__)
 
-RowState = Literal["unpublished", "open", "merged", "closed"]
 FORGE_KINDS = frozenset({"unauthorized", "forbidden", "rate_limited", "unavailable", "not_found"})
 MAX_BODY_ENTRIES = 200
 """Entries listed in one PR body (GitHub's body limit is 65,536 characters)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PrEntry:
-    """One approved entry waiting in (or gone through) a PR."""
-
-    entry_id: str
-    candidate_id: int
-    title: str
-    approver: str
-    post_url: str
-    branch: str
-    number: int | None
-    url: str | None
-    state: RowState
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,107 +66,6 @@ class CheckReport:
 
     changes: list[PrChange] = field(default_factory=list)
     problem: PublishProblem | None = None
-
-
-class PullRequestBook:
-    """The `pr_entries` table: which entry went to which branch and PR, and its state."""
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-
-    def record(
-        self, candidate: Candidate, entry_id: str, title: str, approver: str, post_url: str,
-        branch: str,
-    ) -> None:  # fmt: skip
-        """Remember that the entry waits on `branch` (replacing a closed earlier try)."""
-        now = self.clock.now().isoformat()
-        self.db.execute(
-            "INSERT INTO pr_entries(entry_id, candidate_id, title, approver, post_url, branch,"
-            " state, added_at, changed_at) VALUES(?, ?, ?, ?, ?, ?, 'unpublished', ?, ?)"
-            " ON CONFLICT(entry_id) DO UPDATE SET candidate_id = excluded.candidate_id,"
-            " title = excluded.title, approver = excluded.approver,"
-            " post_url = excluded.post_url, branch = excluded.branch, pr_number = NULL,"
-            " pr_url = NULL, state = 'unpublished', changed_at = excluded.changed_at",
-            (entry_id, candidate.id, title, approver, post_url, branch, now, now),
-        )
-
-    def branch_of(self, candidate_id: int) -> tuple[str, str] | None:
-        rows = self.db.query(
-            "SELECT branch, entry_id FROM pr_entries WHERE candidate_id = ?"
-            " AND state IN ('unpublished', 'open')",
-            (candidate_id,),
-        )
-        return (rows[0]["branch"], rows[0]["entry_id"]) if rows else None
-
-    def live_ids(self) -> Collection[str]:
-        rows = self.db.query(
-            "SELECT entry_id FROM pr_entries WHERE state IN ('unpublished', 'open')"
-        )
-        return {row["entry_id"] for row in rows}
-
-    def has_live(self, branch: str) -> bool:
-        return bool(self.live(branch))
-
-    def live(self, branch: str) -> list[PrEntry]:
-        """The entries on `branch` not merged nor closed, oldest first."""
-        return self._entries("branch = ? AND state IN ('unpublished', 'open')", (branch,))
-
-    def branches_to_publish(self) -> list[str]:
-        """Branches with an entry not yet in its PR's body."""
-        rows = self.db.query(
-            "SELECT branch FROM pr_entries WHERE state = 'unpublished'"
-            " GROUP BY branch ORDER BY MIN(added_at), branch"
-        )
-        return [row["branch"] for row in rows]
-
-    def open_numbers(self) -> list[int]:
-        """The PRs the book believes open."""
-        rows = self.db.query(
-            "SELECT DISTINCT pr_number FROM pr_entries WHERE state = 'open' ORDER BY pr_number"
-        )
-        return [int(row["pr_number"]) for row in rows]
-
-    def all(self, state: RowState | None = None) -> list[PrEntry]:
-        """Every entry (of one state), oldest first: for `vadbot status` and the tests."""
-        return self._entries("state = ?", (state,)) if state else self._entries("1", ())
-
-    def merged_approver(self, entry_id: str) -> str | None:
-        """Who approved the entry, once its PR is merged (for the announcement's credit)."""
-        rows = self.db.query(
-            "SELECT approver FROM pr_entries WHERE entry_id = ? AND state = 'merged'", (entry_id,)
-        )
-        return str(rows[0]["approver"]) if rows else None
-
-    def set_open(self, branch: str, pr: PullRequest, entry_ids: Collection[str]) -> None:
-        """The PR on `branch` now lists these entries."""
-        now = self.clock.now().isoformat()
-        with self.db.transaction() as conn:
-            for entry_id in entry_ids:
-                conn.execute(
-                    "UPDATE pr_entries SET pr_number = ?, pr_url = ?, state = 'open',"
-                    " changed_at = ? WHERE entry_id = ? AND branch = ?"
-                    " AND state IN ('unpublished', 'open')",
-                    (pr.number, pr.url, now, entry_id, branch),
-                )
-
-    def close(self, pr: PullRequest) -> list[PrEntry]:
-        """Mark the open entries of a merged or closed PR; the entries that changed."""
-        rows = self._entries("pr_number = ? AND state = 'open'", (pr.number,))
-        self.db.execute(
-            "UPDATE pr_entries SET state = ?, changed_at = ?"
-            " WHERE pr_number = ? AND state = 'open'",
-            (pr.state, self.clock.now().isoformat(), pr.number),
-        )
-        return rows
-
-    def _entries(self, where: str, params: Sequence[object]) -> list[PrEntry]:
-        rows = self.db.query(
-            f"SELECT * FROM pr_entries WHERE {where} ORDER BY added_at, entry_id", params
-        )
-        names = ("entry_id", "candidate_id", "title", "approver", "post_url", "branch",
-                 "pr_number", "pr_url", "state")  # fmt: skip
-        return [PrEntry(*(r[n] for n in names)) for r in rows]
 
 
 class PullRequestPublisher:
@@ -280,7 +165,7 @@ class PullRequestPublisher:
             if exc.kind == "rate_limited":
                 wait = exc.retry_after if exc.retry_after is not None else 60.0
                 self._not_before = self.clock.now() + timedelta(seconds=wait)
-            kind = cast(ProblemKind, exc.kind if exc.kind in FORGE_KINDS else "invalid")
+            kind = cast("ProblemKind", exc.kind if exc.kind in FORGE_KINDS else "invalid")
             retryable = exc.kind in ("rate_limited", "unavailable")
             return PublishProblem(kind, exc.advice, retryable, exc.retry_after)
         if isinstance(exc, PushRefused):

@@ -13,8 +13,9 @@ import pytest
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.forge import Forge, GitHubForge, GitLabForge, RepoRef
 from bot.infra.git import GitRepo
-from bot.infra.pull_requests import PullRequestBook, PullRequestPublisher
+from bot.infra.pull_requests import PullRequestPublisher
 from bot.infra.state import Database
+from bot.infra.stores import PullRequestBook
 from tests.fakes import FakeClock
 from tests.fakes.github_api import FakeForgeServer, FakeGitHub
 from tests.fakes.gitlab_api import FakeGitLab
