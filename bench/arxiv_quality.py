@@ -26,9 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.arxiv.lanes import classify, paper_text
 from bot.core.arxiv.ranker import Ranker, train_ranker
-from bot.core.arxiv.rules import Rules, build_rules
+from bot.core.arxiv.rules import Rules, build_rules, classify, paper_text
 from bot.core.models import Paper
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from bot.cli.common import catalog_dir, print_json
 from bot.clock import UtcClock
 from bot.core.arxiv.feed import Rules, match_paper
-from bot.core.arxiv.lanes import classify
+from bot.core.arxiv.rules import classify
 from bot.core.arxiv.watch import (
     WatchReport,
     build_known_papers,

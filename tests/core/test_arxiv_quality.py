@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.arxiv.feed import build_rules, match_paper
-from bot.core.arxiv.lanes import classify
-from bot.core.arxiv.rules import score_paper
+from bot.core.arxiv.rules import classify, score_paper
 from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -2,7 +2,7 @@
 module: term groups, exclusions, the maybe lane's loose gate, API keywords and the settings of the
 heuristics. Each term there carries a one-line reason (`why`); terms added from now on also name
 two real papers that need them (`papers`). Syntax in `bot.core.arxiv.terms`, use in
-`bot.core.arxiv.rules` and `bot.core.arxiv.lanes`.
+`bot.core.arxiv.rules` (the rules and the lanes).
 """
 
 from __future__ import annotations

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.arxiv.lanes import classify, paper_text
 from bot.core.arxiv.ranker import FORMAT, Ranker, train_ranker
-from bot.core.arxiv.rules import Rules
+from bot.core.arxiv.rules import Rules, classify, paper_text
 from bot.core.models import Candidate, Entry
 
 

@@ -3,10 +3,10 @@
 Trained from the lab's own decisions: positives are the catalog's papers (title and summary) and
 approved or promoted candidates, negatives the rejected ones. It ranks both lanes, may move a
 paper between maybe and candidate within the bounds of `rules.toml` [settings] (`promote_at`,
-`demote_at`, see `bot.core.arxiv.lanes`), and names the words that weigh most for a paper, as
-arxiv-sanity-lite shows them. Deterministic (no random start, a fixed number of steps), a few
-hundred milliseconds for a thousand examples, and kept as bytes (zlib-compressed JSON, never
-pickle) so the state can store it.
+`demote_at`, see the lanes in `bot.core.arxiv.rules`), and names the words that weigh most for a
+paper, as arxiv-sanity-lite shows them. Deterministic (no random start, a fixed number of
+steps), a few hundred milliseconds for a thousand examples, and kept as bytes (zlib-compressed
+JSON, never pickle) so the state can store it.
 """
 
 from __future__ import annotations

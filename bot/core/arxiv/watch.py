@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.arxiv.feed import NEW_YORK, Feed, Rules, dedup_papers, match_paper
-from bot.core.arxiv.lanes import LOOSE_RULES, Lane, Verdict, classify
 from bot.core.arxiv.ranker import Ranker
+from bot.core.arxiv.rules import LOOSE_RULES, Lane, Verdict, classify
 from bot.core.judge import Verdict as Judgement
 from bot.core.models import Candidate, Catalog, Match, Paper, normalise_title, parse_arxiv_id
 from bot.core.ports import CandidateStore, Clock, FeedSource, KeyValue, KnownPapers

@@ -8,9 +8,8 @@ from importlib.resources import files
 
 import pytest
 
-from bot.core.arxiv.lanes import classify
 from bot.core.arxiv.ranker import Ranker, train_ranker
-from bot.core.arxiv.rules import build_rules, match_paper
+from bot.core.arxiv.rules import build_rules, classify, match_paper
 from bot.core.models import Paper
 
 RULES = build_rules()
