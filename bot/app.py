@@ -87,7 +87,8 @@ class Seams:
     arxiv_transport: httpx.AsyncBaseTransport | None = None
     arxiv_sleep: Sleep = asyncio.sleep
     sleep: Sleep = asyncio.sleep
-    """The vote flow's throttle and the catch-up's waits after a rate limit."""
+    """Every pause of the chat side: the pacing of posts per channel, the vote flow's throttle,
+    the catch-up's waits after a rate limit."""
     out: TextIO | None = None
     pacer: Pacer | None = None
     discord_ready_timeout: float = 2.0
@@ -250,7 +251,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     search = LiveIndex(build_search_index(settings, entries))
     router = build_router(search, settings.search.results)
 
-    outbox = Outbox(db, _channels(settings), clock, seams.pacer)
+    outbox = Outbox(db, _channels(settings), clock, seams.pacer or Pacer(sleep=seams.sleep))
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
     proposals = (
