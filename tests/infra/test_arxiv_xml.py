@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.arxiv.feed import parse_feed
 from bot.errors import FeedError
-from bot.infra.arxiv_xml import parse_known_layout
+from bot.infra.arxiv_http import parse_known_layout
 from tests.fakes.arxiv import VAD_PAPERS, api_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
