@@ -24,8 +24,7 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from bot.core.arxiv.feed import build_rules, parse_feed
-from bot.core.arxiv.watch import CatalogPapers, sort_papers
+from bot.core.arxiv.watch import CatalogPapers, build_rules, parse_feed, sort_papers
 from bot.infra.arxiv_http import parse_feed_bytes
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore

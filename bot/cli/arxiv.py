@@ -14,12 +14,13 @@ from typing import Any, TextIO
 
 from bot.cli.common import catalog_dir, print_json
 from bot.clock import UtcClock
-from bot.core.arxiv.feed import Rules, match_paper
 from bot.core.arxiv.rules import classify
 from bot.core.arxiv.watch import (
+    Rules,
     WatchReport,
     build_known_papers,
     describe,
+    match_paper,
     process_papers,
     run_watch,
 )

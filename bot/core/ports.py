@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the ports costs nothing at start-up
-    from bot.core.arxiv.feed import Feed
+    from bot.core.arxiv.watch import Feed
     from bot.core.candidates.lifecycle import AddedEntry, EntryDraft
     from bot.core.candidates.reactions import Decision, VoteReaction
     from bot.core.catalog.history import Commit, FileVersion, Step

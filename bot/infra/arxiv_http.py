@@ -26,7 +26,7 @@ import feedparser
 import httpx
 
 from bot import __version__
-from bot.core.arxiv.feed import Feed, Rules, build_rules, parse_feed
+from bot.core.arxiv.watch import Feed, Rules, build_rules, parse_feed
 from bot.core.models import Paper, parse_arxiv_id
 from bot.errors import ConfigError, FeedError, UserError
 from bot.settings import ArxivSettings

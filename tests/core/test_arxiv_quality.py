@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.arxiv.feed import build_rules, match_paper
 from bot.core.arxiv.rules import classify, score_paper
+from bot.core.arxiv.watch import build_rules, match_paper
 from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.core.arxiv.feed import Feed, build_rules
 from bot.core.arxiv.watch import (
     FEED_DATE_KEY,
     VALIDATORS_KEY,
     CatalogPapers,
+    Feed,
     build_known_papers,
+    build_rules,
     describe,
     expected_feed_date,
     is_listed,

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bot.core.arxiv.feed import NEW_YORK, Feed
+from bot.core.arxiv.watch import NEW_YORK, Feed
 from bot.core.models import Candidate, CandidateStatus, Match, Paper
 from bot.errors import FeedError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from bot.core.arxiv.feed import parse_feed
+from bot.core.arxiv.watch import parse_feed
 from bot.errors import FeedError
 from bot.infra.arxiv_http import parse_known_layout
 from tests.fakes.arxiv import VAD_PAPERS, api_feed

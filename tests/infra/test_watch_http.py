@@ -8,8 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.core.arxiv.feed import build_rules
-from bot.core.arxiv.watch import FEED_DATE_KEY, CatalogPapers, WatchReport, run_watch
+from bot.core.arxiv.watch import FEED_DATE_KEY, CatalogPapers, WatchReport, build_rules, run_watch
 from bot.infra.arxiv_http import ArxivClient
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore

@@ -7,7 +7,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from bot.core.arxiv.feed import (
+from bot.core.arxiv.watch import (
     build_rules,
     clean_text,
     find_code_url,
