@@ -19,11 +19,12 @@ def _install_command() -> list[list[str]]:
 
 
 def test_the_install_command_ends_by_showing_the_bot_working_in_a_few_lines(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.chdir(ROOT)
     for name in ("VADBOT_CONFIG", "VADBOT_CATALOG__REPO", "VADBOT_STATE__PATH"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VADBOT_SEARCH__INDEX_PATH", str(tmp_path / "index.bin"))  # not in ROOT
     shown = [words for words in _install_command() if words[0] == "vadbot"]
     assert shown, "the install command ends with vadbot showing itself"
     for words in shown:

@@ -29,6 +29,7 @@ from bot import __version__
 from bot.core.arxiv.watch import Feed, Rules, build_rules, parse_feed
 from bot.core.models import Paper, parse_arxiv_id
 from bot.errors import ConfigError, FeedError, UserError
+from bot.infra.tls import ssl_context
 from bot.settings import ArxivSettings
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ArxivClient:
         self._lock = asyncio.Lock()
         self._last_request: float | None = None
         self._http = httpx.AsyncClient(
+            verify=ssl_context(),
             transport=transport,
             timeout=settings.timeout_seconds,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),

@@ -27,6 +27,7 @@ import httpx
 
 from bot import __version__
 from bot.errors import ConfigError, ForgeError
+from bot.infra.tls import ssl_context
 from bot.settings import CatalogSettings, Secrets
 
 PrState = Literal["open", "merged", "closed"]
@@ -158,6 +159,7 @@ class _Api:
         self._now = now
         self.collection = self.collection_of(repo)
         self._client = httpx.AsyncClient(
+            verify=ssl_context(),
             base_url=base_url.rstrip("/") + "/",
             headers={"User-Agent": f"vadbot/{__version__}", **self.auth_headers(token)},
             timeout=TIMEOUT,

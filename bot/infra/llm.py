@@ -27,6 +27,7 @@ from bot.core.llm import ChatMessage
 from bot.core.ports import Clock
 from bot.errors import LlmError, LlmFailure
 from bot.infra.state import Database
+from bot.infra.tls import ssl_context
 from bot.settings import LlmSettings, Settings
 
 MAX_RESPONSE_BYTES = 256 * 1024
@@ -133,7 +134,9 @@ class LlmClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             timeout = httpx.Timeout(self.settings.timeout_seconds)
-            self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+            self._http = httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, verify=ssl_context()
+            )
         return self._http
 
     def _error(self, reason: str, kind: LlmFailure) -> LlmError:

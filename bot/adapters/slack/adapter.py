@@ -81,6 +81,7 @@ class SlackAdapter:
         self.client = build_client(settings, secrets.slack_bot_token)
         http = settings.mode == "http"
         self.app = AsyncApp(
+            name="vadbot",  # else bolt reads every frame's source to guess one (~40 ms)
             client=self.client,
             signing_secret=secrets.slack_signing_secret or "",
             request_verification_enabled=http,

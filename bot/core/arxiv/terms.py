@@ -10,6 +10,7 @@ does not count where X covers it; `… if X` counts only in a paper that also me
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -133,11 +134,13 @@ def alternatives(text: str) -> list[str]:
     return [a for a in found if a]
 
 
+@functools.lru_cache(maxsize=4096)  # rules are rebuilt at every watch run from the same terms
 def _compile_any(text: str) -> re.Pattern[str]:
     """One pattern for `A | B | …`; case-sensitive parts (ALL-CAPS) keep their case."""
     return re.compile("|".join(_compile_one(a) for a in alternatives(text)))
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile_one(text: str) -> str:
     """A term as a regex: word boundaries, plurals, `*` endings, hyphen = space."""
     prefix = text.endswith("*")
