@@ -47,7 +47,7 @@ from bot.infra.job_store import JobStore
 from bot.infra.llm import LlmClient, build_llm
 from bot.infra.outbox import Outbox, Pacer
 from bot.infra.search_index import build_search_index
-from bot.infra.state import Database
+from bot.infra.state import Database, open_state
 from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
 from bot.jobs import Jobs, build_job_specs, read_catalog
@@ -242,7 +242,8 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     """Build every part of vadbot once, in order, from its settings."""
     check_tokens(settings)
     clock, seams = clock or UtcClock(), seams or Seams()
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings)
+    db.check()  # a damaged state file is said now, not when a table is read at night
     candidates = CandidateStore(db)
     repo = GitRepo(settings.resolve(settings.catalog.repo))  # one lock: approvals and pulls
     c = settings.catalog
@@ -341,7 +342,7 @@ async def serve(
 
 def open_stores(settings: Settings) -> Database:
     """The state database for a read-only command (no platform, no scheduler)."""
-    return Database(settings.resolve(settings.state.path))
+    return open_state(settings, create=False)
 
 
 def check_catalog_repo(settings: Settings) -> None:

@@ -50,7 +50,7 @@ class Service:
         else:
             ran = await self.scheduler.run_due()
             log.info("ran the due jobs once: %s", ", ".join(ran) or "none was due")
-        if self.ran_once is not None:
+        if self.ran_once is not None and not only:  # `vadbot announce` is no cron run
             self.ran_once(self.scheduler.clock.now())
         return ran
 

@@ -27,7 +27,7 @@ from bot.core.arxiv.watch import (
 from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
 from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
-from bot.infra.state import Database
+from bot.infra.state import Database, open_state
 from bot.infra.stores import CandidateStore, paper_to_json
 from bot.infra.yaml_files import load_catalog
 from bot.progress import Progress
@@ -207,7 +207,7 @@ def _paper_of_line(data: Any, path: str, number: int) -> Paper:
 def run_poll(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(catalog_dir(args, settings))
     rules = rules_from_settings(settings.arxiv, _titles(catalog))
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings)
     try:
         report = asyncio.run(_poll(settings, rules, db, catalog))
     finally:
@@ -254,7 +254,7 @@ def run_backfill(args: argparse.Namespace, settings: Settings) -> int:
         raise QueryError("--until is before --since")
     catalog = load_catalog(catalog_dir(args, settings))
     rules = rules_from_settings(settings.arxiv, _titles(catalog))
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings)
     try:
         found = asyncio.run(_backfill(settings, rules, db, catalog, args.since, until))
     finally:

@@ -10,7 +10,7 @@ from bot.cli.common import print_json
 from bot.core.candidates.reactions import build_tally, build_vote_rules, platform_name
 from bot.core.cards import format_tally
 from bot.core.models import Candidate, Tally
-from bot.infra.state import Database
+from bot.infra.state import open_state
 from bot.infra.stores import CandidateStore
 from bot.infra.stores import CandidateStore as VoteStore
 from bot.settings import Settings
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings, create=False)
     try:
         status = None if args.status == "all" else args.status
         candidates = CandidateStore(db).list(status)

@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.infra.digest_source import CatalogDigestSource, list_name
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
-from bot.infra.state import Database
+from bot.infra.state import Database, open_state
 from bot.infra.stores import CandidateStore
 from bot.infra.stores import CandidateStore as VoteStore
 from bot.settings import Settings
@@ -59,7 +59,7 @@ def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     folder = settings.resolve(settings.catalog.repo) / settings.catalog.path
     if not folder.is_dir():
         raise UserError(f"{folder}: no catalog folder here (catalog.repo, catalog.path)")
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings, create=False)
     try:
         digest = asyncio.run(build_source(settings, db).collect(start, end))
     finally:

@@ -158,14 +158,14 @@ def run_announce(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import serve  # the whole app: only this command needs it
     from bot.infra.job_store import JobStore
-    from bot.infra.state import Database
+    from bot.infra.state import open_state
     from bot.scheduling import ANNOUNCE
 
     if args.catalog_repo:
         catalog = dataclasses.replace(settings.catalog, repo=str(Path(args.catalog_repo)))
         settings = dataclasses.replace(settings, catalog=catalog)
     asyncio.run(serve(settings, once=True, only=(ANNOUNCE,)))
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings, create=False)
     try:
         health = JobStore(db).get(ANNOUNCE)
     finally:

@@ -57,9 +57,9 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
 def _once_result(settings: Settings, started: datetime) -> int:
     """Exit 1 when a job run by `--once` failed, so cron (and its mail) notices."""
     from bot.infra.job_store import JobStore
-    from bot.infra.state import Database
+    from bot.infra.state import open_state
 
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings, create=False)
     try:
         failed = [
             job

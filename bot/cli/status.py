@@ -25,7 +25,7 @@ from bot.core.health import (
 from bot.core.models import JobHealth
 from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
-from bot.infra.state import Database
+from bot.infra.state import Database, open_state
 from bot.infra.stores import PullRequestBook
 from bot.settings import Settings
 
@@ -57,7 +57,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_report(settings: Settings, now: datetime) -> dict[str, Any]:
     """Everything `vadbot status` shows, as JSON-able data."""
-    db = Database(settings.resolve(settings.state.path))
+    db = open_state(settings, create=False)
     try:
         jobs = JobStore(db).all()
         beat, once = db.get(HEARTBEAT_KEY), db.get(ONCE_KEY)
@@ -126,13 +126,13 @@ def _pull_request_line(pr: dict[str, Any]) -> str:
 def render_report(report: dict[str, Any], tz: ZoneInfo) -> str:
     """The report as the table `vadbot status` prints."""
     now = datetime.fromisoformat(report["now"])
-    lines = [f"{'job':<14} {'last run':<20} {'result':<{RESULT_WIDTH}} next run"]
+    lines = [f"{'job':<14} {'last run':<24} {'result':<{RESULT_WIDTH}} next run"]
     for job in report["jobs"]:
         result = job["result"] + (f" ×{job['failures']}" if job["failures"] > 1 else "")
         last = _when(job["last_run"], now, tz, ago=True)
         shown = result if len(result) <= RESULT_WIDTH else result[: RESULT_WIDTH - 1] + "…"
         upcoming = _when(job["next_run"], now, tz)
-        lines.append(f"{job['name']:<14} {last:<20} {shown:<{RESULT_WIDTH}} {upcoming}")
+        lines.append(f"{job['name']:<14} {last:<24} {shown:<{RESULT_WIDTH}} {upcoming}")
     if not report["jobs"]:
         lines.append("(no job has run yet)")
     lines.append(_summary(report))
@@ -170,12 +170,12 @@ def _when(text: str | None, now: datetime, tz: ZoneInfo, ago: bool = False) -> s
     when = datetime.fromisoformat(text)
     local, today = when.astimezone(tz), now.astimezone(tz).date()
     if local.date() == today:
-        shown = f"{local:%H:%M}"
+        shown = f"{local:%H:%M %Z}"
     elif local.date() == today + timedelta(days=1):
-        shown = f"tomorrow {local:%H:%M}"
+        shown = f"tomorrow {local:%H:%M %Z}"
     elif abs((local.date() - today).days) < 7:
-        shown = f"{local:%a %H:%M}"
+        shown = f"{local:%a %H:%M %Z}"
     else:
-        shown = f"{local:%Y-%m-%d %H:%M}"
+        shown = f"{local:%Y-%m-%d %H:%M %Z}"
     minutes = int((now - when).total_seconds() // 60)
     return f"{shown} ({minutes} min ago)" if ago and 0 <= minutes < 120 else shown

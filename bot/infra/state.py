@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.settings import Settings
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: everything the first release needs
@@ -171,16 +172,45 @@ class Database:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self.migrate()
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            self._refuse_foreign()
+            self.migrate()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise ConfigError(f"state.path {self.path}: {_cause(exc)}") from None
+
+    def check(self) -> None:
+        """`PRAGMA quick_check` (the service runs it at start): a damaged file is said at once,
+        not found out when a table is read in the middle of the night."""
+        try:
+            row = self._conn.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"state.path {self.path}: {_cause(exc)}") from None
+        if row is None or row[0] != "ok":
+            found = row[0] if row is not None else "no answer"
+            raise ConfigError(
+                f"state.path {self.path}: the state file is damaged ({found}); stop vadbot, "
+                "move the file aside and restore a backup (or start afresh without it)"
+            )
+
+    def _refuse_foreign(self) -> None:
+        """A SQLite file of another program (tables, but no vadbot schema) is left alone."""
+        if self.version != 0:
+            return
+        tables = [r[0] for r in self._conn.execute("SELECT name FROM sqlite_master LIMIT 4")]
+        if tables:
+            raise ConfigError(
+                f"state.path {self.path}: not a vadbot state file (it holds "
+                f"{', '.join(tables[:3])} of another program); give vadbot a file of its own"
+            )
 
     @property
     def version(self) -> int:
@@ -250,3 +280,30 @@ class Database:
             "INSERT OR IGNORE INTO events_seen(key, seen_at) VALUES(?, ?)", (key, now)
         )
         return cursor.rowcount == 1
+
+
+def _cause(exc: BaseException) -> str:
+    """What is wrong with the state file, in words a person can act on."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError):
+        return f"its folder cannot be made ({exc.strerror or exc})"
+    if "not a database" in text:
+        return "not a SQLite database (is state.path pointing at another file?)"
+    if "malformed" in text or "corrupt" in text:
+        return "the state file is damaged; move it aside and restore a backup"
+    if "readonly" in text or "read-only" in text:
+        return "read-only: vadbot must be able to write its state there"
+    if "locked" in text:
+        return "locked by another program; is another vadbot running on it?"
+    if "unable to open" in text:
+        return "cannot be opened (does its folder exist, and may vadbot write there?)"
+    return str(exc)
+
+
+def open_state(settings: Settings, *, create: bool = True) -> Database:
+    """The state at `state.path`. A command that only reads (`create=False`) never makes the
+    file: where there is none yet, it reads an empty state in memory."""
+    path = settings.resolve(settings.state.path)
+    if not create and not path.exists():
+        return Database(":memory:")
+    return Database(path)
