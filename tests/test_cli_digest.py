@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,3 +66,41 @@ def test_a_big_week_on_discord_says_how_many_entries_it_left_out_instead_of_cutt
     lines = description.splitlines()
     assert lines[-1].endswith("**… and 31 more new in the list**")  # 41 new, 10 shown
     assert all(line.endswith(")") for line in lines[1:-1])  # every item shown whole
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+@pytest.mark.usefixtures("lab")
+def test_a_digest_asked_for_today_covers_today_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    today = datetime.now(UTC).date()  # the lab's zone is UTC here (schedule.timezone default)
+    assert main(["digest"]) == 0
+    out = capsys.readouterr().out
+    title = out.splitlines()[0]
+    assert _day(today) in title  # the window runs up to now: today is in its name
+    assert _day(today - timedelta(days=6)) in title
+    assert "Holmes-VAU" in out  # committed today, and listed
+
+    yesterday = today - timedelta(days=1)
+    assert main(["digest", "--since", yesterday.isoformat()]) == 0
+    title = capsys.readouterr().out.splitlines()[0]
+    assert _day(yesterday) in title or f"{yesterday.day}–" in title
+    assert _day(today) in title
+
+
+@pytest.mark.usefixtures("lab")
+def test_posting_the_same_digest_twice_says_it_was_posted_already(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["digest", "--post"]) == 0
+    first = capsys.readouterr().out
+    assert "digest posted to console" in first
+    assert main(["digest", "--post"]) == 0
+    second = capsys.readouterr().out
+    assert "was already posted to console" in second
+    assert "Holmes-VAU" not in second  # nothing was posted again

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.candidates.reactions import build_tally, build_vote_rules
-from bot.core.digest import PERIOD, Digest, build_digest_card
+from bot.core.digest import Digest, build_digest_card, period_text, window_to_now
 from bot.core.digest_markdown import render_digest_markdown
 from bot.errors import UserError
 from bot.infra.digest_source import CatalogDigestSource, list_name
@@ -53,7 +53,7 @@ def _date(text: str) -> date:
 def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     tz = ZoneInfo(settings.schedule.timezone)
     end = datetime.now(UTC)
-    start = _start(args.since, tz) if args.since else end - PERIOD
+    start = window_to_now(end, tz, args.since)
     if start >= end:
         raise UserError(f"--since {args.since} is not in the past")
     folder = settings.resolve(settings.catalog.repo) / settings.catalog.path
@@ -68,10 +68,6 @@ def run_digest(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_post(settings, digest, tz))
     sys.stdout.write(render_digest(digest, tz, args.format))
     return 0
-
-
-def _start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
 def build_source(settings: Settings, db: Database) -> CatalogDigestSource:
@@ -111,6 +107,11 @@ async def _post(settings: Settings, digest: Digest, tz: ZoneInfo) -> int:
         await bot.start(interactive=False)  # a one-shot command: no console banner, no prompt
         await bot.wait_connected(CONNECT_WAIT_SECONDS)
         key = f"digest:{digest.start.astimezone(tz):%Y-%m-%d}..{digest.end.astimezone(tz):%Y-%m-%d}"
+        already = bot.outbox.refs(key)
+        if already:  # the outbox posts a key once: say so instead of claiming a new post
+            where = ", ".join(f"{r.platform} {r.channel}" for r in already)
+            print(f"the digest of {period_text(digest, tz)} was already posted to {where}")
+            return 0
         refs = await bot.outbox.publish("digest", key, build_digest_card(digest, tz))
     finally:
         await bot.close()

@@ -256,11 +256,20 @@ def _size(item: Card) -> int:
 
 
 def period_text(digest: Digest, tz: ZoneInfo) -> str:
-    """The period's days as the digest's title shows them, in the lab's time zone: a window that
-    ends Monday 09:00 ends, for a reader, on Sunday (`16–22 Nov` for seven days, not eight)."""
+    """The period's days as the digest's title shows them, in the lab's time zone: a scheduled
+    window of whole days that ends Monday 09:00 ends, for a reader, on Sunday (`16–22 Nov` for
+    seven days, not eight); a digest asked for now runs up to now, today included."""
     first = digest.start.astimezone(tz).date()
-    last = (digest.end - timedelta(days=1)).astimezone(tz).date()
+    whole_days = (digest.end - digest.start) % timedelta(days=1) == timedelta(0)
+    last = (digest.end - timedelta(days=1) if whole_days else digest.end).astimezone(tz).date()
     return format_period(first, max(first, last))
+
+
+def window_to_now(now: datetime, tz: ZoneInfo, since: date | None = None) -> datetime:
+    """Where a digest asked for now starts: the lab's midnight of `since`, else of six days ago,
+    so the seven days it names (today included) are the days it covers."""
+    day = since or (now.astimezone(tz).date() - PERIOD + timedelta(days=1))
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
 def _count(number: int, plural: str) -> str:
@@ -363,7 +372,7 @@ def build_digest_command(
 
     async def digest_command(request: Request) -> Reply:
         now = clock.now()
-        digest = await source.collect(now - PERIOD, now)
+        digest = await source.collect(window_to_now(now, tz), now)
         shared = request.text.strip().casefold() == "share"
         return Reply(cards=(build_digest_card(digest, tz),), ephemeral=not shared)
 

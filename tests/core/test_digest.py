@@ -180,6 +180,8 @@ async def test_the_digest_command_answers_the_asker_with_the_last_seven_days() -
     reply = await handler(Request("slack", "U1", "C1", "digest"))
     assert reply.ephemeral
     assert reply.cards[0].kind == "digest"
-    assert source.asked == [(clock.now() - timedelta(days=7), clock.now())]
+    # seven calendar days in the lab's zone, today (24 Nov) up to now included
+    assert source.asked == [(datetime(2026, 11, 18, tzinfo=BERLIN), clock.now())]
+    assert "18–24 Nov 2026" in reply.cards[0].title
     shared = await handler(Request("slack", "U1", "C1", "digest", text="share"))
     assert not shared.ephemeral
