@@ -26,26 +26,27 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import UtcClock
+from bot.core.arxiv.rules import classify, match_paper
 from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
 from bot.core.candidates.editing import EntryEditor, this_year
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import build_vote_card
+from bot.core.candidates.lifecycle import build_vote_card, candidate_key, post_link
 from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.digest import build_digest_command
 from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY, JobRunner
-from bot.core.models import Catalog
+from bot.core.models import Candidate, Catalog, Link, Match, Paper
 from bot.core.ports import ChatPlatform, Clock, ReactionSink
 from bot.core.search.engine import LiveIndex, Searcher
 from bot.core.shutdown import PostGate
 from bot.errors import ConfigError, UserError
-from bot.infra.arxiv_http import ArxivClient
+from bot.infra.arxiv_http import ArxivClient, rules_from_settings
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
 from bot.infra.llm import LlmClient, build_llm
-from bot.infra.outbox import Outbox, Pacer
+from bot.infra.outbox import Outbox, Pacer, channels_of
 from bot.infra.search_index import build_search_index
 from bot.infra.state import Database, open_state
 from bot.infra.stores import CandidateStore
@@ -55,16 +56,13 @@ from bot.logs import RedactSecrets
 from bot.proposals import Proposals, build_proposals
 from bot.scheduling import Scheduler
 from bot.service import Service
-from bot.settings import ArxivSettings, ChannelSettings, Settings
+from bot.settings import ArxivSettings, Settings
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = (5.0, 30.0, 60.0, 300.0)
 FLUSH_SECONDS = 60.0
 """How often posts that failed (a platform error, a network blip) are tried again."""
-CONSOLE_CHANNELS = ChannelSettings(
-    papers="papers", candidates="candidates", digest="digest", admin="admin"
-)
 NO_TOKEN_HELP = """\
 vadbot is running in the console: no chat token is set.
   Type a command such as `/vad search vera` or `/vad help` (Ctrl-C stops the bot).
@@ -252,7 +250,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     search = LiveIndex(build_search_index(settings, entries))
     router = build_router(search, settings.search.results)
 
-    outbox = Outbox(db, _channels(settings), clock, seams.pacer or Pacer(sleep=seams.sleep))
+    outbox = Outbox(db, channels_of(settings), clock, seams.pacer or Pacer(sleep=seams.sleep))
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
     proposals = (
@@ -272,7 +270,15 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     llm = build_llm(settings, db, clock)  # None unless llm.base_url is set
     catalog_root = settings.resolve(settings.catalog.repo) / settings.catalog.path
     register_candidate_commands(
-        router, CandidateCommands(flow, papers, _catalog_reader(catalog_root), clock)
+        router,
+        CandidateCommands(
+            flow,
+            papers,
+            _catalog_reader(catalog_root),
+            clock,
+            relevance=_relevance(settings),
+            post_links=_post_links(settings, outbox),
+        ),
     )
     jobs = Jobs(
         settings,
@@ -370,12 +376,25 @@ def interactive(arxiv: ArxivSettings) -> ArxivSettings:
     )
 
 
-def _channels(settings: Settings) -> dict[str, ChannelSettings]:
-    return {
-        "discord": settings.discord.channels,
-        "slack": settings.slack.channels,
-        "console": CONSOLE_CHANNELS,
-    }
+def _relevance(settings: Settings) -> Callable[[Paper], Match]:
+    """How the watch rates a paper (its lane's score and the terms it met), for /vad suggest."""
+    rules = rules_from_settings(settings.arxiv)
+
+    def rate(paper: Paper) -> Match:
+        verdict = classify(paper, rules)
+        found = match_paper(paper, rules)
+        return Match(verdict.score, found.terms if found else ())
+
+    return rate
+
+
+def _post_links(settings: Settings, outbox: Outbox) -> Callable[[Candidate], tuple[Link, ...]]:
+    def links(candidate: Candidate) -> tuple[Link, ...]:
+        refs = outbox.refs(candidate_key(candidate.id))
+        found = (post_link(ref, settings.discord.guild_id) for ref in refs)
+        return tuple(link for link in found if link is not None)
+
+    return links
 
 
 def _catalog_reader(root: Path) -> Callable[[], Awaitable[Catalog]]:

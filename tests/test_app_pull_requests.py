@@ -239,7 +239,7 @@ async def test_a_pull_request_closed_unmerged_sends_the_candidate_back_to_the_vo
     [(slack, discord)] = footers(lab)
     for text in (slack, discord):
         assert "PR #1 closed without merging" in text
-        assert "👍 0 · 👎 0" in text  # the vote card is back
+        assert "React 👍 / 👎 to vote" in text  # the vote card is back
     told = admin_texts(lab)
     assert len(told) == 2  # once on each platform
     assert all("closed without merging" in text for text in told)

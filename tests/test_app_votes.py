@@ -37,7 +37,8 @@ async def test_the_app_answers_suggest_and_candidates_and_routes_reactions(
     reply = await app.router.dispatch(ask)
     assert reply.text == "Thanks! “A Member's Suggestion” is now candidate #1: vote on its post."
     listing = await app.router.dispatch(Request("console", "me", "c", "candidates"))
-    assert listing.cards[0].items[0].title == "#1 A Member's Suggestion"
+    item = listing.cards[0].items[0]
+    assert (item.title, item.body) == ("A Member's Suggestion", "candidate #1 · no votes yet")
 
     [ref] = app.outbox.refs("candidate:1")
     await app.flow.on_reaction(

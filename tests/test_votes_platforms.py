@@ -16,10 +16,16 @@ from bot.core.arxiv.rules import build_rules
 from bot.core.arxiv.watch import CatalogPapers, process_papers
 from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import build_vote_card, candidate_origin, parse_trailers
+from bot.core.candidates.lifecycle import (
+    build_vote_card,
+    candidate_key,
+    candidate_origin,
+    parse_trailers,
+    post_link,
+)
 from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import build_router
-from bot.core.models import Catalog, Match, Paper, ReactionEvent, Tally
+from bot.core.models import Candidate, Catalog, Link, Match, Paper, ReactionEvent, Tally
 from bot.core.search.engine import SearchIndex
 from bot.infra.announce_store import AnnounceStore
 from bot.infra.catalog_writer import CatalogWriter
@@ -31,6 +37,7 @@ from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import load_catalog
 from bot.settings import load_settings
 from tests.fakes import FakeClock, with_platforms
+from tests.fakes.discord import GUILD_ID
 from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, Platforms, running_platforms
 from tests.support_votes import clone, git, make_candidate, make_catalog_repo
 
@@ -129,7 +136,11 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
         async def catalog() -> Catalog:
             return load_catalog(repo / "catalog")
 
-        commands = CandidateCommands(flow, arxiv or FakeArxiv(), catalog, clock)
+        def posts(candidate: Candidate) -> tuple[Link, ...]:
+            found = (post_link(r, GUILD_ID) for r in outbox.refs(candidate_key(candidate.id)))
+            return tuple(link for link in found if link is not None)
+
+        commands = CandidateCommands(flow, arxiv or FakeArxiv(), catalog, clock, post_links=posts)
         register_candidate_commands(router, commands)
         yield World(p, sink, flow, store, outbox, writer, repo, remote, db, clock)
 
@@ -316,7 +327,10 @@ async def test_suggest_and_candidates_from_slack_and_discord(tmp_path: Path) -> 
 
         await w.p.fake_slack.send_command("candidates")
         await w.p.fake_slack.wait_for(lambda: len(w.p.fake_slack.responses) == 2)
-        assert "#1 Suggested VAD Paper" in str(w.p.fake_slack.responses[-1])
+        listing = str(w.p.fake_slack.responses[-1])
+        assert "1. *<https://arxiv.org/abs/2501.05555|Suggested VAD Paper>*" in listing
+        assert "candidate #1 · no votes yet" in listing
+        assert "https://slack.com/archives/C0CANDIDATES/p" in listing  # a link to its post
 
 
 async def catch_up(w: World) -> int:

@@ -22,15 +22,21 @@ def build_candidate_card(
     header = " · ".join(p for p in ("🆕 Candidate", f"arXiv {paper.arxiv_id}", category) if p)
     lines = [header, _authors(paper.authors), _shorten(paper.abstract, ABSTRACT_CHARS)]
     lines += [_matched(candidate), why_line(candidate)]
+    votes = format_tally(tally) if tally and has_votes(tally) else _vote_hint(reactions)
     return Card(
         title=paper.title,
         url=paper.abs_url or None,
         body="\n".join(line for line in lines if line),
         links=_paper_links(candidate),
-        footer=decision or (format_tally(tally) if tally else _vote_hint(reactions)),
+        footer=decision or votes,
         reactions=tuple(reactions) if decision is None else (),
         kind="candidate",
     )
+
+
+def has_votes(tally: Tally | None) -> bool:
+    """Whether anyone voted (an empty Tally is still an object, hence true)."""
+    return tally is not None and (tally.up > 0 or tally.down > 0)
 
 
 def format_tally(tally: Tally) -> str:

@@ -26,7 +26,7 @@ from bot.core.models import Card, CardField, Link, MessageRef
 from bot.core.ports import ChatPlatform, Clock
 from bot.errors import ChatError, RateLimited
 from bot.infra.state import Database
-from bot.settings import ChannelSettings
+from bot.settings import ChannelSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +149,17 @@ class Outbox:
 
     # ---------------------------------------------------------------- delivery
 
-    def _record(self, purpose: str, key: str, card: Card) -> None:
+    def enqueue(self, purpose: str, key: str, card: Card, platforms: Sequence[str]) -> None:
+        """Record a post for `platforms` without sending it: the running service's outbox sends
+        it (a one-shot command hands its posts over this way, never connecting itself)."""
+        self._record(purpose, key, card, platforms)
+
+    def _record(
+        self, purpose: str, key: str, card: Card, platforms: Sequence[str] | None = None
+    ) -> None:
         now = self.clock.now().isoformat()
         with self.db.transaction() as conn:
-            for platform in self.senders:
+            for platform in self.senders if platforms is None else platforms:
                 channel = getattr(self.channels.get(platform, ChannelSettings()), purpose)
                 if channel:
                     conn.execute(
@@ -274,3 +281,26 @@ def _card(data: dict[str, Any]) -> Card:
         items=tuple(_card(item) for item in data.get("items", ())),
         edit=data.get("edit"),
     )
+
+
+CONSOLE_CHANNELS = ChannelSettings(
+    papers="papers", candidates="candidates", digest="digest", admin="admin"
+)
+
+
+def channels_of(settings: Settings) -> dict[str, ChannelSettings]:
+    """Each platform's channel per purpose (the console's are fixed names)."""
+    return {
+        "discord": settings.discord.channels,
+        "slack": settings.slack.channels,
+        "console": CONSOLE_CHANNELS,
+    }
+
+
+def platforms_of(settings: Settings) -> list[str]:
+    """The platforms `vadbot run` connects with these settings: those with a token, else the
+    console."""
+    secrets = settings.secrets
+    found = [name for name, token in (("slack", secrets.slack_bot_token),
+                                      ("discord", secrets.discord_token)) if token]  # fmt: skip
+    return found or ["console"]

@@ -129,5 +129,6 @@ async def test_candidates_lists_the_pending_ones_most_voted_first(parts) -> None
     ]
     [card] = (await commands.list_pending(ask(""))).cards
     assert card.title == "2 candidate(s) waiting for a decision"
-    assert [i.title for i in card.items] == ["#1 Liked", "#2 Fresh"]
-    assert card.items[0].fields[0].value == "👍 1 · 👎 0 (Slack 1)"
+    assert [i.title for i in card.items] == ["Liked", "Fresh"]  # numbered once, by the list
+    assert card.items[0].body == "candidate #1 · 👍 1 · 👎 0 (Slack 1)"  # the votes are shown
+    assert card.items[1].body == "candidate #2 · no votes yet"

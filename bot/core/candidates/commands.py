@@ -8,18 +8,18 @@ already a candidate, or rejected before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import find_in_catalog
 from bot.core.candidates.reactions import platform_name
-from bot.core.cards import format_tally, maybe_reason
+from bot.core.cards import format_tally, has_votes, maybe_reason
 from bot.core.commands import CommandRouter
 from bot.core.models import (
     Candidate,
     Card,
-    CardField,
     Catalog,
+    Link,
     Match,
     Paper,
     Reply,
@@ -47,12 +47,19 @@ class CandidateCommands:
         papers: PaperLookup,
         catalog: Callable[[], Awaitable[Catalog]],
         clock: Clock,
+        *,
+        relevance: Callable[[Paper], Match] | None = None,
+        post_links: Callable[[Candidate], Sequence[Link]] = lambda candidate: (),
     ) -> None:
         self.clock = clock
         self.flow = flow
         self.book = flow.store
         self.papers = papers
         self.catalog = catalog
+        self.relevance = relevance
+        """How the watch's rules rate a paper, so a suggestion shows its real relevance."""
+        self.post_links = post_links
+        """Links to a candidate's posts, for `/vad candidates`."""
 
     async def suggest(self, request: Request) -> Reply:
         """Propose a paper by arXiv id or URL; it is posted for votes like any candidate."""
@@ -73,7 +80,7 @@ class CandidateCommands:
         who = request.user_name or request.user_id
         candidate = self.book.add_candidate(
             paper,
-            SUGGESTED,
+            self._suggested_match(paper),
             "suggest",
             self.clock.now(),
             suggested_by=f"{who} ({platform_name(request.platform)})",
@@ -93,13 +100,19 @@ class CandidateCommands:
                 return paper
         raise UserError(f"arXiv has no paper {arxiv_id}; check the id.")
 
+    def _suggested_match(self, paper: Paper) -> Match:
+        if self.relevance is None:
+            return SUGGESTED
+        rated = self.relevance(paper)
+        return Match(rated.score, (*SUGGESTED.terms, *rated.terms))
+
     async def list_pending(self, request: Request) -> Reply:
         """The pending candidates with their tallies, most voted first."""
         pending = [(c, self.flow.tally(c.id)) for c in self.book.list("pending")]
         if not pending:
             return Reply(text="No candidates are waiting for a decision.")
         pending.sort(key=lambda pair: (-pair[1].net, -pair[0].id))
-        items = tuple(_list_item(c, t) for c, t in pending[:LIST_LIMIT])
+        items = tuple(_list_item(c, t, self.post_links(c)) for c, t in pending[:LIST_LIMIT])
         more = len(pending) - len(items)
         footer = f"and {more} more" if more > 0 else "Vote with 👍/👎 on a candidate's post."
         title = f"{len(pending)} candidate(s) waiting for a decision"
@@ -199,11 +212,14 @@ def _maybe_item(candidate: Candidate) -> Card:
     )
 
 
-def _list_item(candidate: Candidate, tally: Tally) -> Card:
+def _list_item(candidate: Candidate, tally: Tally, posts: Sequence[Link]) -> Card:
+    """One line of `/vad candidates`: the title (the list numbers it), its votes, its posts."""
     paper = candidate.paper
+    votes = format_tally(tally) if has_votes(tally) else "no votes yet"
     return Card(
-        title=f"#{candidate.id} {paper.title}",
+        title=paper.title,
         url=paper.abs_url or f"https://arxiv.org/abs/{paper.arxiv_id}",
-        fields=(CardField("Votes", format_tally(tally)),),
+        body=f"candidate #{candidate.id} · {votes}",
+        links=tuple(posts),
         kind="candidate",
     )

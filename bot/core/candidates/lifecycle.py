@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 from bot.core.candidates.reactions import Decision, VoteRules, describe_decision, platform_name
 from bot.core.cards import build_candidate_card
 from bot.core.catalog.drafts import new_entry_id
-from bot.core.models import Candidate, Card, Catalog, Entry, Tally, normalise_title
+from bot.core.models import (
+    Candidate,
+    Card,
+    Catalog,
+    Entry,
+    Link,
+    MessageRef,
+    Tally,
+    normalise_title,
+)
 from bot.core.venues import Venue, is_possible, parse_venue
 
 if TYPE_CHECKING:
@@ -270,3 +279,15 @@ def build_vote_card(rules: VoteRules) -> CardBuilder:
         return card if decision else replace(card, edit=candidate.id)  # Edit & approve
 
     return build
+
+
+def post_link(ref: MessageRef, discord_guild: str = "") -> Link | None:
+    """A link to a candidate's post: Slack's archive link, Discord's channel link (it needs the
+    server's id, `discord.guild_id`); None where there is none (the console)."""
+    if ref.platform == "slack":
+        url = f"https://slack.com/archives/{ref.channel}/p{ref.message_id.replace('.', '')}"
+        return Link("Slack post", url)
+    if ref.platform == "discord" and discord_guild:
+        url = f"https://discord.com/channels/{discord_guild}/{ref.channel}/{ref.message_id}"
+        return Link("Discord post", url)
+    return None
