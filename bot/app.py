@@ -37,11 +37,13 @@ from bot.core.digest import build_digest_command
 from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY, JobRunner
 from bot.core.models import Candidate, Catalog, Link, Match, Paper
 from bot.core.ports import ChatPlatform, Clock, ReactionSink
+from bot.core.refresh import CatalogFixes
 from bot.core.search.engine import LiveIndex, Searcher
 from bot.core.shutdown import PostGate
 from bot.errors import ConfigError, UserError
 from bot.infra.arxiv_http import ArxivClient, rules_from_settings
 from bot.infra.catalog_writer import CatalogWriter
+from bot.infra.fix_book import FixBook
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
@@ -258,11 +260,13 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
                         build_vote_card(rules))
         if settings.catalog.publish == "pull-request" else None
     )  # fmt: skip
+    writer = proposals.writer if proposals else CatalogWriter.from_settings(settings, repo)
+    fixes = CatalogFixes(FixBook(db), writer, outbox, (min(rules.approve), min(rules.reject)))
     flow = VoteFlow(
-        rules, candidates, proposals or CatalogWriter.from_settings(settings, repo), outbox,
+        rules, candidates, proposals or writer, outbox,
         outbox.find_key, clock, build_vote_card(rules), gate=gate,
         throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
-        proposer=proposals,
+        proposer=proposals, fixes=fixes,
     )  # fmt: skip
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep

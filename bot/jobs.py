@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from bot.core.judge import Verdict as Judgement
 from bot.core.judge import judge_papers
 from bot.core.models import Catalog, Entry, Paper
 from bot.core.ports import Clock, Poster
+from bot.core.refresh import Finding, find_updates
 from bot.core.search.engine import LiveIndex
 from bot.errors import CatalogError, ChatError, FeedError, GitError, Problem
 from bot.infra.announce_store import AnnounceStore
@@ -50,6 +51,7 @@ from bot.scheduling import (
     ARXIV,
     DIGEST,
     PULL,
+    REFRESH,
     JobSpec,
     build_triggers,
     every,
@@ -79,7 +81,7 @@ def build_job_specs(jobs: Jobs, poster: Poster, tz: ZoneInfo) -> list[JobSpec]:
         show_maybe=jobs.flow.post_maybe,
     )  # fmt: skip
     runs: dict[str, Job] = {PULL: jobs.pull, ANNOUNCE: jobs.announce, ARXIV: jobs.watch,
-                            DIGEST: digest}  # fmt: skip
+                            DIGEST: digest, REFRESH: jobs.refresh}  # fmt: skip
     triggers[OUTBOX] = every(OUTBOX_MINUTES)
     runs[OUTBOX] = jobs.flush_outbox
     return [JobSpec(n, triggers[n], run, grace_seconds(triggers[n])) for n, run in runs.items()]
@@ -219,6 +221,24 @@ class Jobs:
                 return {}
 
         return judge
+
+    async def refresh(self) -> str:
+        """Weekly: what arXiv now says about incomplete entries, one proposal post each for the
+        maintainers (what they applied or dismissed is never proposed again)."""
+        fixes = self.flow.fixes
+        if fixes is None:
+            return "no catalog fixes configured"
+        findings = await self.find_fixes(fixes.book.closed())
+        posted = await fixes.propose(findings)
+        return f"{posted} catalog fix(es) proposed"
+
+    async def find_fixes(self, closed: Collection[str] = ()) -> list[Finding]:
+        """The refresh's findings (nothing posted): arXiv API by id, exact-title searches."""
+        catalog = await self.load_catalog()
+        async with ArxivClient(
+            self.settings.arxiv, transport=self.arxiv_transport, sleep=self.arxiv_sleep
+        ) as client:
+            return await find_updates(catalog.entries, client, self.clock.now().year, closed)
 
     async def flush_outbox(self) -> str:
         """Retry posts that did not go out; failing for long is reported."""

@@ -33,7 +33,8 @@ from bot.settings import ScheduleSettings
 log = logging.getLogger(__name__)
 
 PULL, ANNOUNCE, ARXIV, DIGEST = "catalog-pull", "announce", "arxiv-watch", "digest"
-JOB_ORDER = (PULL, ANNOUNCE, ARXIV, DIGEST)
+REFRESH = "catalog-refresh"
+JOB_ORDER = (PULL, ANNOUNCE, ARXIV, DIGEST, REFRESH)
 """Catch-up order: pull before announcing, and the digest last so it sees today's entries."""
 HEARTBEAT_SECONDS = 60
 LOOKBACK = timedelta(days=8)
@@ -96,6 +97,7 @@ def build_triggers(schedule: ScheduleSettings) -> dict[str, BaseTrigger]:
         ANNOUNCE: IntervalTrigger(minutes=_positive(schedule.announce_minutes, "announce_minutes")),
         ARXIV: crontab(schedule.arxiv_cron, schedule.arxiv_timezone, "schedule.arxiv_cron"),
         DIGEST: crontab(schedule.digest_cron, schedule.timezone, "schedule.digest_cron"),
+        REFRESH: crontab(schedule.refresh_cron, schedule.timezone, "schedule.refresh_cron"),
     }
 
 

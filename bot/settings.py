@@ -139,6 +139,8 @@ class ScheduleSettings:
     arxiv_cron: str = "15 20 * * sun-thu"
     arxiv_timezone: str = "America/New_York"
     digest_cron: str = "0 9 * * mon"
+    refresh_cron: str = "0 8 * * mon"
+    """The catalog refresh: what arXiv now says about incomplete entries (weekly)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -10,6 +11,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core.catalog.importer import ImportResult
+    from bot.core.refresh import Finding
 
 BIG_LIST = 200
 """Entries from which `import` draws a progress bar."""
@@ -75,6 +78,13 @@ def register(sub: Any) -> None:
     _catalog_option(render)
     render.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
     render.set_defaults(handler=run_render)
+    refresh = commands.add_parser(
+        "refresh",
+        help="what arXiv now says about incomplete entries (venue, code, id); posts nothing",
+    )
+    _catalog_option(refresh)
+    refresh.add_argument("--json", action="store_true", help="a JSON array for scripts")
+    refresh.set_defaults(handler=run_refresh)
     add_changes_command(commands)
 
 
@@ -317,3 +327,51 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(markdown)
     return 0
+
+
+def run_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the catalog refresh's findings (those dismissed or applied in chat left out)."""
+    from bot.core.refresh import find_updates
+    from bot.errors import FeedError
+    from bot.infra.arxiv_http import ArxivClient
+
+    catalog = load_catalog(catalog_dir(args, settings))
+    closed = _closed_fixes(settings)
+
+    async def find() -> list[Finding]:
+        async with ArxivClient(settings.arxiv) as client:
+            return await find_updates(catalog.entries, client, datetime.now(UTC).year, closed)
+
+    try:
+        findings = asyncio.run(find())
+    except FeedError as exc:
+        raise UserError(f"arXiv: {exc}") from None
+    if args.json:
+        print_json([finding_json(f) for f in findings])
+        return 0
+    for finding in findings:
+        sys.stdout.write(finding.describe() + "\n")
+    if not findings:
+        print(f"{len(catalog.entries)} entries: nothing new from arXiv")
+    return 0
+
+
+def _closed_fixes(settings: Settings) -> set[str]:
+    path = settings.resolve(settings.state.path)
+    if not path.is_file():
+        return set()
+    from bot.infra.fix_book import FixBook
+    from bot.infra.state import Database
+
+    db = Database(path)
+    try:
+        return FixBook(db).closed()
+    finally:
+        db.close()
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as a JSON object, with the key its proposal post has."""
+    f = finding
+    return {"entry_id": f.entry_id, "name": f.name, "field": f.field, "value": f.value,
+            "before": f.before, "source": f.source, "key": f.key}  # fmt: skip

@@ -252,7 +252,9 @@ def build_update_card(change: Change, wanted: Sequence[str] = DEFAULT_ANNOUNCE_U
     """The "✏️ Updated in the list" card, naming what changed in words."""
     entry = change.entry
     told = [n for n in change.fields if any(n == w or n.startswith(w + ".") for w in wanted)]
-    lines = [describe_field(name, change.previous, entry) for name in told]
+    lines = [describe_field(name, change.previous, entry) for name in told if name != "venue"]
+    if "venue" in told:  # "VERA is now CVPR 2025": the news, in the words the lab uses
+        lines.insert(0, f"{entry_name(entry)} is now {venue_line(entry)}")
     links = entry_links(entry)
     return Card(
         title=f"✏️ Updated in the list · {venue_line(entry)}",
@@ -294,6 +296,14 @@ def venue_line(entry: Entry) -> str:
     """ "ICCV 2025", "arXiv 2024", or the kind when neither is known."""
     text = " ".join(str(part) for part in (entry.venue, entry.year) if part)
     return text or entry.kind
+
+
+def entry_name(entry: Entry) -> str:
+    """How the lab calls an entry: its short name, else the title before a colon."""
+    if entry.short_name:
+        return entry.short_name
+    head = entry.title.split(":")[0] if ":" in entry.title[:40] else entry.title
+    return head if len(head) <= 60 else head[:59].rstrip() + "…"
 
 
 def entry_links(entry: Entry) -> tuple[Link, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import time
 import xml.etree.ElementTree as ET
@@ -38,6 +39,7 @@ Sleep = Callable[[float], Awaitable[None]]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 300.0
 ID_PAGE = 100
+TITLE_RESULTS = 5
 
 
 def build_user_agent(contact: str) -> str:
@@ -169,6 +171,14 @@ class ArxivClient:
             feed = await self._api(params)
             papers += feed.papers
         return papers
+
+    async def search_title(self, title: str) -> list[Paper]:
+        """The papers whose title holds this title as a phrase (`ti:"…"`), a few at most."""
+        words = re.sub(r"[^\w\s-]+", " ", title).replace("-", " ").split()[:30]
+        if not words:
+            return []
+        params = {"search_query": f'ti:"{" ".join(words)}"', "max_results": str(TITLE_RESULTS)}
+        return list((await self._api(params)).papers)
 
     async def _pages(
         self, params: dict[str, str], on_page: Callable[[int, int], None] | None

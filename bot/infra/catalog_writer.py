@@ -29,7 +29,9 @@ from bot.core.candidates.lifecycle import (
     build_entry,
     find_in_catalog,
 )
+from bot.core.candidates.reactions import platform_name
 from bot.core.models import Candidate, Catalog
+from bot.core.refresh import Finding, apply_finding, build_fix_message
 from bot.errors import CatalogError, GitError, PushRefused
 from bot.infra.git import GitRepo, path_prefix
 from bot.infra.yaml_files import (
@@ -199,6 +201,38 @@ class CatalogWriter:
                 entry.id, path, self._last_commit(path), push_error=error, push_refused=refused
             )
             return Approval(added, problem)
+
+    def fix_entry(self, finding: Finding, approver: str, platform: str) -> str | None:
+        """Apply a refresh finding to its entry file: one commit, then a push (push mode).
+        None when the entry is gone or already says so; blocking."""
+        if self.pending is not None:
+            raise GitError("catalog fixes in pull-request mode are not supported yet")
+        with self.repo.lock:
+            root = self.repo.path / self.prefix
+            files = read_catalog_files(root)
+            catalog, before = parse_catalog(files)
+            entry = next((e for e in catalog.entries if e.id == finding.entry_id), None)
+            if entry is None or not entry.path:
+                return None
+            changed = apply_finding(entry, finding)
+            if changed == entry:
+                return None
+            text = dump_entry(changed)
+            _, after = parse_catalog({**files, entry.path: text})
+            if len(after) > len(before):
+                raise CatalogError([p for p in after if p not in before])
+            write_atomic(root / entry.path, text)
+            path = self.prefix + entry.path
+            message = build_fix_message(finding, approver, platform_name(platform))
+            try:
+                self._commit_change(path, message)
+            except GitError:  # the file goes back to its committed text, never half-fixed
+                self.repo.run("checkout", "HEAD", "--", path, ok=(0, 1, 128))
+                raise
+            problem = self.push_problem()
+            if problem is not None:
+                log.warning("catalog fix %s committed, not pushed: %s", finding.key, problem)
+            return self._last_commit(path)
 
     def push(self) -> str | None:
         """Push local commits; rebase and retry once if rejected. None, or why it failed."""
@@ -375,6 +409,13 @@ class CatalogWriter:
             self.repo.run("reset", "--quiet", "--", path, ok=(0, 1, 128))
             (self.repo.path / path).unlink(missing_ok=True)
             raise
+
+    def _commit_change(self, path: str, message: str) -> None:
+        self.repo.run("add", "--", path)
+        self.repo.run(
+            *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
+            "--author", self.author, "-m", message, "--", path,
+        )  # fmt: skip
 
     def _push_once(self) -> None:
         assert self.remote is not None

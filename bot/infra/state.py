@@ -164,6 +164,20 @@ MIGRATIONS: tuple[str, ...] = (
         trained_at  TEXT NOT NULL
     );
     """,
+    # 6: the catalog refresh's proposals (bot/core/refresh.py); a dismissed one never returns
+    """
+    CREATE TABLE catalog_fixes (
+        key        TEXT PRIMARY KEY,
+        entry_id   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        field      TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        before     TEXT NOT NULL DEFAULT '',
+        source     TEXT NOT NULL DEFAULT '',
+        status     TEXT NOT NULL DEFAULT 'open',
+        decided_by TEXT
+    );
+    """,
 )
 
 

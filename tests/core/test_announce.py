@@ -272,7 +272,7 @@ async def test_updates_worth_telling_get_an_update_card(bot: Bot) -> None:
     cards = {key: card for _, key, card in bot.poster.published}
     alpha = cards[f"update:alpha:{sha}"]
     assert alpha.title == "✏️ Updated in the list · ICCV 2024"
-    assert "venue: arXiv → ICCV" in alpha.body
+    assert alpha.body.splitlines()[1] == f"{make_entry('alpha').title} is now ICCV 2024"
     assert "code link added" in cards[f"update:beta:{sha}"].body
     assert alpha.footer == f"updated by Grace Hopper in {sha[:7]}"
 

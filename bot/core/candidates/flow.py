@@ -42,6 +42,7 @@ from bot.core.candidates.reactions import (
 from bot.core.cards import build_maybe_card
 from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
 from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster, Proposer
+from bot.core.refresh import PROPOSAL_PREFIX, CatalogFixes
 from bot.errors import ChatError, RateLimited, VadbotError
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,11 @@ class VoteFlow:
         throttle_seconds: float = 5.0,
         sleep: Sleep = asyncio.sleep,
         proposer: Proposer | None = None,
+        fixes: CatalogFixes | None = None,
     ) -> None:
         self.rules = rules
+        self.fixes = fixes
+        """The catalog refresh's proposal posts: a maintainer's ✅ applies, ❌ dismisses."""
         self.proposer = proposer
         """Pull-request mode: opens or updates the PR after an approval, says which."""
         self.store = store
@@ -92,6 +96,11 @@ class VoteFlow:
         if meaning is None:
             return
         key = self.find_key(event.platform, event.message_id)
+        if key is not None and key.startswith(PROPOSAL_PREFIX):
+            if self.fixes is not None and event.added and meaning in ("approve", "reject"):
+                name = display_name(self.rules, event.platform, event.user_id, event.user_name)
+                await self.fixes.decide(key, meaning == "approve", name, event.platform)
+            return
         arxiv_id = parse_maybe_key(key)
         if arxiv_id is not None:  # a maybe card: a member's 👍 or a maintainer's ✅ promotes
             if event.added and meaning in ("up", "approve"):
