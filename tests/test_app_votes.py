@@ -9,6 +9,7 @@ import httpx
 
 from bot.app import Seams, build_bot
 from bot.core.models import ReactionEvent, Request
+from bot.infra.outbox import parse_card
 from bot.settings import load_settings
 from tests.fakes.arxiv import Item, api_feed
 from tests.support_votes import make_catalog_repo
@@ -36,6 +37,10 @@ async def test_the_app_answers_suggest_and_candidates_and_routes_reactions(
     ask = Request("console", "me", "candidates", "suggest", "2501.07777", user_name="me")
     reply = await app.router.dispatch(ask)
     assert reply.text == "Thanks! “A Member's Suggestion” is now candidate #1: vote on its post."
+    [row] = app.db.query("SELECT card FROM posts WHERE key = 'candidate:1'")
+    body = parse_card(row["card"]).body
+    assert "suggested by a member" in body
+    assert "relevance 0.00" not in body  # rated by the watch's own rules, as backfill does
     listing = await app.router.dispatch(Request("console", "me", "c", "candidates"))
     item = listing.cards[0].items[0]
     assert (item.title, item.body) == ("A Member's Suggestion", "candidate #1 · no votes yet")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -13,9 +16,11 @@ from typing import ClassVar
 
 import pytest
 
+from bot.app import Seams, build_bot
 from bot.cli import main
 from bot.core.models import Entry
 from bot.infra.yaml_files import dump_entry
+from bot.settings import load_settings
 from tests.fakes.arxiv import OTHER_PAPERS, VAD_PAPERS, api_feed, rss_feed
 
 
@@ -174,3 +179,27 @@ def test_backfill_searches_the_api_week_by_week(
     assert main(args) == 0
     assert "2 new candidate(s) from 2026-11-01 to 2026-11-14" in capsys.readouterr().out
     assert len(arxiv_server.paths) == 2
+
+
+async def test_candidates_of_a_manual_poll_are_handed_to_the_running_bot_and_posted(
+    arxiv_server: type[FakeArxivServer], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
+        os.environ.pop(name, None)
+    arxiv_server.rss = rss_feed(date(2026, 11, 23), [*VAD_PAPERS, *OTHER_PAPERS]).encode()
+    assert await asyncio.to_thread(main, ["arxiv", "poll"]) in (0, 1)
+    assert "2 candidate post(s) handed to the running vadbot (console)" in capsys.readouterr().out
+
+    # the running service (here: the console, as without tokens) sends what waits for it
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # `vadbot run` needs one
+    settings = load_settings(tmp_path / "none.yaml", os.environ)
+    out = io.StringIO()
+    bot = build_bot(settings, seams=Seams(out=out))
+    try:
+        await bot.start(interactive=False)
+    finally:
+        await bot.close()
+    posted = out.getvalue()
+    assert VAD_PAPERS[0].title in posted
+    assert VAD_PAPERS[2].title in posted
+    assert "React 👍 / 👎 to vote" in posted  # a vote card, not a bare note

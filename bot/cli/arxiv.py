@@ -24,9 +24,12 @@ from bot.core.arxiv.watch import (
     process_papers,
     run_watch,
 )
-from bot.core.models import Catalog, Match, Paper, parse_arxiv_id
+from bot.core.candidates.lifecycle import build_vote_card, candidate_key
+from bot.core.candidates.reactions import build_vote_rules
+from bot.core.models import Candidate, Catalog, Match, Paper, Tally, parse_arxiv_id
 from bot.errors import CatalogError, QueryError, UserError
 from bot.infra.arxiv_http import ArxivClient, load_feed_file, rules_from_settings
+from bot.infra.outbox import Outbox, channels_of, platforms_of
 from bot.infra.state import Database, open_state
 from bot.infra.stores import CandidateStore, paper_to_json
 from bot.infra.yaml_files import load_catalog
@@ -210,12 +213,14 @@ def run_poll(args: argparse.Namespace, settings: Settings) -> int:
     db = open_state(settings)
     try:
         report = asyncio.run(_poll(settings, rules, db, catalog))
+        handed = hand_over(settings, db, [c for c in report.candidates if c.status == "pending"])
     finally:
         db.close()
     if args.json:
         print_json(
             {
                 "candidates": [_candidate_json(c.paper, c.match) for c in report.candidates],
+                "posts_handed_over": handed,
                 "read": report.read,
                 "feed_date": str(report.feed_date) if report.feed_date else None,
                 "stale": report.stale,
@@ -225,7 +230,23 @@ def run_poll(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         _print_poll(report)
+        if handed:
+            where = ", ".join(platforms_of(settings))
+            print(f"{handed} candidate post(s) handed to the running vadbot ({where}): it posts "
+                  "them within a minute (cron users: at the next `vadbot run --once`)")  # fmt: skip
     return 0 if report.ok else 1
+
+
+def hand_over(settings: Settings, db: Database, candidates: Sequence[Candidate]) -> int:
+    """Queue the candidates' posts in the outbox for the running service to send: a one-shot
+    command never connects to a platform itself (one sender at a time)."""
+    rules = build_vote_rules(settings)
+    card = build_vote_card(rules)
+    outbox = Outbox(db, channels_of(settings), UtcClock())
+    for candidate in candidates:
+        key = candidate_key(candidate.id)
+        outbox.enqueue("candidates", key, card(candidate, Tally(), None), platforms_of(settings))
+    return len(candidates)
 
 
 def _print_poll(report: WatchReport) -> None:
