@@ -22,7 +22,7 @@ from bot.core.arxiv.ranker import Ranker
 from bot.core.arxiv.rules import Rules
 from bot.core.arxiv.watch import Judge, build_known_papers, describe, run_watch
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import candidate_origin
+from bot.core.candidates.lifecycle import candidate_origin, post_candidates
 from bot.core.digest import DigestJob, count_kinds
 from bot.core.health import CATALOG_KEY, Job
 from bot.core.judge import Verdict as Judgement
@@ -183,7 +183,8 @@ class Jobs:
                 client, self.flow.store, self.db, self.clock, known, rules,
                 ranker=ranker, judge=self.judge(),
             )  # fmt: skip
-        await self.flow.post_new()  # each key once, through the shutdown gate
+        # each key once, through the shutdown gate (self.poster)
+        await post_candidates(self.flow.store, self.poster, self.flow.build_card)
         lines = [line.removeprefix("error: ") for line in describe(report)]
         if not report.ok:
             raise FeedError("; ".join(lines[1:]))

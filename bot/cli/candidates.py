@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from bot.cli.common import print_json
+from bot.core.candidates.lifecycle import format_tally
 from bot.core.candidates.reactions import build_tally, build_vote_rules, platform_name
-from bot.core.cards import format_tally
 from bot.core.models import Candidate, Tally
 from bot.infra.state import open_state
 from bot.infra.stores import CandidateStore

@@ -8,11 +8,10 @@ a short generic message, never with exception text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core.cards import build_help_card
-from bot.core.models import Reply, Request
+from bot.core.models import Card, Reply, Request
 from bot.core.search.engine import Searcher, search_reply
 from bot.errors import UserError
 
@@ -114,3 +113,14 @@ def split_share(text: str) -> tuple[str, bool]:
     if words and words[0].casefold() == SHARE_WORD:
         return (words[1] if len(words) > 1 else "").strip(), True
     return text.strip(), False
+
+
+def build_help_card(commands: Sequence[tuple[str, str, str]]) -> Card:
+    """The `/vad help` card: one line per (name, summary, example)."""
+    lines = [f"/vad {name} — {summary}\n    e.g. {example}" for name, summary, example in commands]
+    return Card(
+        title="vadbot · /vad commands",
+        body="\n".join(lines),
+        footer="Votes: react on a candidate post; maintainers approve or reject by reaction.",
+        kind="help",
+    )

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.cards import maybe_reason
+from bot.core.candidates.lifecycle import maybe_reason
 from bot.core.models import KINDS, Candidate, Card, Entry, Link, Reply, Request, Tally
 from bot.core.ports import Clock, KeyValue, Poster
 

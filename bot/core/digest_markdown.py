@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.cards import maybe_reason
+from bot.core.candidates.lifecycle import maybe_reason
 from bot.core.digest import (
     MAX_MAYBE,
     MAX_WAITING,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.candidates.lifecycle import format_tally
 from bot.core.candidates.reactions import (
     Decision,
     VoteReaction,
@@ -15,7 +16,6 @@ from bot.core.candidates.reactions import (
     normalise_emoji,
     read_reaction,
 )
-from bot.core.cards import format_tally
 from bot.core.models import ReactionEvent, Tally
 from bot.settings import load_settings
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.cards import build_candidate_card
+from bot.core.candidates.lifecycle import build_candidate_card
 from bot.core.models import Candidate, Card, Match, MessageRef, Paper
 from bot.errors import RateLimited
 from bot.infra.outbox import Outbox, Pacer, dump_card, parse_card

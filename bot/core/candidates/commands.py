@@ -11,9 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import find_in_catalog
+from bot.core.candidates.lifecycle import find_in_catalog, format_tally, has_votes, maybe_reason
 from bot.core.candidates.reactions import platform_name
-from bot.core.cards import format_tally, has_votes, maybe_reason
 from bot.core.commands import CommandRouter
 from bot.core.models import (
     Candidate,

@@ -21,12 +21,14 @@ from bot.core.candidates.lifecycle import (
     EntryDraft,
     approved_decision,
     build_failed_card,
+    build_maybe_card,
     build_protected_card,
     build_push_card,
     candidate_key,
     maybe_key,
     parse_candidate_key,
     parse_maybe_key,
+    post_candidates,
 )
 from bot.core.candidates.reactions import (
     Decision,
@@ -39,7 +41,6 @@ from bot.core.candidates.reactions import (
     platform_name,
     read_reaction,
 )
-from bot.core.cards import build_maybe_card
 from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
 from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster, Proposer
 from bot.core.refresh import PROPOSAL_PREFIX, CatalogFixes
@@ -234,13 +235,7 @@ class VoteFlow:
     async def post_new(self, pending: Iterable[Candidate] | None = None) -> int:
         """Post each pending candidate not posted yet (the outbox posts each key once), through
         the shutdown gate; how many."""
-        count = 0
-        for candidate in self.store.list("pending") if pending is None else pending:
-            if candidate.status == "pending":
-                card = self.build_card(candidate, Tally(), None)
-                await self.gate.publish("candidates", candidate_key(candidate.id), card)
-                count += 1
-        return count
+        return await post_candidates(self.store, self.gate, self.build_card, pending)
 
     # ---------------------------------------------------------------- the maybe lane
 

@@ -1,4 +1,5 @@
-from bot.core.cards import build_candidate_card, build_help_card, format_tally
+from bot.core.candidates.lifecycle import build_candidate_card, format_tally
+from bot.core.commands import build_help_card
 from bot.core.models import Candidate, Match, Paper, Tally
 
 
