@@ -236,3 +236,56 @@ async def test_reactions_on_both_platforms_map_back_to_the_candidate(tmp_path: P
     assert by_platform["discord"].roles == ("555",)
     for event in sink.events:
         assert outbox.find_key(event.platform, event.message_id) == "candidate:7"
+
+
+def twin(number: int) -> Card:
+    """A candidate card whose title another candidate also has."""
+    paper = Paper(
+        f"2611.0{number}000",
+        "Rare events: Multimodal LLMs for Open-Set Video Anomaly Detection",
+        "We propose a method.",
+        abs_url=f"https://arxiv.org/abs/2611.0{number}000",
+    )
+    return build_candidate_card(Candidate(number, paper, Match(0.9, ("video anomaly",))))
+
+
+async def test_a_title_twin_left_sending_is_posted_not_taken_for_the_other(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms)
+    await outbox.publish("candidates", "candidate:1", twin(1))
+    platforms.fake_discord.fail_posts = 1  # a 502: the second post may or may not be there
+    await outbox.publish("candidates", "candidate:2", twin(2))
+    assert outbox.unsent() == 1
+    assert await outbox.flush() == 1
+    first, second = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert {r.message_id for r in outbox.refs("candidate:2")} >= {second.id}
+    await outbox.update("candidate:2", Card(title="twin two", footer="👍 3"))
+    assert first.edits == []
+    assert second.embeds[0]["footer"]["text"] == "👍 3"
+
+
+async def test_a_title_twin_killed_after_reaching_discord_is_found_by_its_key(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    await build_outbox(Database(path), platforms).publish("candidates", "candidate:1", twin(1))
+    hold = asyncio.Event()
+    platforms.fake_discord.hold_posts = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:2", twin(2)))
+    await platforms.fake_discord.wait_for(lambda: len(platforms.fake_discord.messages) == 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    hold.set()
+    platforms.fake_discord.clock.advance(minutes=10)  # past the nonce window
+    restarted = build_outbox(Database(path), platforms)
+    await restarted.flush()
+    one, two = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert [r.message_id for r in restarted.refs("candidate:2") if r.platform == "discord"] == [
+        two.id
+    ]
+    assert [r.message_id for r in restarted.refs("candidate:1") if r.platform == "discord"] == [
+        one.id
+    ]

@@ -20,7 +20,13 @@ from discord.http import MultipartParameters, Route
 from discord.message import convert_emoji_reaction
 
 from bot.adapters.discord.commands import Complete, build_group
-from bot.adapters.discord.render import render_card, render_reply
+from bot.adapters.discord.render import (
+    FOOTER_MAX,
+    MESSAGE_MAX,
+    embed_length,
+    render_card,
+    render_reply,
+)
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 from bot.core.ports import ReactionSink
@@ -68,6 +74,41 @@ def configure_endpoints(settings: DiscordSettings) -> None:
 def nonce_for(key: str) -> str:
     """A Discord nonce (≤ 25 characters) naming an outbox key, so a resend is deduplicated."""
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+KEY_FRAGMENT = "vadbot-"
+INVISIBLE_DIGITS = "\u200b\u200c\u200d\u2060"
+"""Zero-width characters, two bits each: a key tag no one sees in a card without a link."""
+
+
+def tag_payload(payload: dict[str, Any], key: str) -> None:
+    """Carry `key` in the message itself, since history shows no nonce: in the card's link as
+    a fragment (`…/abs/2611.01234#vadbot-<nonce>`, which the page ignores), else as an
+    invisible tag at the end of the footer."""
+    embed = payload["embeds"][0]
+    url = embed.get("url")
+    if url and "#" not in url:
+        embed["url"] = f"{url}#{KEY_FRAGMENT}{nonce_for(key)}"
+        return
+    tag = _invisible(key)
+    footer = embed.get("footer", {}).get("text", "")[: FOOTER_MAX - len(tag)]
+    embed["footer"] = {"text": footer + tag}
+    excess = embed_length(embed) - MESSAGE_MAX
+    if excess > 0 and embed.get("description"):
+        embed["description"] = embed["description"][: len(embed["description"]) - excess]
+
+
+def is_tagged(message: dict[str, Any], key: str) -> bool:
+    """True when a message from history carries the tag of `key` (see `tag_payload`)."""
+    embed = (message.get("embeds") or [{}])[0]
+    url = str(embed.get("url") or "")
+    footer = str((embed.get("footer") or {}).get("text") or "")
+    return url.endswith(f"#{KEY_FRAGMENT}{nonce_for(key)}") or footer.endswith(_invisible(key))
+
+
+def _invisible(key: str) -> str:
+    bits = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest())
+    return "".join(INVISIBLE_DIGITS[(bits >> shift) & 3] for shift in range(0, 64, 2))
 
 
 class _Client(discord.Client):
@@ -277,9 +318,11 @@ class DiscordAdapter:
 
     async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
         """Post a card carrying a nonce for `key`: Discord returns the earlier message instead
-        of posting again when the same nonce comes back within a few minutes."""
+        of posting again when the same nonce comes back within a few minutes. The key is also
+        tagged in the message, so `find_post` knows it later (history shows no nonce)."""
         payload = render_card(card)
         payload.update(nonce=nonce_for(key), enforce_nonce=True)
+        tag_payload(payload, key)
         return await self._send(channel, payload)
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
@@ -294,16 +337,15 @@ class DiscordAdapter:
     async def find_post(
         self, channel: str, key: str, card: Card, since: datetime
     ) -> MessageRef | None:
-        """The bot's recent message in `channel` showing `card` (after a crash mid-post)."""
+        """The bot's recent message in `channel` tagged with `key` (after a crash mid-post); never
+        matched on the title, which two candidates can share."""
         me = self.client.user
-        title = render_card(card)["embeds"][0]["title"]
         for message in await self.client.http.logs_from(channel, HISTORY_LIMIT):
             if me is None or message["author"]["id"] != str(me.id):
                 continue
             if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
                 break
-            embeds = message.get("embeds") or [{}]
-            if message.get("nonce") == nonce_for(key) or embeds[0].get("title") == title:
+            if is_tagged(message, key):
                 return MessageRef(self.platform, channel, str(message["id"]))
         return None
 
