@@ -2,9 +2,11 @@
 
 A post row moves pending → sending → sent. A row left in `sending` (the bot died, or the call
 failed, after the request may have reached the platform) is never blindly re-sent: the platform
-is asked first whether the post is there (`find_post`: Slack message metadata carrying the key;
-Discord the bot's recent messages, and a nonce with `enforce_nonce` so a quick resend returns
-the first message). So a crash between "recorded" and "confirmed" posts exactly once.
+is asked first whether the post is there (`find_post`: the channel's history paged back to the
+time the post was recorded, matched on the key the message carries — Slack message metadata, a
+tag in the Discord card — never on its title; and a Discord nonce with `enforce_nonce`, so a
+quick resend returns the first message). So a crash between "recorded" and "confirmed" posts
+exactly once, however busy the channel was meanwhile.
 
 Posts and edits go through one queue per (platform, channel): Slack allows about one message a
 second per channel, Discord a few (the bot's own reactions are not paced); a 429 (RateLimited)

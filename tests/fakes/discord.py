@@ -138,7 +138,7 @@ class FakeDiscord:
     # ---------------------------------------------------------------- what the bot sent
 
     def messages_in(self, channel: str) -> list[SentMessage]:
-        return [m for m in self.messages if m.channel == channel]
+        return [m for m in self.messages if m.channel == channel and m.author == BOT_ID]
 
     def new_id(self) -> str:
         """A real snowflake made now by the fake's clock (ids grow with time)."""

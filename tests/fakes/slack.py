@@ -13,13 +13,14 @@ import ast
 import asyncio
 import itertools
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes import FakeClock
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOT_USER = "UBOTVADBOT"
@@ -39,6 +40,7 @@ class Posted:
     ts: str
     args: dict[str, Any]
     edits: list[dict[str, Any]] = field(default_factory=list)
+    by_bot: bool = True
 
     @property
     def latest(self) -> dict[str, Any]:
@@ -56,7 +58,9 @@ class Posted:
 class FakeSlack:
     """A fake Slack Web API + Socket Mode server; `await start()`, then connect the bot."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        """Message ts follow this clock."""
         self.messages: list[Posted] = []
         self.responses: list[dict[str, Any]] = []
         self.reactions: list[tuple[str, str, str]] = []
@@ -108,7 +112,17 @@ class FakeSlack:
             await self._runner.cleanup()
 
     def messages_in(self, channel: str) -> list[Posted]:
-        return [m for m in self.messages if m.channel == channel]
+        return [m for m in self.messages if m.channel == channel and m.by_bot]
+
+    def post_as_someone(self, channel: str, text: str) -> Posted:
+        """A person's message in `channel` (history shows it; it is not the bot's)."""
+        message = Posted(channel, self.new_ts(), {"text": text}, by_bot=False)
+        self.messages.append(message)
+        return message
+
+    def new_ts(self) -> str:
+        """A message ts from the fake's clock (unique per channel, as Slack's)."""
+        return f"{int(self.clock.now().timestamp())}.{next(self._ts):06d}"
 
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
@@ -257,7 +271,7 @@ class FakeSlack:
             return _json(body, status=429, headers=headers)
         if self.errors:
             return _json({"ok": False, "error": self.errors.pop(0)})
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        ts = self.new_ts()
         self.messages.append(Posted(str(args["channel"]), ts, args))
         if self.hold_posts is not None:
             await self.hold_posts.wait()
@@ -314,21 +328,32 @@ class FakeSlack:
         return _json({"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
-        found = [m for m in reversed(self.messages) if m.channel == args["channel"]]
+        """Newest first from `oldest`, `limit` a page (default 100, at most 999), the next page
+        through `response_metadata.next_cursor`, as the real method."""
+        limit = min(int(args.get("limit") or 100), 999)
         oldest = float(args.get("oldest", 0))
+        found = sorted(
+            (m for m in self.messages if m.channel == args["channel"] and float(m.ts) >= oldest),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )
+        start = int(args.get("cursor") or 0)
+        page = found[start : start + limit]
         history = [
             {
                 "type": "message",
                 "ts": m.ts,
-                "bot_id": BOT_ID,
-                "user": BOT_USER,
+                **({"bot_id": BOT_ID, "user": BOT_USER} if m.by_bot else {"user": "W222"}),
                 "text": m.text,
                 **({"metadata": _metadata(m.args)} if args.get("include_all_metadata") else {}),
             }
-            for m in found
-            if float(m.ts) >= oldest
+            for m in page
         ]
-        return _json({"ok": True, "messages": history, "has_more": False})
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"ok": True, "messages": history, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return _json(answer)
 
 
 def _metadata(args: dict[str, Any]) -> dict[str, Any]:

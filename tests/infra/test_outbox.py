@@ -289,3 +289,28 @@ async def test_a_title_twin_killed_after_reaching_discord_is_found_by_its_key(
     assert [r.message_id for r in restarted.refs("candidate:1") if r.platform == "discord"] == [
         one.id
     ]
+
+
+async def test_a_busy_channel_between_crash_and_restart_does_not_hide_the_post(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    hold = asyncio.Event()
+    platforms.fake_slack.hold_posts = hold
+    platforms.fake_discord.hold_posts = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:8", CARD))
+    await platforms.fake_slack.wait_for(
+        lambda: platforms.fake_slack.messages and platforms.fake_discord.messages
+    )
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    hold.set()
+    for n in range(150):  # the lab keeps talking while the bot is down
+        platforms.fake_slack.post_as_someone(SLACK_CHANNEL, f"message {n}")
+        platforms.fake_discord.post_as_someone(DISCORD_CHANNEL, f"message {n}")
+    platforms.fake_discord.clock.advance(minutes=30)  # Discord's nonce check is long over
+    assert await build_outbox(Database(path), platforms).flush() == 2
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+    assert len(platforms.fake_discord.messages_in(DISCORD_CHANNEL)) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 
 REPLY_BUDGET_SECONDS = 2.0
 """Answer at once if the core is this fast; else defer (Discord allows 3 s before the first)."""
-HISTORY_LIMIT = 50
+HISTORY_PAGE = 100
+"""Messages a history page asks for (Discord's maximum); pages go back to the post's time."""
 CLOCK_SKEW = timedelta(minutes=5)
 """Our clock and Discord's may differ: look a little further back than the post's record."""
 PERMISSIONS = discord.Permissions(
@@ -98,7 +100,7 @@ def tag_payload(payload: dict[str, Any], key: str) -> None:
         embed["description"] = embed["description"][: len(embed["description"]) - excess]
 
 
-def is_tagged(message: dict[str, Any], key: str) -> bool:
+def is_tagged(message: Mapping[str, Any], key: str) -> bool:
     """True when a message from history carries the tag of `key` (see `tag_payload`)."""
     embed = (message.get("embeds") or [{}])[0]
     url = str(embed.get("url") or "")
@@ -339,15 +341,18 @@ class DiscordAdapter:
     ) -> MessageRef | None:
         """The bot's recent message in `channel` tagged with `key` (after a crash mid-post); never
         matched on the title, which two candidates can share."""
-        me = self.client.user
-        for message in await self.client.http.logs_from(channel, HISTORY_LIMIT):
-            if me is None or message["author"]["id"] != str(me.id):
-                continue
-            if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
-                break
-            if is_tagged(message, key):
-                return MessageRef(self.platform, channel, str(message["id"]))
-        return None
+        me, before = self.client.user, None
+        while True:  # page back until the messages are older than the post's record
+            page = await self.client.http.logs_from(channel, HISTORY_PAGE, before=before)
+            for message in page:
+                if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
+                    return None
+                mine = me is not None and message["author"]["id"] == str(me.id)
+                if mine and is_tagged(message, key):
+                    return MessageRef(self.platform, channel, str(message["id"]))
+            if len(page) < HISTORY_PAGE:
+                return None
+            before = page[-1]["id"]
 
     async def _send(self, channel: str, payload: dict[str, Any]) -> MessageRef:
         params = MultipartParameters(payload=payload, multipart=None, files=None)

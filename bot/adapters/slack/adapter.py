@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "vadbot_post"
 BOT_EVENTS = ("reaction_added", "reaction_removed")
 """The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
-HISTORY_LIMIT = 100
+HISTORY_PAGE = 200
+"""Messages a history page asks for; pages go back (cursor) to the time the post was recorded."""
 CLOCK_SKEW = timedelta(minutes=5)
 GROUP_CACHE_SECONDS = 300.0
 """How long the members of a maintainer user group are trusted before asking Slack again."""
@@ -274,18 +275,23 @@ class SlackAdapter:
     ) -> MessageRef | None:
         """The bot's message in `channel` whose metadata names `key` (after a crash mid-post)."""
         oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
-        response = await self._call(
-            self.client.conversations_history,
-            channel=channel,
-            oldest=oldest,
-            limit=HISTORY_LIMIT,
-            include_all_metadata=True,
-        )
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_payload", {}).get("key") == key:
-                return MessageRef(self.platform, channel, str(message["ts"]))
-        return None
+        cursor = None
+        while True:  # every page back to the post's record, however busy the channel was
+            response = await self._call(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=oldest,
+                limit=HISTORY_PAGE,
+                include_all_metadata=True,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_payload", {}).get("key") == key:
+                    return MessageRef(self.platform, channel, str(message["ts"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
 
     async def _post(self, channel: str, card: Card, key: str | None) -> MessageRef:
         extra: dict[str, Any] = {}
