@@ -122,10 +122,13 @@ class Outbox:
 
     # ---------------------------------------------------------------- lookups
 
-    def find_key(self, platform: str, message_id: str) -> str | None:
-        """The key a platform message was posted for (the votes area maps reactions with it)."""
+    def find_key(self, platform: str, message_id: str, channel: str | None = None) -> str | None:
+        """The key a platform message was posted for (the votes area maps reactions with it).
+        With `channel`, only a post in that channel: a Slack ts is unique per channel only."""
         rows = self.db.query(
-            "SELECT key FROM posts WHERE platform = ? AND message_id = ?", (platform, message_id)
+            "SELECT key FROM posts WHERE platform = ? AND message_id = ? "
+            "AND (? IS NULL OR channel = ?)",
+            (platform, message_id, channel, channel),
         )
         return str(rows[0]["key"]) if rows else None
 

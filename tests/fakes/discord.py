@@ -213,12 +213,13 @@ class FakeDiscord:
         user_id: str = MEMBER_ID,
         added: bool = True,
         roles: tuple[str, ...] = (),
+        guild: str = GUILD_ID,
     ) -> None:
         """A MESSAGE_REACTION_ADD/REMOVE (shape of the serenity captures, plus `member`)."""
         self.react_offline(message_id, emoji, user_id, added, roles)
         name = "ADD" if added else "REMOVE"
         data = load(f"gateway_MESSAGE_REACTION_{name}_3_d_only.serenity.json")
-        data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=GUILD_ID)
+        data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=guild)
         data["emoji"] = {"name": emoji, "id": None}
         data.update(type=0, burst=False)  # gateway v10 fields the v6-era capture lacks
         if added:

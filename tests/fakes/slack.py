@@ -161,8 +161,10 @@ class FakeSlack:
         added: bool = True,
         event_id: str | None = None,
         retry_attempt: int = 0,
+        team: str = "T111",
     ) -> dict[str, Any]:
-        """A reaction_added/removed Events API envelope, as Socket Mode delivers it."""
+        """A reaction_added/removed Events API envelope, as Socket Mode delivers it (`team`: the
+        workspace it happened in)."""
         self.react_offline(channel, ts, reaction, user, added)
         if added:
             body = load("events_api_reaction_added.bolt-python.pydict.txt")
@@ -171,6 +173,7 @@ class FakeSlack:
             body.update(team_id="T111", api_app_id="A111", event_time=1599616881)
             body["authorizations"][0].update(team_id="T111", user_id=BOT_USER, is_bot=True)
         body["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:10]}"
+        body["team_id"] = team
         body["event"].update(user=user, reaction=reaction, item_user=BOT_USER)
         body["event"]["item"].update(channel=channel, ts=ts)
         envelope = {

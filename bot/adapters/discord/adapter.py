@@ -238,6 +238,10 @@ class DiscordAdapter:
         me = self.client.user
         if self.sink is None or (me is not None and payload.user_id == me.id):
             return
+        guild = self.settings.guild_id
+        if guild and str(payload.guild_id) != guild:  # only the configured server's posts
+            log.info("discord: reaction from another server (%s) ignored", payload.guild_id)
+            return
         member = payload.member  # only reaction adds carry it: remember roles for removals
         if member is not None:
             self._roles[payload.user_id] = tuple(

@@ -87,6 +87,8 @@ class SlackAdapter:
         self._groups_lock = asyncio.Lock()
         self._names: dict[str, str] = {}
         self._bot_user = ""
+        self._team = ""
+        """The workspace the bot token belongs to: reactions from any other are not ours."""
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
@@ -100,6 +102,7 @@ class SlackAdapter:
             raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
         me = await self.client.auth_test()  # fails fast on a bad token
         self._bot_user = str(me.get("user_id", ""))
+        self._team = str(me.get("team_id", ""))
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
             await self._runner.setup()
@@ -161,6 +164,10 @@ class SlackAdapter:
         """Pass a reaction to the sink once per delivery, unless it is the bot's own."""
         event_id = str(body.get("event_id", ""))
         if event.get("user") == context.get("bot_user_id") or self.sink is None:
+            return
+        team = str(body.get("team_id") or "")
+        if self._team and team and team != self._team:
+            log.info("slack: reaction from another workspace (%s) ignored", team)
             return
         if event_id and not self.seen(f"slack:{event_id}"):
             log.debug("slack: delivery %s seen before (a retry)", event_id)

@@ -52,7 +52,7 @@ class VoteFlow:
         store: CandidateStore,
         writer: EntryWriter,
         poster: Poster,
-        find_key: Callable[[str, str], str | None],
+        find_key: Callable[[str, str, str], str | None],
         clock: Clock,
         build_card: CardBuilder,
         *,
@@ -68,7 +68,7 @@ class VoteFlow:
         self.gate = gate or poster
         """New candidate posts: through the service's shutdown gate, so a stop starts none."""
         self.find_key = find_key
-        """(platform, message id) → the key it was posted for (the outbox's lookup)."""
+        """(platform, message id, channel) → the key it was posted for (the outbox's lookup)."""
         self.clock = clock
         self.build_card = build_card
         self.throttle = Throttle(throttle_seconds, sleep)
@@ -81,7 +81,9 @@ class VoteFlow:
         meaning = read_reaction(event, self.rules)
         if meaning is None:
             return
-        candidate_id = parse_candidate_key(self.find_key(event.platform, event.message_id))
+        candidate_id = parse_candidate_key(
+            self.find_key(event.platform, event.message_id, event.channel)
+        )
         candidate = self.store.get(candidate_id) if candidate_id is not None else None
         if candidate is None or candidate.status != "pending":
             return
