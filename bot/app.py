@@ -33,7 +33,7 @@ from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.digest import build_digest_command
 from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY, JobRunner
-from bot.core.models import Catalog
+from bot.core.models import Card, Catalog
 from bot.core.ports import ChatPlatform, Clock, ReactionSink
 from bot.core.search.engine import LiveIndex, Searcher
 from bot.core.shutdown import PostGate
@@ -237,9 +237,9 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     entries, read = read_catalog(settings, GitCatalogHistory(repo, c.path, c.remote, c.branch))
     db.put(CATALOG_KEY, read)  # `vadbot status` shows it; the pull job alerts while broken
     search = LiveIndex(build_search_index(settings, entries))
-    router = build_router(search, settings.search.results)
-
     outbox = Outbox(db, _channels(settings), clock, seams.pacer)
+    router = build_router(search, settings.search.results, _admin_alert(outbox))
+
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
     flow = VoteFlow(
@@ -344,6 +344,13 @@ def interactive(arxiv: ArxivSettings) -> ArxivSettings:
         max_retries=min(arxiv.max_retries, 1),
         timeout_seconds=min(arxiv.timeout_seconds, 10.0),
     )
+
+
+def _admin_alert(outbox: Outbox) -> Callable[[str, Card], Awaitable[None]]:
+    async def alert(key: str, card: Card) -> None:
+        await outbox.publish("admin", key, card)
+
+    return alert
 
 
 def _channels(settings: Settings) -> dict[str, ChannelSettings]:
