@@ -190,7 +190,7 @@ class Bot:
         while True:
             await asyncio.sleep(self.flush_seconds)
             try:
-                if self.outbox.unsent():
+                if self.outbox.unfinished():
                     await self.outbox.flush(self.connected)
             except Exception:
                 log.exception("outbox: retrying unsent posts failed")

@@ -144,11 +144,18 @@ class Outbox:
         """How many posts are recorded but not confirmed (for `vadbot status`)."""
         return int(self.db.query("SELECT count(*) FROM posts WHERE status != 'sent'")[0][0])
 
+    def unfinished(self) -> int:
+        """How many posts are not confirmed or lack their own reactions (work for `flush`)."""
+        query = "SELECT count(*) FROM posts WHERE status != 'sent' OR reacted = 0"
+        return int(self.db.query(query)[0][0])
+
     async def flush(self, platforms: Collection[str] | None = None) -> int:
-        """Deliver every unconfirmed post (of `platforms`, default all); how many went out."""
+        """Deliver every unconfirmed post (of `platforms`, default all), and add the reactions
+        a sent post lacks; how many posts went out."""
         rows = self.db.query("SELECT * FROM posts WHERE status != 'sent' ORDER BY id")
         wanted = set(self.senders) if platforms is None else set(platforms) & set(self.senders)
         rows = [r for r in rows if r["platform"] in wanted]
+        await self._react_missing(wanted)
         results = await asyncio.gather(*(self._deliver(row) for row in rows))
         return sum(1 for ref in results if ref is not None)
 
@@ -162,7 +169,7 @@ class Outbox:
                 if channel:
                     conn.execute(
                         "INSERT OR IGNORE INTO posts(key, purpose, platform, channel, card, "
-                        "created_at) VALUES(?, ?, ?, ?, ?, ?)",
+                        "created_at, reacted) VALUES(?, ?, ?, ?, ?, ?, 0)",
                         (key, purpose, platform, channel, dump_card(card), now),
                     )
 
@@ -205,8 +212,24 @@ class Outbox:
             "WHERE id = ?",
             (ref.message_id, self.clock.now().isoformat(), row["id"]),
         )
-        await self._react(sender, ref, card)
+        await self._finish_reactions(sender, row_id, ref, card)
         return ref
+
+    async def _finish_reactions(
+        self, sender: ChatPlatform, row_id: int, ref: MessageRef, card: Card
+    ) -> None:
+        """Add the post's own reactions, and remember they are there (a restart adds them to a
+        post that lacks them: adding one twice is harmless on both platforms)."""
+        if await self._react(sender, ref, card):
+            self.db.execute("UPDATE posts SET reacted = 1 WHERE id = ?", (row_id,))
+
+    async def _react_missing(self, platforms: Collection[str]) -> None:
+        rows = self.db.query("SELECT * FROM posts WHERE status = 'sent' AND reacted = 0")
+        for row in rows:
+            sender = self.senders.get(row["platform"])
+            if sender is not None and row["platform"] in platforms:
+                ref = MessageRef(row["platform"], row["channel"], row["message_id"])
+                await self._finish_reactions(sender, row["id"], ref, parse_card(row["card"]))
 
     async def _find_or_send(self, sender: ChatPlatform, row: Any, card: Card) -> MessageRef:
         key, channel = row["key"], row["channel"]
@@ -227,9 +250,10 @@ class Outbox:
         )
         return ref
 
-    async def _react(self, sender: ChatPlatform, ref: MessageRef, card: Card) -> None:
+    async def _react(self, sender: ChatPlatform, ref: MessageRef, card: Card) -> bool:
         # The bot's own reactions are not paced like posts (Slack allows ~50 a minute, Discord
         # rate-limits them apart from messages); a 429 still waits its Retry-After, once.
+        done = True
         for emoji in card.reactions:
             try:
                 try:
@@ -241,6 +265,8 @@ class Outbox:
                 log.warning(
                     "%s: reaction %s on %s failed: %s", ref.platform, emoji, ref.message_id, exc
                 )
+                done = False
+        return done
 
     async def _edit(self, ref: MessageRef, card: Card) -> None:
         sender = self.senders.get(ref.platform)

@@ -149,6 +149,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX pr_entries_candidate ON pr_entries(candidate_id);
     CREATE INDEX pr_entries_pr ON pr_entries(pr_number, state);
     """,
+    # 5: a post's own reactions are done (a kill between "sent" and them is finished at start);
+    # posts sent before this migration count as done
+    """
+    ALTER TABLE posts ADD COLUMN reacted INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 
 

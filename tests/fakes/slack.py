@@ -78,6 +78,8 @@ class FakeSlack:
         """Slack error codes: the next chat.postMessage calls fail with these (ok: false)."""
         self.hold_posts: asyncio.Event | None = None
         """When set to an unset Event, a post is recorded, then its answer waits for it."""
+        self.hold_reactions: asyncio.Event | None = None
+        """When set to an unset Event, reactions.add waits for it before doing anything."""
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
         self._ws: web.WebSocketResponse | None = None
@@ -291,6 +293,8 @@ class FakeSlack:
         return _json({"ok": False, "error": "message_not_found"})
 
     async def _reactions_add(self, args: dict[str, Any]) -> web.Response:
+        if self.hold_reactions is not None:
+            await self.hold_reactions.wait()
         entry = (str(args["channel"]), str(args["timestamp"]), str(args["name"]))
         if entry in self.reactions:
             return _json({"ok": False, "error": "already_reacted"})

@@ -314,3 +314,29 @@ async def test_a_busy_channel_between_crash_and_restart_does_not_hide_the_post(
     assert await build_outbox(Database(path), platforms).flush() == 2
     assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
     assert len(platforms.fake_discord.messages_in(DISCORD_CHANNEL)) == 1
+
+
+async def test_killed_between_sent_and_the_reactions_gets_them_after_restart(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    hold = asyncio.Event()
+    platforms.fake_slack.hold_reactions = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:9", CARD))
+    await platforms.fake_slack.wait_for(
+        lambda: any(m == "reactions.add" for m, _ in platforms.fake_slack.calls)
+    )
+    task.cancel()  # the bot dies: the post is confirmed, its reactions are not there
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    platforms.fake_slack.hold_reactions = None
+    hold.set()  # the first reaction may still land: Slack had the request
+    await asyncio.sleep(0.01)
+    restarted = build_outbox(Database(path), platforms)
+    await restarted.flush()
+    names = [name for _, _, name in platforms.fake_slack.reactions]
+    assert names == ["+1", "-1", "white_check_mark", "x"]
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+    await restarted.flush()  # done once: nothing more
+    assert len(platforms.fake_slack.reactions) == 4
