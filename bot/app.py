@@ -231,13 +231,15 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     check_tokens(settings)
     clock, seams = clock or UtcClock(), seams or Seams()
     db = Database(settings.resolve(settings.state.path))
+    db.quick_check()  # a damaged table is said now, not when a job first reads it
     candidates = CandidateStore(db)
     repo = GitRepo(settings.resolve(settings.catalog.repo))  # one lock: approvals and pulls
     c = settings.catalog
     entries, read = read_catalog(settings, GitCatalogHistory(repo, c.path, c.remote, c.branch))
     db.put(CATALOG_KEY, read)  # `vadbot status` shows it; the pull job alerts while broken
     search = LiveIndex(build_search_index(settings, entries))
-    outbox = Outbox(db, _channels(settings), clock, seams.pacer)
+    redact = RedactSecrets(settings.secrets.values()).redact
+    outbox = Outbox(db, _channels(settings), clock, seams.pacer, redact)
     router = build_router(search, settings.search.results, _admin_alert(outbox))
 
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts

@@ -85,8 +85,11 @@ class Outbox:
         channels: Mapping[str, ChannelSettings],
         clock: Clock,
         pacer: Pacer | None = None,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.db = db
+        self.redact = redact
+        """Errors are stored redacted: a platform (or a proxy) can echo the token back."""
         self.senders: dict[str, ChatPlatform] = {}
         self.channels = channels
         self.clock = clock
@@ -197,7 +200,8 @@ class Outbox:
             ref = await self._find_or_send(sender, row, card)
         except Exception as exc:  # a platform down must not stop the others
             self.db.execute(
-                "UPDATE posts SET last_error = ? WHERE id = ?", (_short(exc), row["id"])
+                "UPDATE posts SET last_error = ? WHERE id = ?",
+                (self.redact(_short(exc)), row["id"]),
             )
             log.error(
                 "%s: post %s to %s failed: %s",

@@ -157,6 +157,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+RESTORE = "restore it from a backup, or move it aside to start afresh (votes and posts are lost)"
+
+
 class Database:
     """One SQLite connection shared by the stores; safe to use from worker threads."""
 
@@ -190,6 +193,18 @@ class Database:
                 self._conn.executescript(
                     f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
                 )
+
+    def quick_check(self) -> None:
+        """Refuse a damaged state file at start (`PRAGMA quick_check`), in one clear line."""
+        try:
+            rows = self.query("PRAGMA quick_check")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"{self.path}: the state file is damaged ({exc}); {RESTORE}"
+            ) from None
+        problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+        if problems:
+            raise ConfigError(f"{self.path}: the state file is damaged ({problems[0]}); {RESTORE}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

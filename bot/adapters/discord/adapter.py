@@ -31,7 +31,7 @@ from bot.adapters.discord.render import (
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 from bot.core.ports import ReactionSink
-from bot.errors import ChatError
+from bot.errors import ChatError, ConfigError
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,12 @@ class DiscordAdapter:
             self._build_client()
         try:
             await self.client.login(self._token)
+        except discord.LoginFailure:  # a 401: retrying cannot help, and would go on forever
+            await self.client.close()
+            raise ConfigError(
+                "DISCORD_TOKEN was rejected by Discord (401); Discord stays off until the token "
+                "is fixed and vadbot restarted"
+            ) from None
         except BaseException:
             await self.client.close()
             raise

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "vadbot_post"
 BOT_EVENTS = ("reaction_added", "reaction_removed")
 """The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
+MAX_RETRY_AFTER = 300.0
+"""The longest a 429 is waited out (as the arXiv client's backoff), whatever Slack says."""
 HISTORY_PAGE = 200
 """Messages a history page asks for; pages go back (cursor) to the time the post was recorded."""
 CLOCK_SKEW = timedelta(minutes=5)
@@ -106,8 +108,9 @@ class SlackAdapter:
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
             await self._runner.setup()
-            await web.TCPSite(self._runner, port=self.settings.http_port).start()
-            log.info("slack: HTTP mode on port %d", self.settings.http_port)
+            host, port = self.settings.http_host, self.settings.http_port
+            await web.TCPSite(self._runner, host=host, port=port).start()
+            log.info("slack: HTTP mode on %s port %d", host, port)
             return
         self._socket = AsyncSocketModeHandler(self.app, self._secrets.slack_app_token)
         try:
@@ -321,6 +324,8 @@ class SlackAdapter:
         except SlackApiError as exc:
             status = exc.response.status_code
             if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", 1))
+                retry_after = min(
+                    float(exc.response.headers.get("Retry-After", 1)), MAX_RETRY_AFTER
+                )  # an hour's Retry-After would stall the channel's queue for an hour
                 raise RateLimited("Slack rate limit", retry_after) from None
             raise ChatError(f"Slack: {exc.response.get('error', status)}") from None
