@@ -45,7 +45,7 @@ from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
 from bot.infra.outbox import Outbox, Pacer
 from bot.infra.search_index import build_search_index
-from bot.infra.state import Database
+from bot.infra.state import Database, StateLock
 from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
 from bot.jobs import Jobs, build_job_specs, read_catalog
@@ -110,6 +110,8 @@ class Bot:
     retry_seconds: Sequence[float] = RETRY_SECONDS
     flush_seconds: float = FLUSH_SECONDS
     connected: set[str] = field(default_factory=set)
+    lock: StateLock | None = None
+    """One sender at a time: `vadbot run` holds it; a one-shot command takes it or hands off."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _catch_ups: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
@@ -129,6 +131,12 @@ class Bot:
 
     async def run(self) -> None:
         """`vadbot run`: start, serve on schedule until a signal or `stop()`, close."""
+        if self.lock is not None and not self.lock.acquire():
+            self.db.close()
+            raise ConfigError(
+                f"another vadbot (pid {self.lock.holder()}) is running on "
+                f"{self.settings.state.path}: one sender at a time; stop it first"
+            )
         remove = self.service.handle_signals()
         try:
             await self.start()
@@ -141,15 +149,40 @@ class Bot:
         """`vadbot run --once`: connect, catch up, run the due jobs (or `only`), send, close."""
         remove = self.service.handle_signals()
         try:
-            await self.start(interactive=False)
-            await self.wait_connected(CONNECT_WAIT_SECONDS)
-            await self.caught_up()
+            if await self.start_posting():
+                await asyncio.gather(*(self._catch_up(p) for p in self.platforms
+                                       if p.platform in self.connected))  # fmt: skip
             ran = await self.service.run_once(only)
             await self.outbox.flush()
             return ran
         finally:
             remove()
             await self.close()
+
+    async def start_posting(self) -> bool:
+        """A one-shot command's start: Web API/REST only, never Socket Mode or the gateway (each
+        Slack event goes to one connection: it must be the service's). True when this process
+        sends; False when a service runs on the state file: then posts are only recorded, and
+        the service sends them within `flush_seconds`."""
+        if self.lock is not None and not self.lock.acquire():
+            self.outbox.hand_off = True
+            log.warning(
+                "vadbot is running (pid %s): posts are handed to it through the outbox",
+                self.lock.holder(),
+            )
+            return False
+        for platform in self.platforms:
+            try:
+                await platform.start_posting()
+            except Exception as exc:
+                log.error(
+                    "%s: cannot log in (%s); its posts wait in the outbox", platform.platform, exc
+                )
+                continue
+            self.connected.add(platform.platform)
+        if self.console is not None:
+            self.connected.add(self.console.platform)
+        return True
 
     def stop(self) -> None:
         """Ask `run()` to return (the post in flight finishes first)."""
@@ -162,11 +195,15 @@ class Bot:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.flow.aclose()  # before the platforms close, so the edits go out
-        for platform in self.platforms:
-            if platform.platform in self.connected:
+        for platform in self.platforms:  # a platform still connecting has a gateway task too
+            try:
                 await platform.close()
+            except Exception:
+                log.exception("%s: closing failed", platform.platform)
         await self.papers.aclose()
         self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
     async def wait_connected(self, timeout: float) -> None:
         """Wait until every platform is connected (at most `timeout` seconds)."""
@@ -281,6 +318,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     return Bot(
         settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
         papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
+        lock=StateLock(settings.resolve(settings.state.path)),
     )  # fmt: skip
 
 

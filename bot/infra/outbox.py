@@ -95,6 +95,9 @@ class Outbox:
         self.clock = clock
         self.pacer = pacer or Pacer()
         self._inflight: dict[int, asyncio.Future[MessageRef | None]] = {}
+        self.hand_off = False
+        """True in a one-shot command while the service runs: posts are only recorded, and the
+        service (the one sender) sends them with its next flush."""
 
     def add_platforms(self, platforms: Sequence[ChatPlatform]) -> None:
         """The platforms posts go to (built after the outbox: they hand reactions to the vote
@@ -108,6 +111,8 @@ class Outbox:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown purpose {purpose!r}; one of {', '.join(PURPOSES)}")
         self._record(purpose, key, card)
+        if self.hand_off:
+            return []
         rows = self.db.query("SELECT * FROM posts WHERE key = ? AND purpose = ?", (key, purpose))
         results = await asyncio.gather(*(self._deliver(row) for row in rows))
         return [ref for ref in results if ref is not None]
@@ -115,7 +120,7 @@ class Outbox:
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`; posts not yet sent will go out with this card."""
         self.db.execute("UPDATE posts SET card = ? WHERE key = ?", (dump_card(card), key))
-        refs = self.refs(key)
+        refs = [] if self.hand_off else self.refs(key)
         results = await asyncio.gather(
             *(self._edit(ref, card) for ref in refs), return_exceptions=True
         )
@@ -155,6 +160,8 @@ class Outbox:
     async def flush(self, platforms: Collection[str] | None = None) -> int:
         """Deliver every unconfirmed post (of `platforms`, default all), and add the reactions
         a sent post lacks; how many posts went out."""
+        if self.hand_off:
+            return 0
         rows = self.db.query("SELECT * FROM posts WHERE status != 'sent' ORDER BY id")
         wanted = set(self.senders) if platforms is None else set(platforms) & set(self.senders)
         rows = [r for r in rows if r["platform"] in wanted]

@@ -20,13 +20,15 @@ Tables
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bot.errors import ConfigError
 
@@ -256,3 +258,42 @@ class Database:
             "INSERT OR IGNORE INTO events_seen(key, seen_at) VALUES(?, ?)", (key, now)
         )
         return cursor.rowcount == 1
+
+
+class StateLock:
+    """`<state file>.lock`, held (flock) by the one vadbot process that sends: the service, or
+    a one-shot command while no service runs. Released when the process ends, even by kill -9."""
+
+    def __init__(self, state_path: str | Path) -> None:
+        self.path = Path(f"{state_path}.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False when another process (or another Bot here) holds it."""
+        if self._file is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return True
+
+    def holder(self) -> str:
+        """The process id written by the holder ("?" when unknown)."""
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "?"
+        except OSError:
+            return "?"
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

@@ -82,7 +82,11 @@ class FakeSlack:
         """When set to an unset Event, reactions.add waits for it before doing anything."""
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
-        self._ws: web.WebSocketResponse | None = None
+        self.sockets: list[web.WebSocketResponse] = []
+        """Open Socket Mode connections; as Slack, each event goes to ONE of them (the newest)."""
+        self.socket_opens = 0
+        self.refuse = False
+        """When True, every Web API call and socket connection is refused (503): Slack is down."""
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -108,8 +112,8 @@ class FakeSlack:
     async def close(self) -> None:
         for waiter in self._ack_waiters.values():
             waiter.cancel()
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self.sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -136,10 +140,10 @@ class FakeSlack:
     async def send_envelope(self, envelope: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         """Send a Socket Mode envelope; returns the bot's ack (it must come within `timeout`)."""
         await asyncio.wait_for(self.connected.wait(), timeout)
-        assert self._ws is not None
+        assert self.sockets, "the bot is not connected"
         waiter = asyncio.get_running_loop().create_future()
         self._ack_waiters[envelope["envelope_id"]] = waiter
-        await self._ws.send_json(envelope)
+        await self.sockets[-1].send_json(envelope)
         return await asyncio.wait_for(waiter, timeout)
 
     async def send_command(
@@ -217,12 +221,24 @@ class FakeSlack:
 
     # ---------------------------------------------------------------- socket mode
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
+        self.sockets.append(ws)
+        self.socket_opens += 1
         await ws.send_json(load("socket_mode_hello.python-slack-sdk.json"))
         self.connected.set()
+        try:
+            await self._read_acks(ws)
+        finally:
+            self.sockets.remove(ws)
+            if not self.sockets:
+                self.connected.clear()
+        return ws
+
+    async def _read_acks(self, ws: web.WebSocketResponse) -> None:
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 ack = json.loads(message.data)
@@ -230,7 +246,6 @@ class FakeSlack:
                 waiter = self._ack_waiters.pop(ack["envelope_id"], None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(ack)
-        return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -246,6 +261,8 @@ class FakeSlack:
         elif request.can_read_body:
             args.update(await request.post())
         self.calls.append((method, args))
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return _json({"ok": False, "error": "unknown_method"})

@@ -172,19 +172,7 @@ class DiscordAdapter:
 
     async def start(self, timeout: float = 30.0) -> None:
         """Log in, connect to the gateway in the background, and wait until ready."""
-        if self.client.is_closed():
-            self._build_client()
-        try:
-            await self.client.login(self._token)
-        except discord.LoginFailure:  # a 401: retrying cannot help, and would go on forever
-            await self.client.close()
-            raise ConfigError(
-                "DISCORD_TOKEN was rejected by Discord (401); Discord stays off until the token "
-                "is fixed and vadbot restarted"
-            ) from None
-        except BaseException:
-            await self.client.close()
-            raise
+        await self.start_posting()
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
         self._task.add_done_callback(_log_end)
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -198,6 +186,22 @@ class DiscordAdapter:
                 self._task.result()  # the connection's own error
             raise TimeoutError("Discord did not become ready")
         log.info("discord: connected as %s", self.client.user)
+
+    async def start_posting(self) -> None:
+        """Log in over REST only (no gateway: one-shot commands leave events to the service)."""
+        if self.client.is_closed():
+            self._build_client()
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:  # a 401: retrying cannot help, and would go on forever
+            await self.client.close()
+            raise ConfigError(
+                "DISCORD_TOKEN was rejected by Discord (401); Discord stays off until the token "
+                "is fixed and vadbot restarted"
+            ) from None
+        except BaseException:
+            await self.client.close()
+            raise
 
     async def close(self) -> None:
         """Disconnect cleanly."""

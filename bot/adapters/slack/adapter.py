@@ -102,9 +102,7 @@ class SlackAdapter:
             raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
         if self.settings.mode == "socket" and not self._secrets.slack_app_token:
             raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
-        me = await self.client.auth_test()  # fails fast on a bad token
-        self._bot_user = str(me.get("user_id", ""))
-        self._team = str(me.get("team_id", ""))
+        await self.start_posting()
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
             await self._runner.setup()
@@ -119,6 +117,13 @@ class SlackAdapter:
             await self.close()
             raise
         log.info("slack: connected over Socket Mode")
+
+    async def start_posting(self) -> None:
+        """Check the token and learn who the bot is; Web API only (no Socket Mode: Slack hands
+        each event to one connection, which must be the service's)."""
+        me = await self.client.auth_test()  # fails fast on a bad token
+        self._bot_user = str(me.get("user_id", ""))
+        self._team = str(me.get("team_id", ""))
 
     async def close(self) -> None:
         """Disconnect cleanly."""
