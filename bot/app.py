@@ -35,7 +35,7 @@ from bot.core.candidates.reactions import build_vote_rules
 from bot.core.commands import CommandRouter, build_router, search_completions
 from bot.core.digest import build_digest_command
 from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY, JobRunner
-from bot.core.models import Candidate, Catalog, Link, Match, Paper
+from bot.core.models import Candidate, Card, Catalog, Link, Match, Paper
 from bot.core.ports import ChatPlatform, Clock, ReactionSink
 from bot.core.refresh import CatalogFixes
 from bot.core.search.engine import LiveIndex, Searcher
@@ -50,7 +50,7 @@ from bot.infra.job_store import JobStore
 from bot.infra.llm import LlmClient, build_llm
 from bot.infra.outbox import Outbox, Pacer, channels_of
 from bot.infra.search_index import build_search_index
-from bot.infra.state import Database, open_state
+from bot.infra.state import Database, StateLock, open_state
 from bot.infra.stores import CandidateStore
 from bot.infra.yaml_files import parse_catalog, read_catalog_files
 from bot.jobs import Jobs, build_job_specs, read_catalog
@@ -118,6 +118,8 @@ class Bot:
     proposals: Proposals | None = None
     """Pull-request mode (`catalog.publish: pull-request`); None in push mode."""
     connected: set[str] = field(default_factory=set)
+    lock: StateLock | None = None
+    """One sender at a time: `vadbot run` holds it; a one-shot command takes it or hands off."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _catch_ups: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
@@ -137,6 +139,12 @@ class Bot:
 
     async def run(self) -> None:
         """`vadbot run`: start, serve on schedule until a signal or `stop()`, close."""
+        if self.lock is not None and not self.lock.acquire():
+            self.db.close()
+            raise ConfigError(
+                f"another vadbot (pid {self.lock.holder()}) is running on "
+                f"{self.settings.state.path}: one sender at a time; stop it first"
+            )
         remove = self.service.handle_signals()
         try:
             await self.start()
@@ -149,15 +157,40 @@ class Bot:
         """`vadbot run --once`: connect, catch up, run the due jobs (or `only`), send, close."""
         remove = self.service.handle_signals()
         try:
-            await self.start(interactive=False)
-            await self.wait_connected(CONNECT_WAIT_SECONDS)
-            await self.caught_up()
+            if await self.start_posting():
+                await asyncio.gather(*(self._catch_up(p) for p in self.platforms
+                                       if p.platform in self.connected))  # fmt: skip
             ran = await self.service.run_once(only)
             await self.outbox.flush()
             return ran
         finally:
             remove()
             await self.close()
+
+    async def start_posting(self) -> bool:
+        """A one-shot command's start: Web API/REST only, never Socket Mode or the gateway (each
+        Slack event goes to one connection: it must be the service's). True when this process
+        sends; False when a service runs on the state file: then posts are only recorded, and
+        the service sends them within `flush_seconds`."""
+        if self.lock is not None and not self.lock.acquire():
+            self.outbox.hand_off = True
+            log.warning(
+                "vadbot is running (pid %s): posts are handed to it through the outbox",
+                self.lock.holder(),
+            )
+            return False
+        for platform in self.platforms:
+            try:
+                await platform.start_posting()
+            except Exception as exc:
+                log.error(
+                    "%s: cannot log in (%s); its posts wait in the outbox", platform.platform, exc
+                )
+                continue
+            self.connected.add(platform.platform)
+        if self.console is not None:
+            self.connected.add(self.console.platform)
+        return True
 
     def stop(self) -> None:
         """Ask `run()` to return (the post in flight finishes first)."""
@@ -170,15 +203,19 @@ class Bot:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.flow.aclose()  # before the platforms close, so the edits go out
-        for platform in self.platforms:
-            if platform.platform in self.connected:
+        for platform in self.platforms:  # a platform still connecting has a gateway task too
+            try:
                 await platform.close()
+            except Exception:
+                log.exception("%s: closing failed", platform.platform)
         await self.papers.aclose()
         if self.llm is not None:
             await self.llm.aclose()
         if self.proposals is not None:
             await self.proposals.aclose()
         self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
     async def wait_connected(self, timeout: float) -> None:
         """Wait until every platform is connected (at most `timeout` seconds)."""
@@ -202,7 +239,7 @@ class Bot:
         while True:
             await asyncio.sleep(self.flush_seconds)
             try:
-                if self.outbox.unsent():
+                if self.outbox.unfinished():
                     await self.outbox.flush(self.connected)
             except Exception:
                 log.exception("outbox: retrying unsent posts failed")
@@ -243,16 +280,18 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     check_tokens(settings)
     clock, seams = clock or UtcClock(), seams or Seams()
     db = open_state(settings)
-    db.check()  # a damaged state file is said now, not when a table is read at night
+    db.quick_check()  # a damaged state file is said now, not when a table is read at night
     candidates = CandidateStore(db)
     repo = GitRepo(settings.resolve(settings.catalog.repo))  # one lock: approvals and pulls
     c = settings.catalog
     entries, read = read_catalog(settings, GitCatalogHistory(repo, c.path, c.remote, c.branch))
     db.put(CATALOG_KEY, read)  # `vadbot status` shows it; the pull job alerts while broken
     search = LiveIndex(build_search_index(settings, entries))
-    router = build_router(search, settings.search.results)
+    redact = RedactSecrets(settings.secrets.values()).redact
+    pacer = seams.pacer or Pacer(sleep=seams.sleep)
+    outbox = Outbox(db, channels_of(settings), clock, pacer, redact)
+    router = build_router(search, settings.search.results, _admin_alert(outbox))
 
-    outbox = Outbox(db, channels_of(settings), clock, seams.pacer or Pacer(sleep=seams.sleep))
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
     proposals = (
@@ -313,6 +352,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
         papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
         llm=llm, proposals=proposals,
+        lock=StateLock(settings.resolve(settings.state.path)),
     )  # fmt: skip
 
 
@@ -399,6 +439,13 @@ def _post_links(settings: Settings, outbox: Outbox) -> Callable[[Candidate], tup
         return tuple(link for link in found if link is not None)
 
     return links
+
+
+def _admin_alert(outbox: Outbox) -> Callable[[str, Card], Awaitable[None]]:
+    async def alert(key: str, card: Card) -> None:
+        await outbox.publish("admin", key, card)
+
+    return alert
 
 
 def _catalog_reader(root: Path) -> Callable[[], Awaitable[Catalog]]:

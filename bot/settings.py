@@ -108,6 +108,8 @@ class SlackSettings:
     mode: Literal["socket", "http"] = "socket"
     api_base_url: str | None = None
     http_port: int = 3000
+    http_host: str = "127.0.0.1"
+    """HTTP mode listens here: loopback behind a reverse proxy; "0.0.0.0" to face the network."""
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     maintainer_users: tuple[str, ...] = ()
     maintainer_groups: tuple[str, ...] = ()

@@ -393,3 +393,31 @@ async def test_a_maintainers_approval_made_while_the_bot_was_down_is_applied_at_
         assert trailers["Approved-by"] == "Mahdi BM (Discord)"
         line = f"✅ Added to the list by @Mahdi BM (Discord) · commit {sha[:7]} · {PATH}"
         assert w.footers() == (line, line)
+
+
+async def test_a_checkmark_elsewhere_on_a_message_with_the_same_id_decides_nothing(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path) as w:
+        number = await propose(w)
+        slack, discord = w.posts("candidates")
+        # a Slack ts is unique only per channel: another channel can have the same one
+        await w.p.fake_slack.send_reaction("C0OTHER", slack.ts, "white_check_mark", "UMAINT")
+        # the same channel and ts, but a reaction from another workspace of the app
+        await w.p.fake_slack.send_reaction(
+            SLACK_CHANNELS.candidates, slack.ts, "white_check_mark", "UMAINT", team="T999"
+        )
+        await w.p.fake_discord.send_reaction(
+            "244567637332328499", discord.id, "✅", "1005", roles=(MAINT_ROLE,)
+        )
+        await w.p.fake_discord.send_reaction(
+            DISCORD_CHANNELS.candidates, discord.id, "✅", "1005", roles=(MAINT_ROLE,),
+            guild="967500967257968699",
+        )  # fmt: skip
+        await w.p.fake_slack.send_reaction(SLACK_CHANNELS.candidates, slack.ts, "+1", "U7")
+        await w.p.fake_slack.wait_for(lambda: w.flow.tally(number).up == 1 or w.sink.done >= 5)
+        candidate = w.store.get(number)
+        assert candidate is not None
+        assert candidate.status == "pending"
+        assert git(w.repo, "rev-list", "--count", "HEAD").strip() == "1"
+        assert w.flow.tally(number).up == 1

@@ -95,6 +95,9 @@ class ConsoleAdapter:
     async def start(self) -> None:
         """Nothing to connect: the terminal is there."""
 
+    async def start_posting(self) -> None:
+        """Nothing to connect."""
+
     async def close(self) -> None:
         """Nothing to disconnect."""
 

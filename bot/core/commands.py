@@ -18,6 +18,8 @@ from bot.errors import UserError
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[Reply]]
+Alert = Callable[[str, Card], Awaitable[None]]
+"""Tells the maintainers (the admin channel): a key (posted once) and a card."""
 GENERIC_ERROR = "Sorry, that failed on our side. The maintainers can find the details in the log."
 SHARE_WORD = "share"
 
@@ -35,8 +37,10 @@ class Command:
 class CommandRouter:
     """Routes a parsed `Request` to the handler registered for its subcommand."""
 
-    def __init__(self) -> None:
+    def __init__(self, alert: Alert | None = None) -> None:
         self._commands: dict[str, Command] = {}
+        self.alert = alert
+        """Unexpected failures are told to the maintainers once per command and error type."""
 
     def register(self, name: str, handler: Handler, summary: str, example: str) -> None:
         """Add (or replace) a subcommand."""
@@ -55,9 +59,25 @@ class CommandRouter:
             return await command.handler(request)
         except UserError as exc:
             return Reply(text=str(exc))
-        except Exception:
+        except Exception as exc:
             log.exception("/vad %s failed (platform %s)", request.command, request.platform)
+            await self._alert(request, exc)
             return Reply(text=GENERIC_ERROR)
+
+    async def _alert(self, request: Request, exc: Exception) -> None:
+        if self.alert is None:
+            return
+        what = type(exc).__name__
+        card = Card(
+            title=f"/vad {request.command} failed",
+            body=f"An unexpected {what} on {request.platform}; the person got a generic "
+            "answer. The traceback is in the log.",
+            kind="alert",
+        )  # the exception's text stays in the log: it can hold paths or secrets
+        try:
+            await self.alert(f"command-failed:{request.command}:{what}", card)
+        except Exception:  # telling the maintainers must not cost the person their answer
+            log.exception("could not alert the maintainers about /vad %s", request.command)
 
     def _unknown(self, name: str) -> str:
         known = ", ".join(sorted(self._commands))
@@ -73,10 +93,10 @@ def parse_command_text(text: str) -> tuple[str, str]:
     return parts[0].casefold(), parts[1] if len(parts) > 1 else ""
 
 
-def build_router(index: Searcher, results: int = 5) -> CommandRouter:
+def build_router(index: Searcher, results: int = 5, alert: Alert | None = None) -> CommandRouter:
     """A router with `search` (at most `results` hits a reply) and `help`; other areas
-    register the rest."""
-    router = CommandRouter()
+    register the rest. `alert` tells the maintainers of an unexpected failure."""
+    router = CommandRouter(alert)
 
     async def search(request: Request) -> Reply:
         query, share = split_share(request.text)

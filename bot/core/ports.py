@@ -70,6 +70,11 @@ class ChatPlatform(Protocol):
         """Disconnect."""
         ...
 
+    async def start_posting(self) -> None:
+        """Log in for posting only (Web API/REST): no Socket Mode, no gateway, so the running
+        service keeps receiving every event (one-shot commands)."""
+        ...
+
     async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
         """Post a card marked with `key`; returns where it landed once confirmed."""
         ...

@@ -2,9 +2,11 @@
 
 A post row moves pending → sending → sent. A row left in `sending` (the bot died, or the call
 failed, after the request may have reached the platform) is never blindly re-sent: the platform
-is asked first whether the post is there (`find_post`: Slack message metadata carrying the key;
-Discord the bot's recent messages, and a nonce with `enforce_nonce` so a quick resend returns
-the first message). So a crash between "recorded" and "confirmed" posts exactly once.
+is asked first whether the post is there (`find_post`: the channel's history paged back to the
+time the post was recorded, matched on the key the message carries — Slack message metadata, a
+tag in the Discord card — never on its title; and a Discord nonce with `enforce_nonce`, so a
+quick resend returns the first message). So a crash between "recorded" and "confirmed" posts
+exactly once, however busy the channel was meanwhile.
 
 Posts and edits go through one queue per (platform, channel): Slack allows about one message a
 second per channel, Discord a few (the bot's own reactions are not paced); a 429 (RateLimited)
@@ -83,13 +85,19 @@ class Outbox:
         channels: Mapping[str, ChannelSettings],
         clock: Clock,
         pacer: Pacer | None = None,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.db = db
+        self.redact = redact
+        """Errors are stored redacted: a platform (or a proxy) can echo the token back."""
         self.senders: dict[str, ChatPlatform] = {}
         self.channels = channels
         self.clock = clock
         self.pacer = pacer or Pacer()
         self._inflight: dict[int, asyncio.Future[MessageRef | None]] = {}
+        self.hand_off = False
+        """True in a one-shot command while the service runs: posts are only recorded, and the
+        service (the one sender) sends them with its next flush."""
 
     def add_platforms(self, platforms: Sequence[ChatPlatform]) -> None:
         """The platforms posts go to (built after the outbox: they hand reactions to the vote
@@ -103,6 +111,8 @@ class Outbox:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown purpose {purpose!r}; one of {', '.join(PURPOSES)}")
         self._record(purpose, key, card)
+        if self.hand_off:
+            return []
         rows = self.db.query("SELECT * FROM posts WHERE key = ? AND purpose = ?", (key, purpose))
         results = await asyncio.gather(*(self._deliver(row) for row in rows))
         return [ref for ref in results if ref is not None]
@@ -110,7 +120,7 @@ class Outbox:
     async def update(self, key: str, card: Card) -> None:
         """Edit every post made for `key`; posts not yet sent will go out with this card."""
         self.db.execute("UPDATE posts SET card = ? WHERE key = ?", (dump_card(card), key))
-        refs = self.refs(key)
+        refs = [] if self.hand_off else self.refs(key)
         results = await asyncio.gather(
             *(self._edit(ref, card) for ref in refs), return_exceptions=True
         )
@@ -120,10 +130,13 @@ class Outbox:
 
     # ---------------------------------------------------------------- lookups
 
-    def find_key(self, platform: str, message_id: str) -> str | None:
-        """The key a platform message was posted for (the votes area maps reactions with it)."""
+    def find_key(self, platform: str, message_id: str, channel: str | None = None) -> str | None:
+        """The key a platform message was posted for (the votes area maps reactions with it).
+        With `channel`, only a post in that channel: a Slack ts is unique per channel only."""
         rows = self.db.query(
-            "SELECT key FROM posts WHERE platform = ? AND message_id = ?", (platform, message_id)
+            "SELECT key FROM posts WHERE platform = ? AND message_id = ? "
+            "AND (? IS NULL OR channel = ?)",
+            (platform, message_id, channel, channel),
         )
         return str(rows[0]["key"]) if rows else None
 
@@ -139,11 +152,20 @@ class Outbox:
         """How many posts are recorded but not confirmed (for `vadbot status`)."""
         return int(self.db.query("SELECT count(*) FROM posts WHERE status != 'sent'")[0][0])
 
+    def unfinished(self) -> int:
+        """How many posts are not confirmed or lack their own reactions (work for `flush`)."""
+        query = "SELECT count(*) FROM posts WHERE status != 'sent' OR reacted = 0"
+        return int(self.db.query(query)[0][0])
+
     async def flush(self, platforms: Collection[str] | None = None) -> int:
-        """Deliver every unconfirmed post (of `platforms`, default all); how many went out."""
+        """Deliver every unconfirmed post (of `platforms`, default all), and add the reactions
+        a sent post lacks; how many posts went out."""
+        if self.hand_off:
+            return 0
         rows = self.db.query("SELECT * FROM posts WHERE status != 'sent' ORDER BY id")
         wanted = set(self.senders) if platforms is None else set(platforms) & set(self.senders)
         rows = [r for r in rows if r["platform"] in wanted]
+        await self._react_missing(wanted)
         results = await asyncio.gather(*(self._deliver(row) for row in rows))
         return sum(1 for ref in results if ref is not None)
 
@@ -164,7 +186,7 @@ class Outbox:
                 if channel:
                     conn.execute(
                         "INSERT OR IGNORE INTO posts(key, purpose, platform, channel, card, "
-                        "created_at) VALUES(?, ?, ?, ?, ?, ?)",
+                        "created_at, reacted) VALUES(?, ?, ?, ?, ?, ?, 0)",
                         (key, purpose, platform, channel, dump_card(card), now),
                     )
 
@@ -192,7 +214,8 @@ class Outbox:
             ref = await self._find_or_send(sender, row, card)
         except Exception as exc:  # a platform down must not stop the others
             self.db.execute(
-                "UPDATE posts SET last_error = ? WHERE id = ?", (_short(exc), row["id"])
+                "UPDATE posts SET last_error = ? WHERE id = ?",
+                (self.redact(_short(exc)), row["id"]),
             )
             log.error(
                 "%s: post %s to %s failed: %s",
@@ -207,8 +230,24 @@ class Outbox:
             "WHERE id = ?",
             (ref.message_id, self.clock.now().isoformat(), row["id"]),
         )
-        await self._react(sender, ref, card)
+        await self._finish_reactions(sender, row_id, ref, card)
         return ref
+
+    async def _finish_reactions(
+        self, sender: ChatPlatform, row_id: int, ref: MessageRef, card: Card
+    ) -> None:
+        """Add the post's own reactions, and remember they are there (a restart adds them to a
+        post that lacks them: adding one twice is harmless on both platforms)."""
+        if await self._react(sender, ref, card):
+            self.db.execute("UPDATE posts SET reacted = 1 WHERE id = ?", (row_id,))
+
+    async def _react_missing(self, platforms: Collection[str]) -> None:
+        rows = self.db.query("SELECT * FROM posts WHERE status = 'sent' AND reacted = 0")
+        for row in rows:
+            sender = self.senders.get(row["platform"])
+            if sender is not None and row["platform"] in platforms:
+                ref = MessageRef(row["platform"], row["channel"], row["message_id"])
+                await self._finish_reactions(sender, row["id"], ref, parse_card(row["card"]))
 
     async def _find_or_send(self, sender: ChatPlatform, row: Any, card: Card) -> MessageRef:
         key, channel = row["key"], row["channel"]
@@ -229,9 +268,10 @@ class Outbox:
         )
         return ref
 
-    async def _react(self, sender: ChatPlatform, ref: MessageRef, card: Card) -> None:
+    async def _react(self, sender: ChatPlatform, ref: MessageRef, card: Card) -> bool:
         # The bot's own reactions are not paced like posts (Slack allows ~50 a minute, Discord
         # rate-limits them apart from messages); a 429 still waits its Retry-After, once.
+        done = True
         for emoji in card.reactions:
             try:
                 try:
@@ -243,6 +283,8 @@ class Outbox:
                 log.warning(
                     "%s: reaction %s on %s failed: %s", ref.platform, emoji, ref.message_id, exc
                 )
+                done = False
+        return done
 
     async def _edit(self, ref: MessageRef, card: Card) -> None:
         sender = self.senders.get(ref.platform)

@@ -22,13 +22,15 @@ Tables
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bot.errors import ConfigError
 from bot.settings import Settings
@@ -178,7 +180,15 @@ MIGRATIONS: tuple[str, ...] = (
         decided_by TEXT
     );
     """,
+    # 7: a post's own reactions are done (a kill between "sent" and them is finished at start);
+    # posts sent before this migration count as done
+    """
+    ALTER TABLE posts ADD COLUMN reacted INTEGER NOT NULL DEFAULT 1;
+    """,
 )
+
+
+RESTORE = "restore it from a backup, or move it aside to start afresh (votes and posts are lost)"
 
 
 class Database:
@@ -200,20 +210,6 @@ class Database:
             self.migrate()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise ConfigError(f"state.path {self.path}: {_cause(exc)}") from None
-
-    def check(self) -> None:
-        """`PRAGMA quick_check` (the service runs it at start): a damaged file is said at once,
-        not found out when a table is read in the middle of the night."""
-        try:
-            row = self._conn.execute("PRAGMA quick_check").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"state.path {self.path}: {_cause(exc)}") from None
-        if row is None or row[0] != "ok":
-            found = row[0] if row is not None else "no answer"
-            raise ConfigError(
-                f"state.path {self.path}: the state file is damaged ({found}); stop vadbot, "
-                "move the file aside and restore a backup (or start afresh without it)"
-            )
 
     def _refuse_foreign(self) -> None:
         """A SQLite file of another program (tables, but no vadbot schema) is left alone."""
@@ -243,6 +239,20 @@ class Database:
                 self._conn.executescript(
                     f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
                 )
+
+    def quick_check(self) -> None:
+        """Refuse a damaged state file at start (`PRAGMA quick_check`), in one clear line."""
+        try:
+            rows = self.query("PRAGMA quick_check")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"state.path {self.path}: the state file is damaged ({exc}); {RESTORE}"
+            ) from None
+        problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+        if problems:
+            raise ConfigError(
+                f"state.path {self.path}: the state file is damaged ({problems[0]}); {RESTORE}"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -321,3 +331,42 @@ def open_state(settings: Settings, *, create: bool = True) -> Database:
     if not create and not path.exists():
         return Database(":memory:")
     return Database(path)
+
+
+class StateLock:
+    """`<state file>.lock`, held (flock) by the one vadbot process that sends: the service, or
+    a one-shot command while no service runs. Released when the process ends, even by kill -9."""
+
+    def __init__(self, state_path: str | Path) -> None:
+        self.path = Path(f"{state_path}.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False when another process (or another Bot here) holds it."""
+        if self._file is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return True
+
+    def holder(self) -> str:
+        """The process id written by the holder ("?" when unknown)."""
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "?"
+        except OSError:
+            return "?"
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

@@ -7,7 +7,7 @@ from bot.core.commands import (
     search_completions,
     split_share,
 )
-from bot.core.models import Entry, Reply, Request
+from bot.core.models import Card, Entry, Reply, Request
 from bot.core.search.engine import SearchIndex
 from bot.errors import UserError
 
@@ -80,3 +80,22 @@ def test_search_completions_offer_short_names() -> None:
     index = SearchIndex([dataclasses.replace(VERA, short_name="VERA")])
     assert search_completions(index, "ver") == ["VERA"]
     assert search_completions(index, "v") == []
+
+
+async def test_a_command_that_raises_is_answered_politely_and_alerted_once() -> None:
+    alerts: list[tuple[str, str]] = []
+
+    async def alert(key: str, card: Card) -> None:
+        alerts.append((key, card.title))
+
+    router = build_router(SearchIndex([]), alert=alert)
+
+    async def broken(request: Request) -> Reply:
+        raise OSError(36, "File name too long: /srv/catalog/secret-path")
+
+    router.register("broken", broken, "fails", "/vad broken")
+    for _ in range(2):
+        reply = await router.dispatch(request("broken", "x"))
+        assert reply.text == GENERIC_ERROR
+    assert [key for key, _ in alerts] == ["command-failed:broken:OSError"] * 2
+    assert "secret-path" not in str(alerts)

@@ -88,7 +88,7 @@ def build_world(rules: VoteRules | None = None) -> World:
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
-        rules, candidates, writer, poster, lambda *post: posts.get(post),
+        rules, candidates, writer, poster, lambda p, m, _: posts.get((p, m)),
         FakeClock(), build_vote_card(rules), sleep=never,
     )  # fmt: skip
     return World(flow, poster, writer, candidates, candidate)
@@ -339,3 +339,26 @@ async def test_a_slow_tally_edit_never_lands_over_the_decision(world: World) -> 
 )
 def test_only_candidate_posts_lead_to_a_candidate(key: str | None, number: int | None) -> None:
     assert parse_candidate_key(key) == number
+
+
+@dataclass
+class BrokenWriter(FakeWriter):
+    """A writer that fails as the file system does on a title too long for a file name."""
+
+    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+        raise OSError(36, "File name too long")
+
+
+async def test_an_unexpected_error_in_an_approval_is_answered_and_alerted_once() -> None:
+    world = build_world()
+    world.flow.writer = BrokenWriter()
+    for _ in range(2):  # the maintainer tries again
+        await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
+    candidate = world.candidates.get(world.candidate.id)
+    assert candidate is not None
+    assert candidate.status == "pending"
+    alerts = [(purpose, key) for purpose, key, _ in world.poster.published]
+    assert alerts == [("admin", f"approve-failed:{world.candidate.id}")]
+    assert "File name too long" not in str(world.poster.published)
+    assert world.poster.updated, "the card tells the maintainer the approval failed"
+    assert "failed" in world.poster.updated[-1][1].footer

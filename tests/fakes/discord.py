@@ -17,16 +17,33 @@ import copy
 import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import FakeClock
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOT_ID = "1030118727418646629"  # the bot user (and application) of the READY capture
 GUILD_ID = "967500967257968680"  # the guild of the GUILD_CREATE capture
 MEMBER_ID = "232163710506893312"  # the member of the INTERACTION_CREATE capture
+DISCORD_EPOCH_MS = 1_420_070_400_000
+NONCE_WINDOW = timedelta(minutes=2)
+"""Discord checks an enforced nonce "in the past few minutes" only."""
+HISTORY_MAX = 100
+
+
+def snowflake(at: datetime, increment: int) -> int:
+    """A Discord id made at `at` (milliseconds since 2015 in the top bits)."""
+    ms = int(at.timestamp() * 1000) - DISCORD_EPOCH_MS
+    return (ms << 22) | (increment & 0xFFF)
+
+
+def snowflake_time(message_id: str) -> datetime:
+    return datetime.fromtimestamp(((int(message_id) >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
 
 
 def load(name: str) -> Any:
@@ -39,6 +56,7 @@ class SentMessage:
     id: str
     payload: dict[str, Any]
     edits: list[dict[str, Any]] = field(default_factory=list)
+    author: str = BOT_ID
 
     @property
     def embeds(self) -> list[dict[str, Any]]:
@@ -49,8 +67,22 @@ class SentMessage:
 class FakeDiscord:
     """A fake Discord REST API and gateway; `await start()`, then point discord.py at it."""
 
-    def __init__(self, heartbeat_ms: int = 200, roles: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        heartbeat_ms: int = 200,
+        roles: tuple[str, ...] = (),
+        clock: FakeClock | None = None,
+    ) -> None:
         self.heartbeat_ms = heartbeat_ms
+        self.clock = clock or FakeClock()
+        """Message ids (snowflakes), timestamps and the nonce window follow this clock."""
+        self.refuse = False
+        """When True, every REST call and gateway connection is refused (503): Discord is down."""
+        self.fail_posts = 0
+        """The next message posts lose their connection before reaching the channel."""
+        self.bad_token = False
+        """When True, logging in is answered 401 (a rejected token)."""
+        self.identifies = 0
         self.roles = roles
         """Role ids added to the guild, so members can hold them (maintainer roles)."""
         self.messages: list[SentMessage] = []
@@ -70,7 +102,8 @@ class FakeDiscord:
         """Retry-After values: the next message posts are answered 429 with these, in order."""
         self.hold_posts: asyncio.Event | None = None
         """When set to an unset Event, a message post is recorded, then its answer waits for it."""
-        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self._ids = itertools.count(1)
+        self._last_id = 0
         self._seq = itertools.count(2)
         self._ws: web.WebSocketResponse | None = None
         self._runner: web.AppRunner | None = None
@@ -105,10 +138,18 @@ class FakeDiscord:
     # ---------------------------------------------------------------- what the bot sent
 
     def messages_in(self, channel: str) -> list[SentMessage]:
-        return [m for m in self.messages if m.channel == channel]
+        return [m for m in self.messages if m.channel == channel and m.author == BOT_ID]
 
     def new_id(self) -> str:
-        return str(next(self._ids))
+        """A real snowflake made now by the fake's clock (ids grow with time)."""
+        self._last_id = max(snowflake(self.clock.now(), next(self._ids)), self._last_id + 1)
+        return str(self._last_id)
+
+    def post_as_someone(self, channel: str, text: str) -> SentMessage:
+        """A person's message in `channel` (history shows it; it is not the bot's)."""
+        message = SentMessage(channel, self.new_id(), {"content": text}, author=MEMBER_ID)
+        self.messages.append(message)
+        return message
 
     # ---------------------------------------------------------------- driving the bot
 
@@ -172,12 +213,13 @@ class FakeDiscord:
         user_id: str = MEMBER_ID,
         added: bool = True,
         roles: tuple[str, ...] = (),
+        guild: str = GUILD_ID,
     ) -> None:
         """A MESSAGE_REACTION_ADD/REMOVE (shape of the serenity captures, plus `member`)."""
         self.react_offline(message_id, emoji, user_id, added, roles)
         name = "ADD" if added else "REMOVE"
         data = load(f"gateway_MESSAGE_REACTION_{name}_3_d_only.serenity.json")
-        data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=GUILD_ID)
+        data.update(user_id=user_id, message_id=message_id, channel_id=channel, guild_id=guild)
         data["emoji"] = {"name": emoji, "id": None}
         data.update(type=0, burst=False)  # gateway v10 fields the v6-era capture lacks
         if added:
@@ -218,7 +260,9 @@ class FakeDiscord:
 
     # ---------------------------------------------------------------- gateway
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
@@ -236,6 +280,7 @@ class FakeDiscord:
             self.heartbeats += 1
             await ws.send_json({"op": 11, "d": None})
         elif op == 2:
+            self.identifies += 1
             ready = load("gateway_READY_v10.DiscordBM.json")
             ready["d"]["resume_gateway_url"] = self.gateway_url
             ready["d"]["guilds"] = [{"unavailable": True, "id": GUILD_ID}]
@@ -260,9 +305,17 @@ class FakeDiscord:
         path = "/" + request.match_info["path"]
         self.requests.append((request.method, path))
         self.query = dict(request.query)
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
+        if self.bad_token and path == "/users/@me":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
         body = await request.json() if request.can_read_body else {}
         parts = [unquote(p) for p in path.strip("/").split("/")]
         handler = ROUTES.get((request.method, _shape(parts)))
+        if self.fail_posts and handler is FakeDiscord._post and request.transport is not None:
+            self.fail_posts -= 1  # the connection drops: did the post get through? (it did not)
+            request.transport.close()
+            return web.Response(status=502)
         if handler is None:
             return _json({"message": f"fake: no route {request.method} {path}", "code": 0}, 404)
         return await handler(self, parts, body)
@@ -297,8 +350,11 @@ class FakeDiscord:
         if self.rate_limits:
             return _rate_limited(self.rate_limits.pop(0))
         nonce = body.get("nonce")
-        for earlier in self.messages:  # enforce_nonce: the same nonce returns the first message
-            if body.get("enforce_nonce") and nonce and earlier.payload.get("nonce") == nonce:
+        recent = self.clock.now() - NONCE_WINDOW
+        for earlier in self.messages:  # enforce_nonce: the same nonce, within a few minutes
+            fresh = snowflake_time(earlier.id) >= recent
+            same = nonce and earlier.payload.get("nonce") == nonce
+            if body.get("enforce_nonce") and same and fresh:
                 return _json(self._message(earlier.channel, earlier.id, earlier.payload))
         message = SentMessage(parts[1], self.new_id(), body)
         self.messages.append(message)
@@ -362,8 +418,22 @@ class FakeDiscord:
         return {**guild["members"][0]["user"], "id": user_id}
 
     async def _history(self, parts: list[str], body: Any) -> web.Response:
-        found = [m for m in reversed(self.messages) if m.channel == parts[1]]
-        return _json([self._message(m.channel, m.id, m.payload) for m in found[:50]])
+        """Newest first, before `before`, at most `limit` (1-100, default 50); as the real API,
+        a message in history carries no nonce."""
+        limit = int(self.query.get("limit", 50))
+        if not 1 <= limit <= HISTORY_MAX:
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        before = int(self.query.get("before", 1 << 63))
+        found = sorted(
+            (m for m in self.messages if m.channel == parts[1] and int(m.id) < before),
+            key=lambda m: int(m.id),
+            reverse=True,
+        )
+        page = [self._message(m.channel, m.id, m.edits[-1] if m.edits else m.payload,
+                              m.author) for m in found[:limit]]  # fmt: skip
+        for message in page:
+            message.pop("nonce", None)
+        return _json(page)
 
     async def _callback(self, parts: list[str], body: Any) -> web.Response:
         self.interaction_replies.append({"kind": "callback", **body})
@@ -380,14 +450,17 @@ class FakeDiscord:
         self.interaction_replies.append({"kind": "followup", **body})
         return _json(self._message("637477278476927006", self.new_id(), body))
 
-    def _message(self, channel: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        author = load("gateway_READY_v10.DiscordBM.json")["d"]["user"]
+    def _message(
+        self, channel: str, message_id: str, body: dict[str, Any], author_id: str = BOT_ID
+    ) -> dict[str, Any]:
+        author = self._user(author_id)
+        stamp = snowflake_time(message_id).isoformat(timespec="microseconds")
         return {
             "id": message_id,
             "channel_id": channel,
             "author": author,
             "content": body.get("content") or "",
-            "timestamp": "2026-11-23T09:00:00.000000+00:00",
+            "timestamp": stamp,
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,

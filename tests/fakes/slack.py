@@ -13,13 +13,14 @@ import ast
 import asyncio
 import itertools
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes import FakeClock
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOT_USER = "UBOTVADBOT"
@@ -39,6 +40,7 @@ class Posted:
     ts: str
     args: dict[str, Any]
     edits: list[dict[str, Any]] = field(default_factory=list)
+    by_bot: bool = True
 
     @property
     def latest(self) -> dict[str, Any]:
@@ -56,7 +58,9 @@ class Posted:
 class FakeSlack:
     """A fake Slack Web API + Socket Mode server; `await start()`, then connect the bot."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        """Message ts follow this clock."""
         self.messages: list[Posted] = []
         self.responses: list[dict[str, Any]] = []
         self.reactions: list[tuple[str, str, str]] = []
@@ -76,9 +80,15 @@ class FakeSlack:
         """When set to an unset Event, a post is recorded, then its answer waits for it."""
         self.views: list[dict[str, Any]] = []
         """Modals the bot opened (views.open), with the trigger_id it used."""
+        self.hold_reactions: asyncio.Event | None = None
+        """When set to an unset Event, reactions.add waits for it before doing anything."""
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
-        self._ws: web.WebSocketResponse | None = None
+        self.sockets: list[web.WebSocketResponse] = []
+        """Open Socket Mode connections; as Slack, each event goes to ONE of them (the newest)."""
+        self.socket_opens = 0
+        self.refuse = False
+        """When True, every Web API call and socket connection is refused (503): Slack is down."""
         self._ack_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -104,13 +114,23 @@ class FakeSlack:
     async def close(self) -> None:
         for waiter in self._ack_waiters.values():
             waiter.cancel()
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self.sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     def messages_in(self, channel: str) -> list[Posted]:
-        return [m for m in self.messages if m.channel == channel]
+        return [m for m in self.messages if m.channel == channel and m.by_bot]
+
+    def post_as_someone(self, channel: str, text: str) -> Posted:
+        """A person's message in `channel` (history shows it; it is not the bot's)."""
+        message = Posted(channel, self.new_ts(), {"text": text}, by_bot=False)
+        self.messages.append(message)
+        return message
+
+    def new_ts(self) -> str:
+        """A message ts from the fake's clock (unique per channel, as Slack's)."""
+        return f"{int(self.clock.now().timestamp())}.{next(self._ts):06d}"
 
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
@@ -122,10 +142,10 @@ class FakeSlack:
     async def send_envelope(self, envelope: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         """Send a Socket Mode envelope; returns the bot's ack (it must come within `timeout`)."""
         await asyncio.wait_for(self.connected.wait(), timeout)
-        assert self._ws is not None
+        assert self.sockets, "the bot is not connected"
         waiter = asyncio.get_running_loop().create_future()
         self._ack_waiters[envelope["envelope_id"]] = waiter
-        await self._ws.send_json(envelope)
+        await self.sockets[-1].send_json(envelope)
         return await asyncio.wait_for(waiter, timeout)
 
     async def send_command(
@@ -149,8 +169,10 @@ class FakeSlack:
         added: bool = True,
         event_id: str | None = None,
         retry_attempt: int = 0,
+        team: str = "T111",
     ) -> dict[str, Any]:
-        """A reaction_added/removed Events API envelope, as Socket Mode delivers it."""
+        """A reaction_added/removed Events API envelope, as Socket Mode delivers it (`team`: the
+        workspace it happened in)."""
         self.react_offline(channel, ts, reaction, user, added)
         if added:
             body = load("events_api_reaction_added.bolt-python.pydict.txt")
@@ -159,6 +181,7 @@ class FakeSlack:
             body.update(team_id="T111", api_app_id="A111", event_time=1599616881)
             body["authorizations"][0].update(team_id="T111", user_id=BOT_USER, is_bot=True)
         body["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:10]}"
+        body["team_id"] = team
         body["event"].update(user=user, reaction=reaction, item_user=BOT_USER)
         body["event"]["item"].update(channel=channel, ts=ts)
         envelope = {
@@ -237,12 +260,24 @@ class FakeSlack:
 
     # ---------------------------------------------------------------- socket mode
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
+        self.sockets.append(ws)
+        self.socket_opens += 1
         await ws.send_json(load("socket_mode_hello.python-slack-sdk.json"))
         self.connected.set()
+        try:
+            await self._read_acks(ws)
+        finally:
+            self.sockets.remove(ws)
+            if not self.sockets:
+                self.connected.clear()
+        return ws
+
+    async def _read_acks(self, ws: web.WebSocketResponse) -> None:
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 ack = json.loads(message.data)
@@ -250,7 +285,6 @@ class FakeSlack:
                 waiter = self._ack_waiters.pop(ack["envelope_id"], None)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(ack)
-        return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -266,6 +300,8 @@ class FakeSlack:
         elif request.can_read_body:
             args.update(await request.post())
         self.calls.append((method, args))
+        if self.refuse:
+            return web.Response(status=503, text="fake: refusing connections")
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return _json({"ok": False, "error": "unknown_method"})
@@ -296,7 +332,7 @@ class FakeSlack:
             return _json(body, status=429, headers=headers)
         if self.errors:
             return _json({"ok": False, "error": self.errors.pop(0)})
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        ts = self.new_ts()
         self.messages.append(Posted(str(args["channel"]), ts, args))
         if self.hold_posts is not None:
             await self.hold_posts.wait()
@@ -321,6 +357,8 @@ class FakeSlack:
         return _json({"ok": True, "view": {**view, "id": f"V{len(self.views)}"}})
 
     async def _reactions_add(self, args: dict[str, Any]) -> web.Response:
+        if self.hold_reactions is not None:
+            await self.hold_reactions.wait()
         entry = (str(args["channel"]), str(args["timestamp"]), str(args["name"]))
         if entry in self.reactions:
             return _json({"ok": False, "error": "already_reacted"})
@@ -361,21 +399,32 @@ class FakeSlack:
         return _json({"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
-        found = [m for m in reversed(self.messages) if m.channel == args["channel"]]
+        """Newest first from `oldest`, `limit` a page (default 100, at most 999), the next page
+        through `response_metadata.next_cursor`, as the real method."""
+        limit = min(int(args.get("limit") or 100), 999)
         oldest = float(args.get("oldest", 0))
+        found = sorted(
+            (m for m in self.messages if m.channel == args["channel"] and float(m.ts) >= oldest),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )
+        start = int(args.get("cursor") or 0)
+        page = found[start : start + limit]
         history = [
             {
                 "type": "message",
                 "ts": m.ts,
-                "bot_id": BOT_ID,
-                "user": BOT_USER,
+                **({"bot_id": BOT_ID, "user": BOT_USER} if m.by_bot else {"user": "W222"}),
                 "text": m.text,
                 **({"metadata": _metadata(m.args)} if args.get("include_all_metadata") else {}),
             }
-            for m in found
-            if float(m.ts) >= oldest
+            for m in page
         ]
-        return _json({"ok": True, "messages": history, "has_more": False})
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"ok": True, "messages": history, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return _json(answer)
 
 
 def _metadata(args: dict[str, Any]) -> dict[str, Any]:

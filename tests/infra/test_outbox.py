@@ -236,3 +236,107 @@ async def test_reactions_on_both_platforms_map_back_to_the_candidate(tmp_path: P
     assert by_platform["discord"].roles == ("555",)
     for event in sink.events:
         assert outbox.find_key(event.platform, event.message_id) == "candidate:7"
+
+
+def twin(number: int) -> Card:
+    """A candidate card whose title another candidate also has."""
+    paper = Paper(
+        f"2611.0{number}000",
+        "Rare events: Multimodal LLMs for Open-Set Video Anomaly Detection",
+        "We propose a method.",
+        abs_url=f"https://arxiv.org/abs/2611.0{number}000",
+    )
+    return build_candidate_card(Candidate(number, paper, Match(0.9, ("video anomaly",))))
+
+
+async def test_a_title_twin_left_sending_is_posted_not_taken_for_the_other(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    outbox = build_outbox(Database(tmp_path / "s.sqlite3"), platforms)
+    await outbox.publish("candidates", "candidate:1", twin(1))
+    platforms.fake_discord.fail_posts = 1  # a 502: the second post may or may not be there
+    await outbox.publish("candidates", "candidate:2", twin(2))
+    assert outbox.unsent() == 1
+    assert await outbox.flush() == 1
+    first, second = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert {r.message_id for r in outbox.refs("candidate:2")} >= {second.id}
+    await outbox.update("candidate:2", Card(title="twin two", footer="👍 3"))
+    assert first.edits == []
+    assert second.embeds[0]["footer"]["text"] == "👍 3"
+
+
+async def test_a_title_twin_killed_after_reaching_discord_is_found_by_its_key(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    await build_outbox(Database(path), platforms).publish("candidates", "candidate:1", twin(1))
+    hold = asyncio.Event()
+    platforms.fake_discord.hold_posts = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:2", twin(2)))
+    await platforms.fake_discord.wait_for(lambda: len(platforms.fake_discord.messages) == 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    hold.set()
+    platforms.fake_discord.clock.advance(minutes=10)  # past the nonce window
+    restarted = build_outbox(Database(path), platforms)
+    await restarted.flush()
+    one, two = platforms.fake_discord.messages_in(DISCORD_CHANNEL)
+    assert [r.message_id for r in restarted.refs("candidate:2") if r.platform == "discord"] == [
+        two.id
+    ]
+    assert [r.message_id for r in restarted.refs("candidate:1") if r.platform == "discord"] == [
+        one.id
+    ]
+
+
+async def test_a_busy_channel_between_crash_and_restart_does_not_hide_the_post(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    hold = asyncio.Event()
+    platforms.fake_slack.hold_posts = hold
+    platforms.fake_discord.hold_posts = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:8", CARD))
+    await platforms.fake_slack.wait_for(
+        lambda: platforms.fake_slack.messages and platforms.fake_discord.messages
+    )
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    hold.set()
+    for n in range(150):  # the lab keeps talking while the bot is down
+        platforms.fake_slack.post_as_someone(SLACK_CHANNEL, f"message {n}")
+        platforms.fake_discord.post_as_someone(DISCORD_CHANNEL, f"message {n}")
+    platforms.fake_discord.clock.advance(minutes=30)  # Discord's nonce check is long over
+    assert await build_outbox(Database(path), platforms).flush() == 2
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+    assert len(platforms.fake_discord.messages_in(DISCORD_CHANNEL)) == 1
+
+
+async def test_killed_between_sent_and_the_reactions_gets_them_after_restart(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    hold = asyncio.Event()
+    platforms.fake_slack.hold_reactions = hold
+    first = build_outbox(Database(path), platforms)
+    task = asyncio.create_task(first.publish("candidates", "candidate:9", CARD))
+    await platforms.fake_slack.wait_for(
+        lambda: any(m == "reactions.add" for m, _ in platforms.fake_slack.calls)
+    )
+    task.cancel()  # the bot dies: the post is confirmed, its reactions are not there
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    platforms.fake_slack.hold_reactions = None
+    hold.set()  # the first reaction may still land: Slack had the request
+    await asyncio.sleep(0.01)
+    restarted = build_outbox(Database(path), platforms)
+    await restarted.flush()
+    names = [name for _, _, name in platforms.fake_slack.reactions]
+    assert names == ["+1", "-1", "white_check_mark", "x"]
+    assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
+    await restarted.flush()  # done once: nothing more
+    assert len(platforms.fake_slack.reactions) == 4

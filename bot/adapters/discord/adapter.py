@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,18 +21,25 @@ from discord.http import MultipartParameters, Route
 from discord.message import convert_emoji_reaction
 
 from bot.adapters.discord.commands import Complete, build_group
-from bot.adapters.discord.render import render_card, render_reply
+from bot.adapters.discord.render import (
+    FOOTER_MAX,
+    MESSAGE_MAX,
+    embed_length,
+    render_card,
+    render_reply,
+)
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 from bot.core.ports import ReactionSink
-from bot.errors import ChatError
+from bot.errors import ChatError, ConfigError
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
 REPLY_BUDGET_SECONDS = 2.0
 """Answer at once if the core is this fast; else defer (Discord allows 3 s before the first)."""
-HISTORY_LIMIT = 50
+HISTORY_PAGE = 100
+"""Messages a history page asks for (Discord's maximum); pages go back to the post's time."""
 CLOCK_SKEW = timedelta(minutes=5)
 """Our clock and Discord's may differ: look a little further back than the post's record."""
 PERMISSIONS = discord.Permissions(
@@ -68,6 +76,41 @@ def configure_endpoints(settings: DiscordSettings) -> None:
 def nonce_for(key: str) -> str:
     """A Discord nonce (≤ 25 characters) naming an outbox key, so a resend is deduplicated."""
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+KEY_FRAGMENT = "vadbot-"
+INVISIBLE_DIGITS = "\u200b\u200c\u200d\u2060"
+"""Zero-width characters, two bits each: a key tag no one sees in a card without a link."""
+
+
+def tag_payload(payload: dict[str, Any], key: str) -> None:
+    """Carry `key` in the message itself, since history shows no nonce: in the card's link as
+    a fragment (`…/abs/2611.01234#vadbot-<nonce>`, which the page ignores), else as an
+    invisible tag at the end of the footer."""
+    embed = payload["embeds"][0]
+    url = embed.get("url")
+    if url and "#" not in url:
+        embed["url"] = f"{url}#{KEY_FRAGMENT}{nonce_for(key)}"
+        return
+    tag = _invisible(key)
+    footer = embed.get("footer", {}).get("text", "")[: FOOTER_MAX - len(tag)]
+    embed["footer"] = {"text": footer + tag}
+    excess = embed_length(embed) - MESSAGE_MAX
+    if excess > 0 and embed.get("description"):
+        embed["description"] = embed["description"][: len(embed["description"]) - excess]
+
+
+def is_tagged(message: Mapping[str, Any], key: str) -> bool:
+    """True when a message from history carries the tag of `key` (see `tag_payload`)."""
+    embed = (message.get("embeds") or [{}])[0]
+    url = str(embed.get("url") or "")
+    footer = str((embed.get("footer") or {}).get("text") or "")
+    return url.endswith(f"#{KEY_FRAGMENT}{nonce_for(key)}") or footer.endswith(_invisible(key))
+
+
+def _invisible(key: str) -> str:
+    bits = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest())
+    return "".join(INVISIBLE_DIGITS[(bits >> shift) & 3] for shift in range(0, 64, 2))
 
 
 class _Client(discord.Client):
@@ -129,13 +172,7 @@ class DiscordAdapter:
 
     async def start(self, timeout: float = 30.0) -> None:
         """Log in, connect to the gateway in the background, and wait until ready."""
-        if self.client.is_closed():
-            self._build_client()
-        try:
-            await self.client.login(self._token)
-        except BaseException:
-            await self.client.close()
-            raise
+        await self.start_posting()
         self._task = asyncio.create_task(self.client.connect(), name="discord-gateway")
         self._task.add_done_callback(_log_end)
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -149,6 +186,22 @@ class DiscordAdapter:
                 self._task.result()  # the connection's own error
             raise TimeoutError("Discord did not become ready")
         log.info("discord: connected as %s", self.client.user)
+
+    async def start_posting(self) -> None:
+        """Log in over REST only (no gateway: one-shot commands leave events to the service)."""
+        if self.client.is_closed():
+            self._build_client()
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:  # a 401: retrying cannot help, and would go on forever
+            await self.client.close()
+            raise ConfigError(
+                "DISCORD_TOKEN was rejected by Discord (401); Discord stays off until the token "
+                "is fixed and vadbot restarted"
+            ) from None
+        except BaseException:
+            await self.client.close()
+            raise
 
     async def close(self) -> None:
         """Disconnect cleanly."""
@@ -194,6 +247,10 @@ class DiscordAdapter:
         """Pass a reaction to the sink, unless it is the bot's own."""
         me = self.client.user
         if self.sink is None or (me is not None and payload.user_id == me.id):
+            return
+        guild = self.settings.guild_id
+        if guild and str(payload.guild_id) != guild:  # only the configured server's posts
+            log.info("discord: reaction from another server (%s) ignored", payload.guild_id)
             return
         member = payload.member  # only reaction adds carry it: remember roles for removals
         if member is not None:
@@ -277,9 +334,11 @@ class DiscordAdapter:
 
     async def post_keyed(self, channel: str, card: Card, key: str) -> MessageRef:
         """Post a card carrying a nonce for `key`: Discord returns the earlier message instead
-        of posting again when the same nonce comes back within a few minutes."""
+        of posting again when the same nonce comes back within a few minutes. The key is also
+        tagged in the message, so `find_post` knows it later (history shows no nonce)."""
         payload = render_card(card)
         payload.update(nonce=nonce_for(key), enforce_nonce=True)
+        tag_payload(payload, key)
         return await self._send(channel, payload)
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
@@ -294,18 +353,20 @@ class DiscordAdapter:
     async def find_post(
         self, channel: str, key: str, card: Card, since: datetime
     ) -> MessageRef | None:
-        """The bot's recent message in `channel` showing `card` (after a crash mid-post)."""
-        me = self.client.user
-        title = render_card(card)["embeds"][0]["title"]
-        for message in await self.client.http.logs_from(channel, HISTORY_LIMIT):
-            if me is None or message["author"]["id"] != str(me.id):
-                continue
-            if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
-                break
-            embeds = message.get("embeds") or [{}]
-            if message.get("nonce") == nonce_for(key) or embeds[0].get("title") == title:
-                return MessageRef(self.platform, channel, str(message["id"]))
-        return None
+        """The bot's recent message in `channel` tagged with `key` (after a crash mid-post); never
+        matched on the title, which two candidates can share."""
+        me, before = self.client.user, None
+        while True:  # page back until the messages are older than the post's record
+            page = await self.client.http.logs_from(channel, HISTORY_PAGE, before=before)
+            for message in page:
+                if discord.utils.parse_time(message["timestamp"]) < since - CLOCK_SKEW:
+                    return None
+                mine = me is not None and message["author"]["id"] == str(me.id)
+                if mine and is_tagged(message, key):
+                    return MessageRef(self.platform, channel, str(message["id"]))
+            if len(page) < HISTORY_PAGE:
+                return None
+            before = page[-1]["id"]
 
     async def _send(self, channel: str, payload: dict[str, Any]) -> MessageRef:
         params = MultipartParameters(payload=payload, multipart=None, files=None)

@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "vadbot_post"
 BOT_EVENTS = ("reaction_added", "reaction_removed")
 """The events vadbot subscribes to; config/slack-manifest.yaml lists exactly these."""
-HISTORY_LIMIT = 100
+MAX_RETRY_AFTER = 300.0
+"""The longest a 429 is waited out (as the arXiv client's backoff), whatever Slack says."""
+HISTORY_PAGE = 200
+"""Messages a history page asks for; pages go back (cursor) to the time the post was recorded."""
 CLOCK_SKEW = timedelta(minutes=5)
 GROUP_CACHE_SECONDS = 300.0
 """How long the members of a maintainer user group are trusted before asking Slack again."""
@@ -96,6 +99,8 @@ class SlackAdapter:
         self._groups_lock = asyncio.Lock()
         self._names: dict[str, str] = {}
         self._bot_user = ""
+        self._team = ""
+        """The workspace the bot token belongs to: reactions from any other are not ours."""
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
@@ -107,13 +112,13 @@ class SlackAdapter:
             raise ConfigError("slack.mode http needs SLACK_SIGNING_SECRET in the environment")
         if self.settings.mode == "socket" and not self._secrets.slack_app_token:
             raise ConfigError("slack.mode socket needs SLACK_APP_TOKEN (xapp-…) in the environment")
-        me = await self.client.auth_test()  # fails fast on a bad token
-        self._bot_user = str(me.get("user_id", ""))
+        await self.start_posting()
         if self.settings.mode == "http":
             self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
             await self._runner.setup()
-            await web.TCPSite(self._runner, port=self.settings.http_port).start()
-            log.info("slack: HTTP mode on port %d", self.settings.http_port)
+            host, port = self.settings.http_host, self.settings.http_port
+            await web.TCPSite(self._runner, host=host, port=port).start()
+            log.info("slack: HTTP mode on %s port %d", host, port)
             return
         self._socket = AsyncSocketModeHandler(self.app, self._secrets.slack_app_token)
         try:
@@ -122,6 +127,13 @@ class SlackAdapter:
             await self.close()
             raise
         log.info("slack: connected over Socket Mode")
+
+    async def start_posting(self) -> None:
+        """Check the token and learn who the bot is; Web API only (no Socket Mode: Slack hands
+        each event to one connection, which must be the service's)."""
+        me = await self.client.auth_test()  # fails fast on a bad token
+        self._bot_user = str(me.get("user_id", ""))
+        self._team = str(me.get("team_id", ""))
 
     async def close(self) -> None:
         """Disconnect cleanly."""
@@ -211,6 +223,10 @@ class SlackAdapter:
         """Pass a reaction to the sink once per delivery, unless it is the bot's own."""
         event_id = str(body.get("event_id", ""))
         if event.get("user") == context.get("bot_user_id") or self.sink is None:
+            return
+        team = str(body.get("team_id") or "")
+        if self._team and team and team != self._team:
+            log.info("slack: reaction from another workspace (%s) ignored", team)
             return
         if event_id and not self.seen(f"slack:{event_id}"):
             log.debug("slack: delivery %s seen before (a retry)", event_id)
@@ -325,18 +341,23 @@ class SlackAdapter:
     ) -> MessageRef | None:
         """The bot's message in `channel` whose metadata names `key` (after a crash mid-post)."""
         oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
-        response = await self._call(
-            self.client.conversations_history,
-            channel=channel,
-            oldest=oldest,
-            limit=HISTORY_LIMIT,
-            include_all_metadata=True,
-        )
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_payload", {}).get("key") == key:
-                return MessageRef(self.platform, channel, str(message["ts"]))
-        return None
+        cursor = None
+        while True:  # every page back to the post's record, however busy the channel was
+            response = await self._call(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=oldest,
+                limit=HISTORY_PAGE,
+                include_all_metadata=True,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_payload", {}).get("key") == key:
+                    return MessageRef(self.platform, channel, str(message["ts"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
 
     async def _post(self, channel: str, card: Card, key: str | None) -> MessageRef:
         extra: dict[str, Any] = {}
@@ -359,6 +380,8 @@ class SlackAdapter:
         except SlackApiError as exc:
             status = exc.response.status_code
             if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", 1))
+                retry_after = min(
+                    float(exc.response.headers.get("Retry-After", 1)), MAX_RETRY_AFTER
+                )  # an hour's Retry-After would stall the channel's queue for an hour
                 raise RateLimited("Slack rate limit", retry_after) from None
             raise ChatError(f"Slack: {exc.response.get('error', status)}") from None

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 
 from bot.core.candidates.lifecycle import (
     AUTO_APPROVER,
@@ -44,12 +45,13 @@ from bot.core.candidates.reactions import (
 from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
 from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster, Proposer
 from bot.core.refresh import PROPOSAL_PREFIX, CatalogFixes
-from bot.errors import ChatError, RateLimited, VadbotError
+from bot.errors import ChatError, RateLimited
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 RATE_LIMIT_RETRIES = 3
+APPROVE_FAILED = "⚠️ Approval failed; the maintainers were told. It is still pending."
 
 
 class VoteFlow:
@@ -61,7 +63,7 @@ class VoteFlow:
         store: CandidateStore,
         writer: EntryWriter,
         poster: Poster,
-        find_key: Callable[[str, str], str | None],
+        find_key: Callable[[str, str, str], str | None],
         clock: Clock,
         build_card: CardBuilder,
         *,
@@ -83,7 +85,7 @@ class VoteFlow:
         self.gate = gate or poster
         """New candidate posts: through the service's shutdown gate, so a stop starts none."""
         self.find_key = find_key
-        """(platform, message id) → the key it was posted for (the outbox's lookup)."""
+        """(platform, message id, channel) → the key it was posted for (the outbox's lookup)."""
         self.clock = clock
         self.build_card = build_card
         self.throttle = Throttle(throttle_seconds, sleep)
@@ -92,11 +94,25 @@ class VoteFlow:
         """One edit at a time, so a slow tally edit can never land over a decision."""
 
     async def on_reaction(self, event: ReactionEvent) -> None:
-        """Handle one reaction added or removed, from any platform."""
+        """Handle one reaction added or removed, from any platform; never raises (an
+        unexpected error is logged and told to the maintainers once per post)."""
+        try:
+            await self._on_reaction(event)
+        except Exception as exc:
+            log.exception("%s: reaction on %s failed", event.platform, event.message_id)
+            card = Card(
+                title="A reaction could not be handled",
+                body=f"An unexpected {type(exc).__name__} on a {event.platform} post; the "
+                "traceback is in the log.",
+                kind="alert",
+            )
+            await self._alert(f"reaction-failed:{event.platform}:{event.message_id}", card)
+
+    async def _on_reaction(self, event: ReactionEvent) -> None:
         meaning = read_reaction(event, self.rules)
         if meaning is None:
             return
-        key = self.find_key(event.platform, event.message_id)
+        key = self.find_key(event.platform, event.message_id, event.channel)
         if key is not None and key.startswith(PROPOSAL_PREFIX):
             if self.fixes is not None and event.added and meaning in ("approve", "reject"):
                 name = display_name(self.rules, event.platform, event.user_id, event.user_name)
@@ -205,9 +221,10 @@ class VoteFlow:
             added = await asyncio.to_thread(
                 self.writer.add_candidate, candidate, by, platform, "", draft
             )
-        except VadbotError:
+        except Exception:  # an OSError too (a file name too long): never silence
             log.exception("approving candidate #%s failed; it stays pending", candidate.id)
             await self._alert(f"approve-failed:{candidate.id}", build_failed_card(candidate))
+            await self._show_problem(candidate, APPROVE_FAILED)
             return None
         if added.push_refused:
             if not self.store.unpushed():  # once per streak: later ones wait with the first
@@ -223,6 +240,16 @@ class VoteFlow:
             if candidate is not None:
                 card = self.build_card(candidate, self.tally(candidate_id), decision)
                 await self.poster.update(candidate_key(candidate_id), card)
+
+    async def _show_problem(self, candidate: Candidate, text: str) -> None:
+        """Say on the candidate's posts what went wrong, so the person who reacted is answered."""
+        try:
+            async with self._edit_lock:
+                card = self.build_card(candidate, self.tally(candidate.id), None)
+                footer = f"{card.footer} · {text}" if card.footer else text
+                await self.poster.update(candidate_key(candidate.id), replace(card, footer=footer))
+        except Exception:
+            log.exception("could not show the problem on candidate #%s", candidate.id)
 
     async def _alert(self, key: str, card: Card) -> None:
         try:

@@ -174,3 +174,16 @@ def test_invite_url_asks_for_exactly_what_is_used() -> None:
     assert "client_id=1030118727418646629" in url
     assert "permissions=85056" in url
     assert "scope=bot+applications.commands" in url
+
+
+async def test_a_keyed_resend_after_the_nonce_window_posts_again(
+    adapter: DiscordAdapter, fake_discord: FakeDiscord
+) -> None:
+    # Discord checks an enforced nonce over the past few minutes only: after a longer outage,
+    # only find_post (the key carried in the message) stands between a resend and a double
+    first = await adapter.post_keyed(CHANNEL, Card(title="t", url="https://arxiv.org/abs/1"), "k")
+    fake_discord.clock.advance(minutes=10)
+    again = await adapter.post_keyed(CHANNEL, Card(title="t", url="https://arxiv.org/abs/1"), "k")
+    assert again.message_id != first.message_id
+    found = await adapter.find_post(CHANNEL, "k", Card(title="t"), fake_discord.clock.now())
+    assert found == again

@@ -155,3 +155,13 @@ async def test_429_becomes_rate_limited_with_retry_after(
         await adapter.post("C0PAPERS", Card(title="x"))
     assert caught.value.retry_after == 7
     assert fake_slack.messages == []
+
+
+async def test_a_slack_retry_after_of_an_hour_is_capped(fake_slack: FakeSlack) -> None:
+    settings = SlackSettings(api_base_url=fake_slack.api_url)
+    secrets = Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-fake")
+    adapter = SlackAdapter(settings, secrets, CommandRouter())
+    fake_slack.rate_limits.append(3600)
+    with pytest.raises(RateLimited) as caught:
+        await adapter.post("C0PAPERS", Card(title="x"))
+    assert caught.value.retry_after == 300
