@@ -459,6 +459,7 @@ def _build_platforms(
                 sink,
                 complete=complete,
                 guild_ready_timeout=seams.discord_ready_timeout,
+                editor=editor,
             )
         )
     return adapters

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import EntryDraft, build_draft, is_code_host
+from bot.core.candidates.lifecycle import (
+    EntryDraft,
+    build_draft,
+    is_code_host,
+    parse_candidate_key,
+)
 from bot.core.candidates.reactions import display_name, is_maintainer
 from bot.core.models import Catalog
 from bot.core.venues import is_possible
@@ -53,6 +58,10 @@ class EntryEditor:
     def may_edit(self, platform: str, user_id: str, roles: Iterable[str]) -> bool:
         """True for the maintainers of this platform (as for ✅)."""
         return is_maintainer(self.flow.rules, platform, user_id, roles)
+
+    def candidate_of(self, platform: str, message_id: str) -> int | None:
+        """The candidate a post of the bot is about (a Discord button knows only its message)."""
+        return parse_candidate_key(self.flow.find_key(platform, message_id))
 
     async def open(self, candidate_id: int) -> EditForm | str:
         """The form for a pending candidate, prefilled; or why it cannot be edited."""
