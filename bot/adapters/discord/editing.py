@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 MODAL_SECONDS = 15 * 60.0
 """Discord's interaction token lasts 15 minutes: a modal left open longer is forgotten."""
+DRAFT_WAIT = 1.5
+"""A Discord modal cannot change once open and must open within 3 s of the click: it shows the
+LLM's summary when it is drafted (or comes within this), else an empty field."""
 LABELS = {
     "title": "Title",
     "venue": "Venue and year (arXiv 2025 for a preprint)",
@@ -68,7 +71,8 @@ class EditView(ui.View):
             await say(interaction, NOT_MAINTAINER)
             return
         number = self.editor.candidate_of("discord", str(message.id)) if message else None
-        form = await self.editor.open(number) if number is not None else DECIDED.format(n="?")
+        found = await self.editor.open(number, DRAFT_WAIT) if number is not None else None
+        form = found or DECIDED.format(n="?")
         if isinstance(form, str):
             await say(interaction, form)
             return
