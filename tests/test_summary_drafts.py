@@ -120,7 +120,7 @@ async def test_the_slack_modal_opens_at_once_and_gets_the_draft_when_it_comes(
         not in next(b for b in opened["blocks"] if b["block_id"] == "summary")["element"]
     )
     [updated] = lab.slack.view_updates
-    assert updated["view_id"] == "V1" and updated["hash"] == "hash-V1"
+    assert (updated["view_id"], updated["hash"]) == ("V1", "hash-V1")
     block = next(b for b in updated["blocks"] if b["block_id"] == "summary-drafted")
     assert block["element"]["initial_value"] == SUMMARY
 
