@@ -28,6 +28,7 @@ from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import UtcClock
 from bot.core.arxiv.rules import classify, match_paper
 from bot.core.candidates.commands import CandidateCommands, register_candidate_commands
+from bot.core.candidates.drafts import SummaryDrafts
 from bot.core.candidates.editing import EntryEditor, this_year
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import build_vote_card, candidate_key, post_link
@@ -301,17 +302,20 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     )  # fmt: skip
     writer = proposals.writer if proposals else CatalogWriter.from_settings(settings, repo)
     fixes = CatalogFixes(FixBook(db), writer, outbox, (min(rules.approve), min(rules.reject)))
+    llm = build_llm(settings, db, clock)  # None unless llm.base_url is set
+    catalog_root = settings.resolve(settings.catalog.repo) / settings.catalog.path
+    drafts = SummaryDrafts(
+        llm.complete if llm else None, _catalog_reader(catalog_root), settings.llm.timeout_seconds
+    )  # the ✅ and both Edit & approve forms share one draft per candidate
     flow = VoteFlow(
         rules, candidates, proposals or writer, outbox,
         outbox.find_key, clock, build_vote_card(rules), gate=gate,
         throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
-        proposer=proposals, fixes=fixes,
+        proposer=proposals, fixes=fixes, drafts=drafts,
     )  # fmt: skip
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
     )  # /vad suggest: a person waits, so a down arXiv is said within seconds
-    llm = build_llm(settings, db, clock)  # None unless llm.base_url is set
-    catalog_root = settings.resolve(settings.catalog.repo) / settings.catalog.path
     register_candidate_commands(
         router,
         CandidateCommands(
@@ -344,7 +348,7 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         "everyone", "/vad digest",
     )  # fmt: skip
 
-    editor = EntryEditor(flow, _catalog_reader(catalog_root), this_year(clock.now))
+    editor = EntryEditor(flow, _catalog_reader(catalog_root), this_year(clock.now), drafts)
     platforms = _build_platforms(settings, router, flow, db, clock, search, seams, editor)
     console = None if platforms else ConsoleAdapter(router, seams.out)
     outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
@@ -506,6 +510,7 @@ def _build_platforms(
                 sink,
                 complete=complete,
                 guild_ready_timeout=seams.discord_ready_timeout,
+                editor=editor,
             )
         )
     return adapters

@@ -14,8 +14,17 @@ from bot.core.catalog.render import render_markdown
 from bot.infra.yaml_files import load_catalog
 from tests import test_e2e
 from tests.fakes.arxiv import Item, api_feed
-from tests.fakes.platforms import SLACK_CHANNELS
-from tests.test_e2e import FakeArxiv, Lab, start_bot, stop_bot, until
+from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS
+from tests.test_e2e import (
+    DISCORD_MAINT,
+    DISCORD_VOTER,
+    MAINT_ROLE,
+    FakeArxiv,
+    Lab,
+    start_bot,
+    stop_bot,
+    until,
+)
 
 lab = test_e2e.lab
 """The e2e world (fake Slack, Discord, arXiv; a git catalog; a clock) as this module's fixture."""
@@ -149,3 +158,74 @@ async def test_edit_and_approve_on_slack_writes_the_edited_entry_in_one_commit(l
     assert (entry["venue"], entry["year"]) == ("CVPR", 2025)
     assert "Approved-by: UMAINT (Slack)" in lab.repo.git("log", "-1", "--format=%B")
     assert rendered_group(lab, "VERA: Explainable") == ("## Papers (2025)", "### CVPR 2025")
+
+
+def modal_value(modal: dict[str, Any], field: str) -> str | None:
+    inputs = [c for row in modal["components"] for c in row.get("components", [row])]
+    value: str | None = next(c for c in inputs if c["custom_id"] == field).get("value")
+    return value
+
+
+def discord_buttons(lab: Lab) -> list[dict[str, Any]]:
+    post = lab.discord.messages_in(DISCORD_CHANNELS.candidates)[0]
+    latest = post.edits[-1] if post.edits else post.payload
+    return [c for row in latest.get("components") or [] for c in row["components"]]
+
+
+async def test_edit_and_approve_on_discord_writes_the_edited_entry_in_one_commit(
+    lab: Lab,
+) -> None:
+    lab.arxiv = ArxivApi()
+    bot = await start_bot(lab)
+    await suggest_vera(lab)
+    await until(lambda: lab.discord.messages_in(DISCORD_CHANNELS.candidates))
+    post = lab.discord.messages_in(DISCORD_CHANNELS.candidates)[0]
+    [button] = discord_buttons(lab)
+    assert button["label"] == "Edit & approve"
+    await stop_bot(bot)
+    bot = await start_bot(lab)  # the button answers cards posted before a restart
+
+    # A member who is no maintainer is told so, privately; no form opens.
+    await lab.discord.click_button(post, button["custom_id"], user_id=DISCORD_VOTER)
+    await until(lambda: lab.discord.interaction_replies)
+    [told] = lab.discord.interaction_replies
+    assert told["type"] == 4
+    assert told["data"]["content"].startswith("Only the list's maintainers can edit and approve")
+    assert told["data"]["flags"] & 64  # ephemeral
+    assert lab.discord.modals == []
+
+    # The maintainer gets the form, prefilled as on Slack (venue and year in one field).
+    await lab.discord.click_button(
+        post, button["custom_id"], user_id=DISCORD_MAINT, roles=(MAINT_ROLE,)
+    )
+    await until(lambda: lab.discord.modals)
+    [modal] = lab.discord.modals
+    assert modal_value(modal, "venue") == "CVPR 2025"
+    assert modal_value(modal, "code") == "https://github.com/vera-framework/VERA"
+    assert modal_value(modal, "title") == " ".join(VERA.title.split())
+
+    commits = int(lab.repo.git("rev-list", "--count", "HEAD"))
+    edited = {
+        "title": "VERA: Explainable Video Anomaly Detection",
+        "venue": "CVPR 2025",
+        "code": "https://github.com/vera-framework/VERA",
+        "summary": "用语言化学习让VLM解释视频异常。",
+        "tags": "vlm, explainable",
+    }
+    await lab.discord.submit_modal(modal, edited, user_id=DISCORD_MAINT, roles=(MAINT_ROLE,))
+    await until(lambda: "Added to the list" in str(post.embeds))
+    await until(lambda: any(r["kind"] == "followup" for r in lab.discord.interaction_replies))
+    slack_post = lab.slack.messages_in(SLACK_CHANNELS.candidates)[0]
+    await until(lambda: "Added to the list" in str(slack_post.latest))
+    await stop_bot(bot)
+
+    assert int(lab.repo.git("rev-list", "--count", "HEAD")) == commits + 1
+    entry = entry_file(lab)
+    assert entry["title"] == "VERA: Explainable Video Anomaly Detection"
+    assert entry["summary"] == "用语言化学习让VLM解释视频异常。"
+    assert entry["tags"] == ["vlm", "explainable"]
+    assert (entry["venue"], entry["year"]) == ("CVPR", 2025)
+    assert "(Discord)" in lab.repo.git("log", "-1", "--format=%B")
+    assert discord_buttons(lab) == []  # decided: the button is gone
+    [said] = [r for r in lab.discord.interaction_replies if r["kind"] == "followup"]
+    assert said["content"].startswith("Added “VERA: Explainable Video Anomaly Detection”")

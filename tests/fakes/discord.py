@@ -2,8 +2,10 @@
 
 It speaks the gateway (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME) and the REST
 routes the bot uses, built from the real payloads in tests/data. It records what the bot sent:
-`fake.messages_in(channel)`, `fake.reactions`, `fake.interaction_replies`, `fake.commands`.
-Tests drive it with `await fake.send_command(...)` and `await fake.send_reaction(...)`.
+`fake.messages_in(channel)`, `fake.reactions`, `fake.interaction_replies`, `fake.commands`,
+`fake.modals`. Tests drive it with `await fake.send_command(...)`, `await fake.send_reaction(...)`,
+`await fake.click_button(...)` (a message-component interaction, type 3) and
+`await fake.submit_modal(...)` (a modal-submit interaction, type 5).
 
 Point discord.py at it with `discord.http.Route.BASE = fake.api_url` and
 `DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)` (the adapter does that from
@@ -199,6 +201,53 @@ class FakeDiscord:
             data["data"]["guild_id"] = self.commands[0]["guild_id"]  # a guild command says so
         await self.dispatch("INTERACTION_CREATE", data)
         return token
+
+    def _interaction(self, kind: int, channel: str, user_id: str, roles: tuple[str, ...]) -> Any:
+        """An INTERACTION_CREATE body of `kind` by a member holding `roles`."""
+        data = load("gateway_INTERACTION_CREATE_chat_input_subcommand_with_options.kulibot.json")
+        data = data["d"]
+        data.update(id=self.new_id(), token=f"token-{self.new_id()}", application_id=BOT_ID)
+        data.update(guild_id=GUILD_ID, channel_id=channel, type=kind, locale="en-US")
+        data.update(attachment_size_limit=10_485_760, app_permissions="85056", context=0)
+        data["authorizing_integration_owners"] = {"0": GUILD_ID}
+        data["member"].update(flags=0, roles=list(roles))
+        data["member"]["user"]["id"] = user_id
+        return data
+
+    async def click_button(
+        self, message: SentMessage, custom_id: str, user_id: str = MEMBER_ID,
+        roles: tuple[str, ...] = (),
+    ) -> str:  # fmt: skip
+        """A member clicks a button of a posted message (a message-component interaction)."""
+        data = self._interaction(3, message.channel, user_id, roles)
+        latest = message.edits[-1] if message.edits else message.payload
+        data["message"] = self._message(message.channel, message.id, latest)
+        data["message"]["components"] = latest.get("components") or []
+        data["data"] = {"custom_id": custom_id, "component_type": 2}
+        await self.dispatch("INTERACTION_CREATE", data)
+        return str(data["token"])
+
+    @property
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals the bot opened (interaction callbacks of type 9), oldest first."""
+        return [r["data"] for r in self.interaction_replies if r.get("type") == 9]
+
+    async def submit_modal(
+        self, modal: dict[str, Any], values: dict[str, str], user_id: str = MEMBER_ID,
+        roles: tuple[str, ...] = (), channel: str = "637477278476927006",
+    ) -> str:  # fmt: skip
+        """A member submits a modal the bot opened, its text inputs holding `values`."""
+        data = self._interaction(5, channel, user_id, roles)
+        rows = []
+        for row in modal["components"]:
+            inputs = row["components"] if row["type"] == 1 else [row.get("component", row)]
+            for item in inputs:
+                value = values.get(item["custom_id"], "")
+                text = {"type": 4, "custom_id": item["custom_id"], "value": value}
+                rows.append({"type": 1, "components": [text]})
+        data["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        await self.dispatch("INTERACTION_CREATE", data)
+        return str(data["token"])
 
     async def send_autocomplete(self, subcommand: str, option: str, typed: str) -> str:
         """An autocomplete INTERACTION_CREATE (type 4) while `option` holds `typed`."""

@@ -82,6 +82,8 @@ class FakeSlack:
         """Modals the bot opened (views.open), with the trigger_id it used."""
         self.hold_reactions: asyncio.Event | None = None
         """When set to an unset Event, reactions.add waits for it before doing anything."""
+        self.view_updates: list[dict[str, Any]] = []
+        """Modals the bot replaced (views.update), with the view_id and hash it named."""
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
         self.sockets: list[web.WebSocketResponse] = []
@@ -354,7 +356,19 @@ class FakeSlack:
         if not args.get("trigger_id"):
             return _json({"ok": False, "error": "invalid_trigger_id"})
         self.views.append({**view, "trigger_id": args["trigger_id"]})
-        return _json({"ok": True, "view": {**view, "id": f"V{len(self.views)}"}})
+        view_id = f"V{len(self.views)}"
+        return _json({"ok": True, "view": {**view, "id": view_id, "hash": f"hash-{view_id}"}})
+
+    async def _views_update(self, args: dict[str, Any]) -> web.Response:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        known = {f"V{n}" for n in range(1, len(self.views) + 1)}
+        if args.get("view_id") not in known:
+            return _json({"ok": False, "error": "not_found"})
+        if args.get("hash") not in (None, f"hash-{args['view_id']}"):
+            return _json({"ok": False, "error": "hash_conflict"})
+        self.view_updates.append({**view, "view_id": args["view_id"], "hash": args.get("hash")})
+        return _json({"ok": True, "view": {**view, "id": args["view_id"]}})
 
     async def _reactions_add(self, args: dict[str, Any]) -> web.Response:
         if self.hold_reactions is not None:

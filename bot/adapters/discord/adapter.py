@@ -21,6 +21,7 @@ from discord.http import MultipartParameters, Route
 from discord.message import convert_emoji_reaction
 
 from bot.adapters.discord.commands import Complete, build_group
+from bot.adapters.discord.editing import EditView
 from bot.adapters.discord.render import (
     FOOTER_MAX,
     MESSAGE_MAX,
@@ -28,6 +29,7 @@ from bot.adapters.discord.render import (
     render_card,
     render_reply,
 )
+from bot.core.candidates.editing import EntryEditor
 from bot.core.commands import CommandRouter
 from bot.core.models import Card, MessageRef, ReactionEvent, Reply, Request
 from bot.core.ports import ReactionSink
@@ -123,6 +125,8 @@ class _Client(discord.Client):
         self.adapter = adapter
 
     async def setup_hook(self) -> None:
+        if self.adapter.editor is not None:  # persistent: answers cards posted before a restart
+            self.add_view(EditView(self.adapter.editor))
         await self.adapter.sync_commands()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
@@ -147,8 +151,10 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         reply_budget: float = REPLY_BUDGET_SECONDS,
         complete: Complete | None = None,
+        editor: EntryEditor | None = None,
     ) -> None:
         configure_endpoints(settings)
+        self.editor = editor
         self.settings = settings
         self.router = router
         self.sink = sink

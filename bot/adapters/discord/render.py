@@ -64,7 +64,19 @@ def render_card(card: Card) -> dict[str, Any]:
     if description := _description(card, min(DESCRIPTION_MAX, max(room, FIELD_VALUE_MAX))):
         embed["description"] = description
     _fit(embed)
-    return {"embeds": [embed], "allowed_mentions": dict(NO_MENTIONS)}
+    # always say the components: an edit without them would keep a decided card's button
+    components = [_edit_button()] if card.edit is not None else []
+    return {"embeds": [embed], "allowed_mentions": dict(NO_MENTIONS), "components": components}
+
+
+EDIT_BUTTON = "vad:edit-approve"
+"""The Edit & approve button's custom_id: one persistent view answers it on every card (the
+candidate is found from the message), so it keeps working after a restart."""
+
+
+def _edit_button() -> dict[str, Any]:
+    button = {"type": 2, "style": 1, "label": "Edit & approve", "custom_id": EDIT_BUTTON}
+    return {"type": 1, "components": [button]}
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,13 +26,14 @@ from bot.adapters.slack.render import (
     EDIT_VIEW,
     SHARE_ACTION,
     emoji_name,
+    error_blocks,
     parse_emoji,
     parse_modal,
     render_card,
     render_edit_modal,
     render_reply,
 )
-from bot.core.candidates.editing import NOT_MAINTAINER, EntryEditor
+from bot.core.candidates.editing import NOT_MAINTAINER, EditForm, EntryEditor
 from bot.core.commands import CommandRouter, parse_command_text
 from bot.core.models import Card, MessageRef, ReactionEvent, Request
 from bot.core.ports import ReactionSink
@@ -193,8 +195,28 @@ class SlackAdapter:
         if isinstance(form, str):
             await respond(text=form, response_type="ephemeral", replace_original=False)
             return
-        view = render_edit_modal(form)
-        await self._call(self.client.views_open, trigger_id=body.get("trigger_id"), view=view)
+        view = render_edit_modal(form)  # at once: the trigger_id lasts ~3 s, a draft longer
+        opened = await self._call(
+            self.client.views_open, trigger_id=body.get("trigger_id"), view=view
+        )
+        if not form.draft.summary:
+            await self._fill_summary(form, opened.get("view") or {})
+
+    async def _fill_summary(self, form: EditForm, opened: dict[str, Any]) -> None:
+        """Put the LLM's summary into the open modal when it arrives (views.update; the hash
+        makes Slack refuse it if the modal changed meanwhile)."""
+        assert self.editor is not None
+        summary = await self.editor.drafted_summary(form.candidate_id)
+        if not summary or not opened.get("id"):
+            return
+        drafted = replace(form, draft=replace(form.draft, summary=summary))
+        try:
+            await self._call(
+                self.client.views_update, view_id=opened["id"], hash=opened.get("hash"),
+                view=render_edit_modal(drafted, drafted=True),
+            )  # fmt: skip
+        except ChatError as exc:  # closed, submitted or changed: the maintainer writes it
+            log.info("slack: drafted summary not shown: %s", exc)
 
     async def on_edit_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The modal submitted: a problem is shown under its field; else it closes and the
@@ -209,7 +231,7 @@ class SlackAdapter:
             return
         found = await self.editor.check(int(number), parse_modal(view))
         if isinstance(found, dict):
-            await ack(response_action="errors", errors=found)
+            await ack(response_action="errors", errors=error_blocks(view, found))
             return
         await ack()  # within Slack's 3 s: the commit may take longer
         said = await self.editor.approve(

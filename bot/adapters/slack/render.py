@@ -104,9 +104,15 @@ def _edit_button(candidate_id: int) -> dict[str, Any]:
     return {"type": "actions", "elements": [button]}
 
 
-def render_edit_modal(form: EditForm) -> dict[str, Any]:
-    """The Edit & approve modal (`views.open`): the prefilled entry, one input per field; the
-    candidate number rides in `private_metadata`."""
+SUMMARY_DRAFTED = "summary-drafted"
+"""The summary's block once the LLM's draft arrived: a new block id, so that Slack shows the new
+initial value (it keeps what was typed in the blocks whose ids stay)."""
+
+
+def render_edit_modal(form: EditForm, drafted: bool = False) -> dict[str, Any]:
+    """The Edit & approve modal (`views.open`; `views.update` with the LLM's summary once
+    `drafted`): the prefilled entry, one input per field; the candidate number rides in
+    `private_metadata`."""
     draft = form.draft
     values = {
         "title": draft.title, "venue": draft.venue, "year": str(draft.year or ""),
@@ -120,8 +126,9 @@ def render_edit_modal(form: EditForm) -> dict[str, Any]:
         }  # fmt: skip
         if values[name]:
             element["initial_value"] = values[name][:most]
+        block_id = SUMMARY_DRAFTED if drafted and name == "summary" else name
         block: dict[str, Any] = {
-            "type": "input", "block_id": name, "element": element,
+            "type": "input", "block_id": block_id, "element": element,
             "label": {"type": "plain_text", "text": label},
             "optional": name in ("code", "tags") or (name == "summary" and not form.summary_needed),
         }  # fmt: skip
@@ -143,10 +150,17 @@ def parse_modal(view: dict[str, Any]) -> dict[str, str]:
     """{field: text} from a submitted modal's state."""
     state = (view.get("state") or {}).get("values") or {}
     found: dict[str, str] = {}
-    for block, actions in state.items():
-        for action in actions.values() if isinstance(actions, dict) else ():
-            found[str(block)] = str((action or {}).get("value") or "")
+    for actions in state.values():
+        for action_id, action in actions.items() if isinstance(actions, dict) else ():
+            found[str(action_id)] = str((action or {}).get("value") or "")
     return found
+
+
+def error_blocks(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """{block id: problem} for Slack from {field: problem} (the summary's block may be renamed)."""
+    blocks = {str(b.get("block_id")) for b in view.get("blocks") or []}
+    rename = {"summary": SUMMARY_DRAFTED} if SUMMARY_DRAFTED in blocks else {}
+    return {rename.get(field, field): problem for field, problem in errors.items()}
 
 
 def _share_button(value: str) -> dict[str, Any]:

@@ -13,8 +13,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.candidates.drafts import SummaryDrafts
 from bot.core.candidates.flow import VoteFlow
-from bot.core.candidates.lifecycle import EntryDraft, build_draft, is_code_host
+from bot.core.candidates.lifecycle import (
+    EntryDraft,
+    build_draft,
+    is_code_host,
+    parse_candidate_key,
+)
 from bot.core.candidates.reactions import display_name, is_maintainer
 from bot.core.models import Catalog
 from bot.core.venues import is_possible
@@ -45,8 +51,10 @@ class EntryEditor:
         flow: VoteFlow,
         catalog: Callable[[], Awaitable[Catalog]],
         clock_year: Callable[[], int],
+        drafts: SummaryDrafts | None = None,
     ) -> None:
         self.flow = flow
+        self.drafts = drafts
         self.catalog = catalog
         self.clock_year = clock_year
 
@@ -54,15 +62,28 @@ class EntryEditor:
         """True for the maintainers of this platform (as for ✅)."""
         return is_maintainer(self.flow.rules, platform, user_id, roles)
 
-    async def open(self, candidate_id: int) -> EditForm | str:
-        """The form for a pending candidate, prefilled; or why it cannot be edited."""
+    def candidate_of(self, platform: str, message_id: str, channel: str | None) -> int | None:
+        """The candidate a post of the bot is about (a Discord button knows only its message)."""
+        return parse_candidate_key(self.flow.find_key(platform, message_id, channel))
+
+    async def open(self, candidate_id: int, wait: float = 0.0) -> EditForm | str:
+        """The form for a pending candidate, prefilled (with the LLM's summary if it is drafted
+        within `wait` seconds); or why it cannot be edited."""
         candidate = self.flow.store.get(candidate_id)
         if candidate is None or candidate.status != "pending":
             return DECIDED.format(n=candidate_id)
         catalog = await self.catalog()
         tags = {tag for entry in catalog.entries for tag in entry.tags}
-        draft = build_draft(candidate, known_tags=tags)
+        summary = await self.drafts.summary(candidate, wait) if self.drafts else ""
+        draft = build_draft(candidate, summary, known_tags=tags)
         return EditForm(candidate_id, draft, summary_needed(catalog))
+
+    async def drafted_summary(self, candidate_id: int) -> str:
+        """The LLM's summary of the candidate, waited for up to its deadline; "" without one."""
+        candidate = self.flow.store.get(candidate_id)
+        if self.drafts is None or not self.drafts.enabled or candidate is None:
+            return ""
+        return await self.drafts.summary(candidate)
 
     async def check(
         self, candidate_id: int, values: Mapping[str, str]

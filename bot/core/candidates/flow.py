@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
+from bot.core.candidates.drafts import SummaryDrafts
 from bot.core.candidates.lifecycle import (
     AUTO_APPROVER,
     AddedEntry,
@@ -63,7 +64,7 @@ class VoteFlow:
         store: CandidateStore,
         writer: EntryWriter,
         poster: Poster,
-        find_key: Callable[[str, str, str], str | None],
+        find_key: Callable[[str, str, str | None], str | None],
         clock: Clock,
         build_card: CardBuilder,
         *,
@@ -72,8 +73,11 @@ class VoteFlow:
         sleep: Sleep = asyncio.sleep,
         proposer: Proposer | None = None,
         fixes: CatalogFixes | None = None,
+        drafts: SummaryDrafts | None = None,
     ) -> None:
         self.rules = rules
+        self.drafts = drafts
+        """The LLM's summary drafts: a ✅ writes the prefilled entry with one, when it comes."""
         self.fixes = fixes
         """The catalog refresh's proposal posts: a maintainer's ✅ applies, ❌ dismisses."""
         self.proposer = proposer
@@ -165,6 +169,8 @@ class VoteFlow:
     ) -> Decision | None:  # fmt: skip
         """Approve or reject a pending candidate (approving writes `draft` when a maintainer
         edited one, else the prefilled entry); None if it was decided already."""
+        if meaning == "approve" and draft is None:
+            draft = await self._prefill(candidate_id)  # before the lock: others need not wait
         async with self._decide_lock:
             candidate = self.store.get(candidate_id)
             if candidate is None or candidate.status != "pending":
@@ -192,6 +198,17 @@ class VoteFlow:
         if added and added.created and not added.push_error:
             await self._show_pushed()  # this push took the earlier unpushed commits along
         return decision
+
+    async def _prefill(self, candidate_id: int) -> EntryDraft | None:
+        """The prefilled entry with the LLM's summary, when one is configured and drafts one
+        within its deadline; else None (the writer prefills it without a summary)."""
+        candidate = self.store.get(candidate_id)
+        if self.drafts is None or not self.drafts.enabled or candidate is None:
+            return None
+        if candidate.status != "pending":
+            return None
+        found = await self.drafts.prefill(candidate)
+        return found if found.summary else None
 
     async def push_pending(self) -> str | None:
         """Push what a failed push left; then the posts that said "not pushed yet" show the
@@ -343,8 +360,10 @@ class VoteFlow:
         return None
 
     async def aclose(self) -> None:
-        """Run the tally edits still waiting (at shutdown, and in tests)."""
+        """Run the tally edits still waiting (at shutdown, and in tests); stop the drafts."""
         await self.throttle.drain()
+        if self.drafts is not None:
+            await self.drafts.aclose()
 
 
 def reconcile(

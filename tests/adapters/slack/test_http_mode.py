@@ -120,6 +120,7 @@ METHOD_SCOPES = {
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
     "views_open": set(),  # a modal opened from a button's trigger_id needs no scope
+    "views_update": set(),  # the same modal, its summary filled in: no scope either
 }
 ADAPTER = MANIFEST.parents[1] / "bot" / "adapters" / "slack" / "adapter.py"
 
