@@ -3,7 +3,8 @@
 python bench/catalog_import.py [--entries N]
 
 Prints the whole command's time and the part spent writing the files (the rest is parsing,
-building and checking; cProfile showed the YAML emitter and file creation dominate), then, for comparison, the time to write the same files one by one
+building and checking; cProfile showed the YAML emitter and file creation dominate), then,
+for comparison, the time to write the same files one by one
 with `write_atomic` (an fsync each), as import did before. The disk of a shared machine is
 noisy: run it a few times.
 """
