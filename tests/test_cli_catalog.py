@@ -98,7 +98,7 @@ def test_import_into_a_fresh_folder_syncs_the_disk_once_not_once_per_file(
     monkeypatch.setattr(os, "sync", lambda: syncs.append("sync"))
     out = tmp_path / "catalog"
     assert main(["catalog", "import", str(SEED), "--out", str(out)]) == 0
-    assert syncs == ["sync"]
+    assert syncs == ["sync", "fsync"]  # the files, then the folder they were renamed into
     assert len(list(out.rglob("*.yaml"))) == 46
     assert main(["catalog", "check", "--catalog", str(out)]) == 0
 

@@ -363,3 +363,61 @@ def test_tables_with_star_badges_br_dates_and_figures_sections() -> None:
     second = found["Second Model"]
     assert (second.venue, second.year, second.arxiv_id) == ("CVPR", 2023, "2302.14115")
     assert found["UCF-Crime"].kind == "dataset"
+
+
+NAME_DASH_SUBTITLE = (
+    "# Awesome Dashes\n"
+    "\n"
+    "## Papers\n"
+    "\n"
+    "+ AnomalyVFM -- Transforming Vision Foundation Models into Zero-Shot Detectors [[CVPR 2026]](https://arxiv.org/abs/2601.20524)\n"
+    "+ [Future Frame Prediction for Anomaly Detection -- A New Baseline](https://example.org/ffp), `CVPR 2018`\n"  # noqa: E501 (a list line as written)
+    "+ **AutoAD III: The Prequel – Back to the Pixels** [[CVPR 2024]](https://arxiv.org/abs/2404.14412)\n"
+    "+ LAVAD -- training-free detection with a language model [[CVPR 2024]](https://example.org/lavad)\n"
+    "\n"
+    "## 3.3 Anomaly Synthesis [[awesome-anomaly-synthesis]](https://github.com/lab/awesome-anomaly-synthesis)\n"
+    "\n"
+    "+ Cutpaste: Self-supervised learning for anomaly detection [[ICCV 2021]](http://arxiv.org/pdf/2104.04015)\n"
+    "+ MuSc: Zero-Shot Anomaly Segmentation[[ICLR 2024]](https://openreview.net/forum?id=AHgc5SMdtd)[[2025 v2]](https://arxiv.org/abs/2511.10047)\n"  # noqa: E501 (a list line as written)
+    "+ MuSc-V2: Zero-Shot Multimodal Anomaly Segmentation [[TPAMI 2026]](https://arxiv.org/abs/2511.10047)\n"
+    "\n"
+)
+
+
+def test_a_dash_inside_a_title_and_a_heading_that_links_its_own_awesome_list() -> None:
+    found = entries(NAME_DASH_SUBTITLE)
+    assert set(found) == {
+        "AnomalyVFM -- Transforming Vision Foundation Models into Zero-Shot Detectors",
+        "Future Frame Prediction for Anomaly Detection -- A New Baseline",
+        "AutoAD III: The Prequel – Back to the Pixels",
+        "LAVAD",  # a description after the dash stays a description
+        "Cutpaste: Self-supervised learning for anomaly detection",
+        "MuSc: Zero-Shot Anomaly Segmentation",
+        "MuSc-V2: Zero-Shot Multimodal Anomaly Segmentation",  # its arXiv is MuSc's "v2" link
+    }
+    assert found["LAVAD"].summary == "training-free detection with a language model"
+    assert found["Cutpaste: Self-supervised learning for anomaly detection"].section == (
+        "3.3 Anomaly Synthesis"
+    )
+    assert found["MuSc-V2: Zero-Shot Multimodal Anomaly Segmentation"].arxiv_id == "2511.10047"
+
+
+FIGURES = (
+    "# Awesome Figures\n"
+    "\n"
+    "## Papers\n"
+    "\n"
+    "+ Real Paper [[CVPR 2024]](https://example.org/real)\n"
+    "\n"
+    "# Paper Tree (Classification of representative methods)\n"
+    "![PaperTree](https://example.org/tree.png)\n"
+    "# Timeline\n"
+    "![Timeline](https://example.org/timeline.png)\n"
+)
+
+
+def test_a_short_heading_over_only_an_image_is_a_figure_not_a_paper() -> None:
+    result = parse_awesome_list(FIGURES)
+    assert [e.title for e in result.entries] == ["Real Paper"]
+    assert result.problems == []
+    assert "timeline.png" in "".join(b.body for b in result.prose)

@@ -1,8 +1,10 @@
 """`vadbot catalog check`: every rule, every problem at once, as path:line: message."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from bot.cli import main
 from bot.core.models import Entry
@@ -13,6 +15,7 @@ from bot.infra.yaml_files import (
     entry_path,
     load_catalog,
     parse_catalog,
+    write_files,
 )
 
 GOOD = """id: vera
@@ -327,3 +330,55 @@ def test_build_catalog_files_writes_list_file_first(tmp_path: Path) -> None:
     again, problems = parse_catalog(files)
     assert problems == []
     assert again.prose[0].body == "line one\nline two"
+
+
+TRICKY = (
+    "plain", "with: colon", "- dash", "#hash", "yes", "null", "~", "2410.12340", "'q'", '"dq"',
+    "a\tb", "trail ", "  lead", "two\nlines", "two\nlines\n", "kept\n\n", "\nfirst", "emoji 📊",
+    "🙂\nline2", "nel\x85x", "ls\u2028x", "ps\u2029", "bom\ufeff", "bell\x07", "del\x7f", "视频",
+    "\u00a0nbsp", "[x]", "{x}", "!tag", "&a", "*a", "|", "> x", "@x", "`x", "%x", "x #y", "? x",
+    "---", "...", "\\back", "a\rb",
+)  # fmt: skip
+
+
+class _Reference(yaml.SafeDumper):
+    """PyYAML's pure Python dumper with text of several lines as `|` blocks."""
+
+
+_Reference.add_representer(
+    str,
+    lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|" if "\n" in v else None),
+)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_entries_are_written_the_same_whichever_yaml_emitter_runs(text: str) -> None:
+    entry = Entry(
+        id="x", kind="paper", title=f"T {text}", year=2024, links={"code": "https://e.org/c"},
+        summary=text, tags=(text, "vlm"), note=text,
+    )  # fmt: skip
+    data: dict[str, Any] = {
+        "id": "x", "kind": "paper", "title": f"T {text}", "year": 2024,
+        "links": {"code": "https://e.org/c"}, "summary": text, "tags": [text, "vlm"], "note": text,
+    }  # fmt: skip
+    expected = yaml.dump(data, Dumper=_Reference, allow_unicode=True, sort_keys=False, width=10**6)
+    assert dump_entry(entry) == expected
+    if "\x85" not in text:  # PyYAML itself reads a written NEL back as a space
+        assert yaml.safe_load(dump_entry(entry))["summary"] == text
+
+
+def test_an_interrupted_bulk_write_leaves_no_file_behind(tmp_path: Path) -> None:
+    files = {f"papers/2024/p{i}.yaml": f"id: p{i}\n" for i in range(10)}
+    written: list[int] = []
+
+    def stop_after_three() -> None:
+        written.append(1)
+        if len(written) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_files(tmp_path, files, stop_after_three)
+    assert list(tmp_path.iterdir()) == []
+    write_files(tmp_path, files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers"]
+    assert (tmp_path / "papers/2024/p9.yaml").read_text("utf-8") == "id: p9\n"

@@ -117,7 +117,7 @@ def build_entry(draft: Draft, problems: list[Problem]) -> Entry:
             if venue:
                 year = year or found
                 break
-    arxiv_id = item.arxiv_id or next(filter(None, map(arxiv_id_of, links.values())), None)
+    arxiv_id = item.arxiv_id or _own_arxiv_id(links)
     short = short_name(item.title)
     return Entry(
         id=base_id(item.title),
@@ -134,6 +134,14 @@ def build_entry(draft: Draft, problems: list[Problem]) -> Entry:
         note=item.note,
         order=draft.line,
     )
+
+
+def _own_arxiv_id(links: dict[str, str]) -> str | None:
+    """The arXiv id of the entry's own paper: a link it names "other" ("[[2025 v2]](arxiv…)"
+    beside an OpenReview paper) is a follow-up paper, not an id to merge entries by."""
+    has_paper = any(name in ("paper", "arxiv", "pdf") for name in links)
+    own = (url for name, url in links.items() if name != "other" or not has_paper)
+    return next(filter(None, map(arxiv_id_of, own)), None)
 
 
 def _name_links(draft: Draft, problems: list[Problem]) -> dict[str, str]:

@@ -225,10 +225,24 @@ def parse_line(text: str) -> LineItem:
 
 
 def _split_dash(text: str) -> tuple[str, str, str]:
-    match = _DASH.search(text)
-    if match is None:
-        return text, "", ""
-    return text[: match.start()], match.group(), text[match.end() :]
+    """Title, dash, description; a dash inside a linked or bold title, or between a one-word
+    name in plain text and a subtitle in title case ("AnomalyVFM -- Transforming Vision
+    Foundation Models …"), is part of the title."""
+    for match in _DASH.finditer(text):
+        head, tail = text[: match.start()], text[match.end() :]
+        if head.count(_OPEN) > head.count(_CLOSE) or head.count("**") % 2:
+            continue
+        plain_name = _OPEN not in head and "**" not in head and len(head.split()) == 1
+        if plain_name and _title_case(tail):
+            continue
+        return head, match.group(), tail
+    return text, "", ""
+
+
+def _title_case(text: str) -> bool:
+    """Whether most longer words start with a capital, as a paper's title does."""
+    words = [w for w in re.findall(r"[^\W\d_][\w-]*", text.split("[")[0]) if len(w) > 3]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _take_badges(text: str, item: LineItem) -> str:

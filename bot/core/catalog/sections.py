@@ -75,8 +75,10 @@ def split_sections(lines: list[str]) -> list[Section]:
 
 
 def plain(title: str) -> str:
-    """Heading text without links and emphasis."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
+    """Heading text without links and emphasis; a `[[label]](url)` reference after the
+    heading's words ("3.3 Anomaly Synthesis [[awesome-anomaly-synthesis]](…)") goes whole."""
+    text = re.sub(r"(?<=\S)\s*\[\[[^\]]*\]\]\([^)]*\)", "", title)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     return re.sub(r"[*_`]", "", text).strip()
 
 
@@ -123,7 +125,17 @@ def heading_context(parent: Ctx, section: Section, title_section: bool, leaf: bo
         return Ctx(level, "prose", prose_id=slugify(low) or "notes", entries_allowed=False)
     if is_overview(low):
         return Ctx(level, "prose", "background", prose_id=slugify(low) or "overview")
+    if leaf and is_figure(section):
+        return Ctx(level, "prose", prose_id=slugify(low) or "figure", entries_allowed=False)
     return _entries_context(parent, section, low, leaf)
+
+
+def is_figure(section: Section) -> bool:
+    """A short heading ("Timeline", "Paper Tree (…)") over nothing but images: a figure, not a
+    paper whose title is the heading."""
+    classes = {_line_class(line) for _, line in section.body} - {"blank"}
+    words = re.sub(r"\([^)]*\)", " ", plain(section.title)).split()
+    return classes == {"image"} and len(words) <= 3
 
 
 def heading_kind(title: str) -> str | None:
