@@ -89,11 +89,11 @@ def render_digest(digest: Digest, tz: ZoneInfo, fmt: str) -> str:
         return render_digest_markdown(digest, tz)
     card = build_digest_card(digest, tz)
     if fmt == "slack":
-        from bot.adapters.slack.render import render_card as render_slack
+        from bot.adapters.slack.adapter import render_card as render_slack
 
         payload = render_slack(card)
     else:
-        from bot.adapters.discord.render import render_card as render_discord
+        from bot.adapters.discord.adapter import render_card as render_discord
 
         payload = render_discord(card)
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -3,8 +3,8 @@
 import json
 
 from bot.adapters import console
-from bot.adapters.discord import render as discord_render
-from bot.adapters.slack import render as slack_render
+from bot.adapters.discord import adapter as discord_render
+from bot.adapters.slack import adapter as slack_render
 from bot.core.models import Card, CardField, Link, Reply
 
 HOSTILE = (

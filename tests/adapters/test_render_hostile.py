@@ -6,8 +6,8 @@ import json
 import re
 from dataclasses import replace
 
-from bot.adapters.discord import render as discord_render
-from bot.adapters.slack import render as slack_render
+from bot.adapters.discord import adapter as discord_render
+from bot.adapters.slack import adapter as slack_render
 from bot.core.candidates.lifecycle import build_candidate_card
 from bot.core.models import Candidate
 from tests.support_votes import make_candidate

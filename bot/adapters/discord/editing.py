@@ -13,7 +13,6 @@ from typing import Any
 import discord
 from discord import ui
 
-from bot.adapters.discord.render import EDIT_BUTTON
 from bot.core.candidates.editing import (
     DECIDED,
     NOT_MAINTAINER,
@@ -22,6 +21,9 @@ from bot.core.candidates.editing import (
     EntryEditor,
     split_venue_year,
 )
+
+EDIT_BUTTON = "vad:edit-approve"
+"""The custom id of the Edit & approve button on every candidate card."""
 
 log = logging.getLogger(__name__)
 
