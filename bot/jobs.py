@@ -23,11 +23,11 @@ from bot.core.arxiv.rules import Rules
 from bot.core.arxiv.watch import Judge, build_known_papers, describe, run_watch
 from bot.core.candidates.flow import VoteFlow
 from bot.core.candidates.lifecycle import candidate_origin, post_candidates
-from bot.core.digest import DigestJob, count_kinds
+from bot.core.digest import DigestJob
 from bot.core.health import CATALOG_KEY, Job
 from bot.core.judge import Verdict as Judgement
 from bot.core.judge import judge_papers
-from bot.core.models import Catalog, Entry, Paper
+from bot.core.models import Catalog, Entry, Paper, count_kinds
 from bot.core.ports import Clock, Poster
 from bot.core.refresh import Finding, find_updates
 from bot.core.search.engine import LiveIndex

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import os
@@ -331,6 +330,8 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_refresh(args: argparse.Namespace, settings: Settings) -> int:
     """Print the catalog refresh's findings (those dismissed or applied in chat left out)."""
+    import asyncio
+
     from bot.core.refresh import find_updates
     from bot.errors import FeedError
     from bot.infra.arxiv_http import ArxivClient

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.common import print_json
 from bot.clock import UtcClock
-from bot.core.digest import describe_counts
 from bot.core.health import (
     CATALOG_KEY,
     FIRST_RUN_PENDING,
@@ -22,7 +21,7 @@ from bot.core.health import (
     find_problems,
     is_run_from_cron,
 )
-from bot.core.models import JobHealth
+from bot.core.models import JobHealth, describe_counts
 from bot.infra.announce_store import CURSOR_KEY
 from bot.infra.job_store import JobStore, count_pending_candidates, count_unsent_posts
 from bot.infra.state import Database, open_state

@@ -16,7 +16,16 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.candidates.lifecycle import maybe_reason
-from bot.core.models import KINDS, Candidate, Card, Entry, Link, Reply, Request, Tally
+from bot.core.models import (
+    Candidate,
+    Card,
+    Entry,
+    Link,
+    Reply,
+    Request,
+    Tally,
+    describe_counts,
+)
 from bot.core.ports import Clock, KeyValue, Poster
 
 PERIOD = timedelta(days=7)
@@ -28,10 +37,6 @@ TEXT_BUDGET = 3500
 """Characters the card's items may take: Discord's embed description holds 4,096 and its markup
 and escapes add some. A section that does not fit ends with "… and N more"."""
 _ITEM_MARKUP = 20
-_PLURAL = {"paper": "papers", "dataset": "datasets", "resource": "resources",
-           "background": "background readings"}  # fmt: skip
-_SINGULAR = {"papers": "paper", "datasets": "dataset", "resources": "resource",
-             "background readings": "background reading"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +128,6 @@ def rank_maybe(candidates: Sequence[Candidate]) -> tuple[Candidate, ...]:
     return tuple(sorted(kept, key=lambda c: (-(c.rank or 0.0), -c.id)))
 
 
-def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
-    """How many entries of each kind."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.kind] = counts.get(entry.kind, 0) + 1
-    return counts
-
-
 def format_period(start: date, end: date) -> str:
     """`16–22 Nov 2026`, `28 Nov – 4 Dec 2026`, `29 Dec 2026 – 4 Jan 2027`, `24 Nov 2026`."""
     last = f"{end.day} {end:%b %Y}"
@@ -146,11 +143,6 @@ def format_period(start: date, end: date) -> str:
 def format_counts(counts: Mapping[str, int]) -> str:
     """`The list now holds 33 papers, 7 datasets.`"""
     return f"The list now holds {describe_counts(counts) or 'no entries yet'}."
-
-
-def describe_counts(counts: Mapping[str, int]) -> str:
-    """`33 papers, 7 datasets, 1 background reading` ("" for none)."""
-    return ", ".join(_count(counts[k], _PLURAL[k]) for k in KINDS if counts.get(k))
 
 
 def format_votes(tally: Tally) -> str:
@@ -270,10 +262,6 @@ def window_to_now(now: datetime, tz: ZoneInfo, since: date | None = None) -> dat
     so the seven days it names (today included) are the days it covers."""
     day = since or (now.astimezone(tz).date() - PERIOD + timedelta(days=1))
     return datetime(day.year, day.month, day.day, tzinfo=tz)
-
-
-def _count(number: int, plural: str) -> str:
-    return f"{number} {plural if number != 1 else _SINGULAR[plural]}"
 
 
 def entry_links(entry: Entry) -> tuple[Link, ...]:

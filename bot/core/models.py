@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -304,3 +304,36 @@ class JobHealth:
     """Failed runs in a row; 0 when the last run succeeded."""
     alerted: bool = False
     """Whether maintainers were told of the current streak of failures."""
+
+
+# ---------------------------------------------------------------------------- counts
+
+_PLURAL = {
+    "paper": "papers",
+    "dataset": "datasets",
+    "resource": "resources",
+    "background": "background readings",
+}
+_SINGULAR = {
+    "papers": "paper",
+    "datasets": "dataset",
+    "resources": "resource",
+    "background readings": "background reading",
+}
+
+
+def count_kinds(entries: Sequence[Entry]) -> dict[str, int]:
+    """How many entries of each kind."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    return counts
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """`33 papers, 7 datasets, 1 background reading` ("" for none)."""
+    return ", ".join(_count(counts[k], _PLURAL[k]) for k in KINDS if counts.get(k))
+
+
+def _count(number: int, plural: str) -> str:
+    return f"{number} {plural if number != 1 else _SINGULAR[plural]}"

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.core.catalog.history import Change, build_changes
-from bot.core.digest import Digest, NewEntry, assemble_digest, count_kinds
-from bot.core.models import Candidate, Tally
+from bot.core.digest import Digest, NewEntry, assemble_digest
+from bot.core.models import Candidate, Tally, count_kinds
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.yaml_files import LIST_FILE, parse_yaml_file
 
