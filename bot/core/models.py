@@ -156,6 +156,18 @@ CandidateStatus = Literal["pending", "approved", "rejected", "maybe"]
 
 
 @dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the watch put a paper: its lane as a status (`pending` posts it for votes, `maybe`
+    keeps it for the digest), its rank in the lane, and why."""
+
+    status: CandidateStatus = "pending"
+    rank: float | None = None
+    evidence: tuple[str, ...] = ()
+    reason: str = ""
+    llm_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A paper proposed for the list, waiting for (or past) a maintainer's decision."""
 

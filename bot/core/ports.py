@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports costs nothing at star
         Match,
         MessageRef,
         Paper,
+        Placement,
         ReactionEvent,
     )
     from bot.core.search.postings import IndexSnapshot
@@ -287,12 +288,7 @@ class CandidateStore(PaperStore, Protocol):
         source: str,
         now: datetime,
         suggested_by: str | None = None,
-        *,
-        status: CandidateStatus = "pending",
-        rank: float | None = None,
-        evidence: Sequence[str] = (),
-        reason: str = "",
-        llm_reason: str = "",
+        placement: Placement | None = None,
     ) -> Candidate:
         """Save a pending candidate, or with status `maybe` a paper of the maybe lane (or
         return the existing one for that arXiv id)."""

@@ -25,6 +25,7 @@ from bot.core.models import (
     CandidateStatus,
     Match,
     Paper,
+    Placement,
     ReactionEvent,
     normalise_title,
     parse_arxiv_id,
@@ -83,16 +84,16 @@ class CandidateStore:
         source: str,
         now: datetime,
         suggested_by: str | None = None,
-        *,
-        status: CandidateStatus = "pending",
-        rank: float | None = None,
-        evidence: Sequence[str] = (),
-        reason: str = "",
-        llm_reason: str = "",
+        placement: Placement | None = None,
     ) -> Candidate:
         """Save a pending candidate (or, with status `maybe`, a paper of the maybe lane), or
         return the one already saved for that arXiv id."""
-        why = {"evidence": list(evidence), "reason": reason, "llm": llm_reason}
+        placement = placement or Placement()  # a pending candidate, posted for votes
+        why = {
+            "evidence": list(placement.evidence),
+            "reason": placement.reason,
+            "llm": placement.llm_reason,
+        }
         self.db.execute(
             "INSERT OR IGNORE INTO candidates(arxiv_id, title_key, paper, score, terms, source,"
             " suggested_by, status, created_at, lane_rank, why)"
@@ -105,9 +106,9 @@ class CandidateStore:
                 json.dumps(list(match.terms), ensure_ascii=False),
                 source,
                 suggested_by,
-                status,
+                placement.status,
                 now.isoformat(),
-                rank,
+                placement.rank,
                 json.dumps(why, ensure_ascii=False),
             ),
         )

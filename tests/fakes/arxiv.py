@@ -10,7 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from bot.core.arxiv.watch import NEW_YORK, Feed
-from bot.core.models import Candidate, CandidateStatus, Match, Paper
+from bot.core.models import Candidate, Match, Paper, Placement
 from bot.errors import FeedError
 
 
@@ -60,14 +60,16 @@ class FakePaperStore:
         source: str,
         now: datetime,
         suggested_by: str | None = None,
-        *,
-        status: CandidateStatus = "pending",
-        **why: Any,
+        placement: Placement | None = None,
     ) -> Candidate:
         if paper.arxiv_id not in self.candidates:
             number = len(self.candidates) + 1
             self.candidates[paper.arxiv_id] = Candidate(
-                number, paper, match, source=source, status=status
+                number,
+                paper,
+                match,
+                source=source,
+                status=placement.status if placement else "pending",
             )
         return self.candidates[paper.arxiv_id]
 

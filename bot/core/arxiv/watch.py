@@ -41,6 +41,7 @@ from bot.core.models import (
     Catalog,
     Match,
     Paper,
+    Placement,
     normalise_title,
     parse_arxiv_id,
 )
@@ -259,11 +260,13 @@ def save_papers(
                 _rule_match(paper, rules, verdict),
                 source,
                 now,
-                status="pending" if lane == "candidate" else "maybe",
-                rank=verdict.score,
-                evidence=verdict.evidence_words,
-                reason="; ".join(verdict.reasons),
-                llm_reason=f"{judgement.label}: {judgement.reason}" if judgement else "",
+                placement=Placement(
+                    status="pending" if lane == "candidate" else "maybe",
+                    rank=verdict.score,
+                    evidence=tuple(verdict.evidence_words),
+                    reason="; ".join(verdict.reasons),
+                    llm_reason=f"{judgement.label}: {judgement.reason}" if judgement else "",
+                ),
             )
         )
     return saved
