@@ -113,10 +113,16 @@ def measure(
             title = row.paper.title[:60]
             wrong.append(f"    {row.kind:<20} {row.paper.arxiv_id:<12} {lane:<9} {title}")
     return Figures(
-        len(rows), counts["relevant"], counts["candidates"], counts["hits"],
-        counts["maybe_hits"], counts["near"], counts["maybe_near"], counts["daily"],
+        len(rows),
+        counts["relevant"],
+        counts["candidates"],
+        counts["hits"],
+        counts["maybe_hits"],
+        counts["near"],
+        counts["maybe_near"],
+        counts["daily"],
         counts["maybe_daily"],
-    )  # fmt: skip
+    )
 
 
 def catalog_titles() -> list[str]:

@@ -300,11 +300,13 @@ def bench(size: int, query_count: int) -> None:
     slow = sorted(zip(times, mix, strict=True), reverse=True)[:SHOW_SLOWEST]
     times.sort()
     p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
-    print(f"{size:>7,} entries: build {build:5.2f} s · first query {first * 1000:5.1f} ms · "
-          f"memory {with_entries - base:4.0f} MB entries + "
-          f"{with_index - with_entries:4.0f} MB index"
-          f" · query p50 {p50:5.2f} ms p99 {p99:5.2f} ms max {times[-1]:5.1f} ms "
-          f"({len(times)} queries)")  # fmt: skip
+    print(
+        f"{size:>7,} entries: build {build:5.2f} s · first query {first * 1000:5.1f} ms · "
+        f"memory {with_entries - base:4.0f} MB entries + "
+        f"{with_index - with_entries:4.0f} MB index"
+        f" · query p50 {p50:5.2f} ms p99 {p99:5.2f} ms max {times[-1]:5.1f} ms "
+        f"({len(times)} queries)"
+    )
     for ms, query in slow:
         print(f"{'':>17} slowest: {ms:5.1f} ms  {query}")
     bench_restart(size, index)
@@ -322,10 +324,12 @@ def bench_restart(size: int, index: SearchIndex) -> None:
         for changed in (0, 100):
             child = [sys.executable, __file__, "--restart", str(path), str(size), str(changed)]
             figures = json.loads(subprocess.run(child, capture_output=True, check=True).stdout)
-            print(f"{'':>17} restart with {changed:3} entries changed: ready in "
-                  f"{figures['ready']:4.2f} s (load {figures['load']:4.2f} s) · index memory "
-                  f"{figures['memory']:4.0f} MB · "
-                  f"first query {figures['first'] * 1000:4.1f} ms")  # fmt: skip
+            print(
+                f"{'':>17} restart with {changed:3} entries changed: ready in "
+                f"{figures['ready']:4.2f} s (load {figures['load']:4.2f} s) · index memory "
+                f"{figures['memory']:4.0f} MB · "
+                f"first query {figures['first'] * 1000:4.1f} ms"
+            )
 
 
 def restart(path: Path, size: int, changed: int) -> None:
@@ -376,8 +380,10 @@ def bench_fts5(size: int, query_count: int) -> None:
             times.append((time.perf_counter() - start) * 1000)
         times.sort()
         p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
-        print(f"{size:>7,} entries, SQLite FTS5 (no typos, no filters): build {build:5.2f} s · "
-              f"query p50 {p50:5.2f} ms p99 {p99:6.2f} ms ({len(times)} queries)")  # fmt: skip
+        print(
+            f"{size:>7,} entries, SQLite FTS5 (no typos, no filters): build {build:5.2f} s · "
+            f"query p50 {p50:5.2f} ms p99 {p99:6.2f} ms ({len(times)} queries)"
+        )
 
 
 def main() -> None:

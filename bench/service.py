@@ -43,9 +43,11 @@ async def main(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("VADBOT_", "SLACK_"))},
-            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_APP_TOKEN": "xapp-bench",
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_APP_TOKEN": "xapp-bench",
             "DISCORD_TOKEN": "bench",
-            "VADBOT_CATALOG__REPO": str(ROOT), "VADBOT_STATE__PATH": f"{tmp}/state.sqlite3",
+            "VADBOT_CATALOG__REPO": str(ROOT),
+            "VADBOT_STATE__PATH": f"{tmp}/state.sqlite3",
             "VADBOT_SLACK__API_BASE_URL": slack.api_url,
             "VADBOT_SLACK__CHANNELS__PAPERS": "C0PAPERS",
             "VADBOT_DISCORD__API_BASE_URL": discord.api_url,
@@ -54,11 +56,17 @@ async def main(seconds: float) -> None:
             "VADBOT_ARXIV__RSS_URL": "http://127.0.0.1:9/rss/",
             "VADBOT_ARXIV__API_URL": "http://127.0.0.1:9/api/query",
             "VADBOT_LOG__LEVEL": "WARNING",
-        }  # fmt: skip
+        }
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
         try:
             async with asyncio.timeout(60):
                 await slack.connected.wait()

@@ -86,11 +86,13 @@ def build_settings(tmp: Path, slack: FakeSlack, discord: FakeDiscord) -> Setting
             api_base_url=slack.api_url, channels=ChannelSettings(candidates=SLACK_CHANNEL)
         ),
         discord=DiscordSettings(
-            api_base_url=discord.api_url, gateway_url=discord.gateway_url, guild_id=GUILD_ID,
+            api_base_url=discord.api_url,
+            gateway_url=discord.gateway_url,
+            guild_id=GUILD_ID,
             channels=ChannelSettings(candidates=DISCORD_CHANNEL),
         ),
         secrets=Secrets(discord_token="d", slack_bot_token="xoxb-soak", slack_app_token="x-s"),
-    )  # fmt: skip
+    )
 
 
 def paper(n: int) -> Paper:
@@ -225,8 +227,10 @@ class Soak:
                 key = ((m.args.get("metadata") or {}).get("event_payload") or {}).get("key", "")
                 found.append((m.ts, int(key.split(":")[1])))
             return found
-        return [(m.id, self._discord_number(m.payload)) for m in self.discord.messages_in(
-            DISCORD_CHANNEL)]  # fmt: skip
+        return [
+            (m.id, self._discord_number(m.payload))
+            for m in self.discord.messages_in(DISCORD_CHANNEL)
+        ]
 
     def _discord_number(self, payload: dict[str, Any]) -> int:
         url = payload["embeds"][0].get("url", "")
@@ -274,16 +278,20 @@ async def main(args: argparse.Namespace) -> None:
         result = await soak.run()
     watcher.cancel()
     wall = time.perf_counter() - started
-    print(f"soak: {args.minutes:g} min of bot time in {wall:.0f} s of wall time; "
-          f"{soak.kills} kills, {soak.restarts} platform restarts")  # fmt: skip
+    print(
+        f"soak: {args.minutes:g} min of bot time in {wall:.0f} s of wall time; "
+        f"{soak.kills} kills, {soak.restarts} platform restarts"
+    )
     for platform, counts in result["posts"].items():
         spread = collections.Counter(counts.get(n, 0) for n in range(1, result["candidates"] + 1))
         shown = ", ".join(f"{k} post(s): {v}" for k, v in sorted(spread.items()))
         print(f"  {platform}: posts per candidate — {shown}")
     print(f"  votes counted {result['counted']} vs cast {len(soak.cast.votes)}")
     print(f"  peak memory (VmHWM) {peak_memory_mb():.1f} MB")
-    print(f"  longest event-loop stall {stalls.longest * 1000:.0f} ms (serving); "
-          f"build_bot at a restart {soak.longest_build * 1000:.0f} ms at most")  # fmt: skip
+    print(
+        f"  longest event-loop stall {stalls.longest * 1000:.0f} ms (serving); "
+        f"build_bot at a restart {soak.longest_build * 1000:.0f} ms at most"
+    )
 
 
 if __name__ == "__main__":

@@ -159,8 +159,9 @@ class Bot:
         remove = self.service.handle_signals()
         try:
             if await self.start_posting():
-                await asyncio.gather(*(self._catch_up(p) for p in self.platforms
-                                       if p.platform in self.connected))  # fmt: skip
+                await asyncio.gather(
+                    *(self._catch_up(p) for p in self.platforms if p.platform in self.connected)
+                )
             ran = await self.service.run_once(only)
             await self.outbox.flush()
             return ran
@@ -296,10 +297,20 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     gate = PostGate(outbox)  # jobs post through it: after a stop, no new post starts
     rules = build_vote_rules(settings)
     proposals = (
-        build_proposals(settings, repo, db, clock, candidates, outbox, outbox.refs, rules,
-                        build_vote_card(rules))
-        if settings.catalog.publish == "pull-request" else None
-    )  # fmt: skip
+        build_proposals(
+            settings,
+            repo,
+            db,
+            clock,
+            candidates,
+            outbox,
+            outbox.refs,
+            rules,
+            build_vote_card(rules),
+        )
+        if settings.catalog.publish == "pull-request"
+        else None
+    )
     writer = proposals.writer if proposals else CatalogWriter.from_settings(settings, repo)
     fixes = CatalogFixes(FixBook(db), writer, outbox, (min(rules.approve), min(rules.reject)))
     llm = build_llm(settings, db, clock)  # None unless llm.base_url is set
@@ -308,11 +319,20 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
         llm.complete if llm else None, _catalog_reader(catalog_root), settings.llm.timeout_seconds
     )  # the ✅ and both Edit & approve forms share one draft per candidate
     flow = VoteFlow(
-        rules, candidates, proposals or writer, outbox,
-        outbox.find_key, clock, build_vote_card(rules), gate=gate,
-        throttle_seconds=settings.votes.edit_throttle_seconds, sleep=seams.sleep,
-        proposer=proposals, fixes=fixes, drafts=drafts,
-    )  # fmt: skip
+        rules,
+        candidates,
+        proposals or writer,
+        outbox,
+        outbox.find_key,
+        clock,
+        build_vote_card(rules),
+        gate=gate,
+        throttle_seconds=settings.votes.edit_throttle_seconds,
+        sleep=seams.sleep,
+        proposer=proposals,
+        fixes=fixes,
+        drafts=drafts,
+    )
     papers = ArxivClient(
         interactive(settings.arxiv), transport=seams.arxiv_transport, sleep=seams.arxiv_sleep
     )  # /vad suggest: a person waits, so a down arXiv is said within seconds
@@ -343,21 +363,35 @@ def build_bot(settings: Settings, *, clock: Clock | None = None, seams: Seams | 
     )
     tz = ZoneInfo(settings.schedule.timezone)
     router.register(
-        "digest", build_digest_command(jobs.digest_source(), clock, tz),
+        "digest",
+        build_digest_command(jobs.digest_source(), clock, tz),
         "the last seven days: new entries, decisions, candidates waiting; add 'share' to show "
-        "everyone", "/vad digest",
-    )  # fmt: skip
+        "everyone",
+        "/vad digest",
+    )
 
     editor = EntryEditor(flow, _catalog_reader(catalog_root), this_year(clock.now), drafts)
     platforms = _build_platforms(settings, router, flow, db, clock, search, seams, editor)
     console = None if platforms else ConsoleAdapter(router, seams.out)
     outbox.add_platforms([*platforms, *([console] if console else [])])  # the cycle closes here
     return Bot(
-        settings, clock, db, candidates, search, router, outbox, flow, platforms, console,
-        papers, jobs, build_service(settings, db, clock, jobs, gate, outbox),
-        llm=llm, proposals=proposals,
+        settings,
+        clock,
+        db,
+        candidates,
+        search,
+        router,
+        outbox,
+        flow,
+        platforms,
+        console,
+        papers,
+        jobs,
+        build_service(settings, db, clock, jobs, gate, outbox),
+        llm=llm,
+        proposals=proposals,
         lock=StateLock(settings.resolve(settings.state.path)),
-    )  # fmt: skip
+    )
 
 
 def build_service(
@@ -382,9 +416,13 @@ def build_service(
 
 
 async def serve(
-    settings: Settings, *, once: bool = False, clock: Clock | None = None,
-    seams: Seams | None = None, only: Sequence[str] = (),
-) -> None:  # fmt: skip
+    settings: Settings,
+    *,
+    once: bool = False,
+    clock: Clock | None = None,
+    seams: Seams | None = None,
+    only: Sequence[str] = (),
+) -> None:
     """`vadbot run`: build the bot and serve; `once` runs the due jobs (or `only`) and exits."""
     check_catalog_repo(settings)  # before build_bot makes the state file
     bot = build_bot(settings, clock=clock, seams=seams)

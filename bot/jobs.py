@@ -76,12 +76,21 @@ def build_job_specs(jobs: Jobs, poster: Poster, tz: ZoneInfo) -> list[JobSpec]:
     """Each job with its trigger from `settings.schedule` and how late it may still run."""
     triggers = build_triggers(jobs.settings.schedule)
     digest = DigestJob(
-        jobs.digest_source(), poster, jobs.db, jobs.clock,
-        lambda now: previous_fire_time(triggers[DIGEST], now), tz,
+        jobs.digest_source(),
+        poster,
+        jobs.db,
+        jobs.clock,
+        lambda now: previous_fire_time(triggers[DIGEST], now),
+        tz,
         show_maybe=jobs.flow.post_maybe,
-    )  # fmt: skip
-    runs: dict[str, Job] = {PULL: jobs.pull, ANNOUNCE: jobs.announce, ARXIV: jobs.watch,
-                            DIGEST: digest, REFRESH: jobs.refresh}  # fmt: skip
+    )
+    runs: dict[str, Job] = {
+        PULL: jobs.pull,
+        ANNOUNCE: jobs.announce,
+        ARXIV: jobs.watch,
+        DIGEST: digest,
+        REFRESH: jobs.refresh,
+    }
     triggers[OUTBOX] = every(OUTBOX_MINUTES)
     runs[OUTBOX] = jobs.flush_outbox
     return [JobSpec(n, triggers[n], run, grace_seconds(triggers[n])) for n, run in runs.items()]
@@ -162,11 +171,14 @@ class Jobs:
     async def announce(self) -> str:
         """Announce the entries new since the last run."""
         report = await run_announcer(
-            self.history, AnnounceStore(self.db), self.poster, self.clock,
+            self.history,
+            AnnounceStore(self.db),
+            self.poster,
+            self.clock,
             announce_updates=self.settings.catalog.announce_updates,
             origin=candidate_origin(self.flow.store),
             credit=self.proposals.credit if self.proposals is not None else None,
-        )  # fmt: skip
+        )
         return report.summary()
 
     async def watch(self) -> str:
@@ -175,14 +187,23 @@ class Jobs:
         catalog = await self.load_catalog()
         rules = rules_from_settings(settings.arxiv, [e.title for e in catalog.papers()])
         async with ArxivClient(
-            settings.arxiv, rules, transport=self.arxiv_transport, sleep=self.arxiv_sleep,
-        ) as client:  # fmt: skip
+            settings.arxiv,
+            rules,
+            transport=self.arxiv_transport,
+            sleep=self.arxiv_sleep,
+        ) as client:
             known = build_known_papers(catalog)
             ranker = await asyncio.to_thread(self.learn, catalog, rules)
             report = await run_watch(
-                client, self.flow.store, self.db, self.clock, known, rules,
-                ranker=ranker, judge=self.judge(),
-            )  # fmt: skip
+                client,
+                self.flow.store,
+                self.db,
+                self.clock,
+                known,
+                rules,
+                ranker=ranker,
+                judge=self.judge(),
+            )
         # each key once, through the shutdown gate (self.poster)
         await post_candidates(self.flow.store, self.poster, self.flow.build_card)
         lines = [line.removeprefix("error: ") for line in describe(report)]
@@ -266,8 +287,9 @@ def read_catalog(
         for sha in _catalog_commits(history, back):
             version = history.snapshot(sha)
             if not version.is_broken:
-                log.error("catalog cannot be read (%s); serving %s, its last good commit",
-                          error, sha[:7])  # fmt: skip
+                log.error(
+                    "catalog cannot be read (%s); serving %s, its last good commit", error, sha[:7]
+                )
                 counts = count_kinds(version.entries)
                 return list(version.entries), {"counts": counts, "error": error, "serving": sha}
         log.error("catalog cannot be read (%s), nor any of its last %d commits", error, back)

@@ -18,13 +18,15 @@ from bot.settings import LogSettings
 REDACTED = "[redacted]"
 NOISE = {
     # vadbot never joins a voice channel.
-    "discord.client": frozenset({
-        "PyNaCl is not installed, voice will NOT be supported",
-        "davey is not installed, voice will NOT be supported",
-    }),
+    "discord.client": frozenset(
+        {
+            "PyNaCl is not installed, voice will NOT be supported",
+            "davey is not installed, voice will NOT be supported",
+        }
+    ),
     # Bolt reads SLACK_BOT_TOKEN from the environment itself, though we give it our client.
     "slack_bolt.AsyncApp": frozenset({"As you gave `client` as well, `token` will be unused."}),
-}  # fmt: skip
+}
 """Start-up warnings about things vadbot does not use, by logger: dropped, exactly these."""
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
 

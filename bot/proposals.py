@@ -66,9 +66,13 @@ class Proposals:
     # ---------------------------------------------------------------- the EntryWriter port
 
     def add_candidate(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        self,
+        candidate: Candidate,
+        approver: str,
+        platform: str,
+        post_url: str = "",
         draft: EntryDraft | None = None,
-    ) -> AddedEntry:  # fmt: skip
+    ) -> AddedEntry:
         """Commit the entry (the edited `draft`, else the prefilled one) on the bot branch, with
         a link to the candidate's post; blocking."""
         url = post_url or self.post_url(candidate.id)
@@ -228,9 +232,15 @@ def build_proposals(
     )
     publisher = PullRequestPublisher(writer, forge, book, clock)
     return Proposals(
-        writer, publisher, store, poster, refs, rules, build_card,
+        writer,
+        publisher,
+        store,
+        poster,
+        refs,
+        rules,
+        build_card,
         guild_id=settings.discord.guild_id,
-    )  # fmt: skip
+    )
 
 
 def _with_footer(card: Card, line: str) -> Card:

@@ -163,14 +163,24 @@ class Scheduler:
         """Add every job and start firing them (needs the running event loop)."""
         for spec in self.specs.values():
             self._scheduler.add_job(
-                self._fire, spec.trigger, args=(spec.name,), id=spec.name, name=spec.name,
-                max_instances=1, coalesce=True, misfire_grace_time=spec.misfire_grace_seconds,
-            )  # fmt: skip
+                self._fire,
+                spec.trigger,
+                args=(spec.name,),
+                id=spec.name,
+                name=spec.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=spec.misfire_grace_seconds,
+            )
         if self.heartbeat is not None:
             self._scheduler.add_job(
-                self._beat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat",
-                max_instances=1, coalesce=True, misfire_grace_time=HEARTBEAT_SECONDS,
-            )  # fmt: skip
+                self._beat,
+                IntervalTrigger(seconds=HEARTBEAT_SECONDS),
+                id="heartbeat",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=HEARTBEAT_SECONDS,
+            )
             self._beat()
         self._scheduler.start()
         for name in self.specs:
@@ -202,10 +212,14 @@ class Scheduler:
 
     def _baseline(self, health: JobHealth) -> None:
         """A cron job never run waits for its first time; from now on, a missed run is due."""
-        self.jobs.save(dataclasses.replace(
-            health, last_run=self.clock.now(), last_result=FIRST_RUN_PENDING,
-            next_run=self.next_run(health.name),
-        ))  # fmt: skip
+        self.jobs.save(
+            dataclasses.replace(
+                health,
+                last_run=self.clock.now(),
+                last_result=FIRST_RUN_PENDING,
+                next_run=self.next_run(health.name),
+            )
+        )
 
     async def run_job(self, name: str) -> JobHealth | None:
         """Run one job now, unless it is already running (then None)."""

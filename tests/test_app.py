@@ -39,9 +39,17 @@ async def test_run_without_tokens_uses_the_console_and_says_how_to_add_platforms
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "VADBOT_"))
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(write_config(tmp_path)), "run",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(write_config(tmp_path)),
+        "run",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
     assert process.stdin is not None
     assert process.stdout is not None
     process.stdin.write(b"/vad search vera\n")
@@ -97,12 +105,15 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     ("mode", "secrets", "missing"),
     [
         ("socket", Secrets(slack_bot_token="xoxb-fake"), "SLACK_APP_TOKEN"),
-        ("http", Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-f"),
-         "SLACK_SIGNING_SECRET"),
+        (
+            "http",
+            Secrets(slack_bot_token="xoxb-fake", slack_app_token="xapp-f"),
+            "SLACK_SIGNING_SECRET",
+        ),
         ("socket", Secrets(slack_app_token="xapp-fake"), "SLACK_BOT_TOKEN"),
         ("http", Secrets(slack_signing_secret="shh-fake"), "SLACK_BOT_TOKEN"),
     ],
-)  # fmt: skip
+)
 def test_half_set_slack_tokens_stop_the_start_naming_the_missing_variable(
     tmp_path: Path, mode: Literal["socket", "http"], secrets: Secrets, missing: str
 ) -> None:

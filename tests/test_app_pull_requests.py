@@ -62,21 +62,33 @@ async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
     github = FakeGitHub(remote)
     for fake in (slack, discord, github):
         await fake.start()
-    base = load_settings(None, {"VADBOT_CATALOG__REPO": str(repo),
-                                "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3")})  # fmt: skip
+    base = load_settings(
+        None,
+        {"VADBOT_CATALOG__REPO": str(repo), "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3")},
+    )
     settings = dataclasses.replace(
         base,
-        catalog=CatalogSettings(repo=str(repo), remote="origin", publish="pull-request",
-                                github_api_url=github.url),
-        slack=SlackSettings(api_base_url=slack.api_url, channels=SLACK_CHANNELS,
-                            maintainer_users=("UMAINT",)),
-        discord=DiscordSettings(api_base_url=discord.api_url, gateway_url=discord.gateway_url,
-                                guild_id=GUILD_ID, channels=DISCORD_CHANNELS,
-                                maintainer_roles=(MAINT_ROLE,)),
+        catalog=CatalogSettings(
+            repo=str(repo), remote="origin", publish="pull-request", github_api_url=github.url
+        ),
+        slack=SlackSettings(
+            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
+        ),
+        discord=DiscordSettings(
+            api_base_url=discord.api_url,
+            gateway_url=discord.gateway_url,
+            guild_id=GUILD_ID,
+            channels=DISCORD_CHANNELS,
+            maintainer_roles=(MAINT_ROLE,),
+        ),
         votes=VoteSettings(edit_throttle_seconds=0.0),
-        secrets=Secrets(discord_token="fake", slack_bot_token="xoxb-f", slack_app_token="xapp-f",
-                        github_token=github.token),
-    )  # fmt: skip
+        secrets=Secrets(
+            discord_token="fake",
+            slack_bot_token="xoxb-f",
+            slack_app_token="xapp-f",
+            github_token=github.token,
+        ),
+    )
     yield Lab(settings, repo, remote, slack, discord, github, FakeClock(NOW))
     for fake in (discord, slack, github):
         await fake.close()
@@ -96,8 +108,9 @@ async def start_bot(lab: Lab, **catalog: Any) -> Running:
     settings = dataclasses.replace(
         lab.settings, catalog=dataclasses.replace(lab.settings.catalog, **catalog)
     )
-    seams = Seams(sleep=no_sleep, arxiv_sleep=no_sleep, out=io.StringIO(),
-                  discord_ready_timeout=0.05)  # fmt: skip
+    seams = Seams(
+        sleep=no_sleep, arxiv_sleep=no_sleep, out=io.StringIO(), discord_ready_timeout=0.05
+    )
     bot = build_bot(settings, clock=lab.clock, seams=seams)
     task = asyncio.create_task(bot.run())
     await asyncio.wait_for(bot.service.caught_up.wait(), 10)
@@ -143,9 +156,12 @@ async def approve(lab: Lab, index: int, on: str = "discord") -> None:
     if on == "discord":
         post = lab.discord.messages_in(DISCORD_CHANNELS.candidates)[index]
         await lab.discord.send_reaction(
-            DISCORD_CHANNELS.candidates, post.id, "✅", user_id=DISCORD_MAINT,
+            DISCORD_CHANNELS.candidates,
+            post.id,
+            "✅",
+            user_id=DISCORD_MAINT,
             roles=(MAINT_ROLE,),
-        )  # fmt: skip
+        )
     else:
         post = lab.slack.messages_in(SLACK_CHANNELS.candidates)[index]
         await lab.slack.send_reaction(
@@ -158,9 +174,21 @@ def merge_on_the_remote(lab: Lab, branch: str) -> None:
     bare = ["--git-dir", str(lab.remote)]
     tree = git(lab.remote, *bare, "rev-parse", f"{branch}^{{tree}}").strip()
     merge = git(
-        lab.remote, *bare, "-c", "user.name=Merging Person", "-c", "user.email=m@lab.example",
-        "commit-tree", tree, "-p", "main", "-p", branch, "-m", "Merge pull request #1",
-    ).strip()  # fmt: skip
+        lab.remote,
+        *bare,
+        "-c",
+        "user.name=Merging Person",
+        "-c",
+        "user.email=m@lab.example",
+        "commit-tree",
+        tree,
+        "-p",
+        "main",
+        "-p",
+        branch,
+        "-m",
+        "Merge pull request #1",
+    ).strip()
     git(lab.remote, *bare, "update-ref", "refs/heads/main", merge)
 
 

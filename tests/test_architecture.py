@@ -7,9 +7,19 @@ import pytest
 
 CORE = Path(__file__).resolve().parents[1] / "bot" / "core"
 FORBIDDEN = (
-    "discord", "slack_sdk", "slack_bolt", "apscheduler", "httpx", "aiohttp", "feedparser",
-    "sqlite3", "yaml", "subprocess", "bot.infra", "bot.adapters",
-)  # fmt: skip
+    "discord",
+    "slack_sdk",
+    "slack_bolt",
+    "apscheduler",
+    "httpx",
+    "aiohttp",
+    "feedparser",
+    "sqlite3",
+    "yaml",
+    "subprocess",
+    "bot.infra",
+    "bot.adapters",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -77,13 +77,31 @@ class RefreshArxiv(FakeArxiv):
 
 def seed(lab: Lab) -> None:
     lab.repo.add(
-        make_entry("vera", title=VERA.title, short_name="VERA", venue="arXiv", year=2024,
-                   arxiv_id=VERA.arxiv_id, links={"arxiv": "https://arxiv.org/abs/2412.05555"}),
-        make_entry("summaries", title=SUMMARY.title, venue="ICASSP", year=2025,
-                   links={"code": "https://github.com/lab/summaries"}),
-        make_entry("odd-years", title=ICCV.title, venue="ICCV", year=2024,
-                   arxiv_id=ICCV.arxiv_id, links={"code": "https://github.com/lab/odd"}),
-    )  # fmt: skip
+        make_entry(
+            "vera",
+            title=VERA.title,
+            short_name="VERA",
+            venue="arXiv",
+            year=2024,
+            arxiv_id=VERA.arxiv_id,
+            links={"arxiv": "https://arxiv.org/abs/2412.05555"},
+        ),
+        make_entry(
+            "summaries",
+            title=SUMMARY.title,
+            venue="ICASSP",
+            year=2025,
+            links={"code": "https://github.com/lab/summaries"},
+        ),
+        make_entry(
+            "odd-years",
+            title=ICCV.title,
+            venue="ICCV",
+            year=2024,
+            arxiv_id=ICCV.arxiv_id,
+            links={"code": "https://github.com/lab/odd"},
+        ),
+    )
 
 
 def admin_posts(lab: Lab) -> dict[str, str]:
@@ -169,17 +187,26 @@ def test_catalog_refresh_prints_findings_and_posts_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     catalog = tmp_path / "catalog"
-    vera = make_entry("vera", title=VERA.title, short_name="VERA", venue="arXiv", year=2024,
-                      arxiv_id=VERA.arxiv_id, links={})  # fmt: skip
+    vera = make_entry(
+        "vera",
+        title=VERA.title,
+        short_name="VERA",
+        venue="arXiv",
+        year=2024,
+        arxiv_id=VERA.arxiv_id,
+        links={},
+    )
     (catalog / "papers" / "2024").mkdir(parents=True)
     (catalog / "papers" / "2024" / "vera.yaml").write_text(dump_entry(vera), encoding="utf-8")
     (tmp_path / "none.yaml").write_text("{}\n", encoding="utf-8")
     with ArxivServer() as arxiv:
         arxiv.body = api_feed([VERA]).encode()
         for key, value in {
-            "ARXIV__API_URL": f"{arxiv.url}/api/query", "ARXIV__DELAY_SECONDS": "0",
-            "STATE__PATH": str(tmp_path / "state.sqlite3"), "CATALOG__REPO": str(tmp_path),
-        }.items():  # fmt: skip
+            "ARXIV__API_URL": f"{arxiv.url}/api/query",
+            "ARXIV__DELAY_SECONDS": "0",
+            "STATE__PATH": str(tmp_path / "state.sqlite3"),
+            "CATALOG__REPO": str(tmp_path),
+        }.items():
             monkeypatch.setenv(f"VADBOT_{key}", value)
         monkeypatch.setenv("VADBOT_CONFIG", str(tmp_path / "none.yaml"))
         assert main(["catalog", "refresh", "--json"]) == 0

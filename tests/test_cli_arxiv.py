@@ -86,13 +86,28 @@ def test_score_keeps_each_line_and_adds_its_lane_reading_stdin(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = [
-        {"arxiv_id": "2611.00001", "title": "Video anomaly detection in CCTV with an LLM",
-         "abstract": "", "relevant": True, "kind": "relevant"},
-        {"arxiv_id": "2611.00002", "title": "Autoencoders for video anomaly detection in CCTV",
-         "abstract": "", "relevant": False, "kind": "vad-no-llm"},
-        {"arxiv_id": "2611.00003", "title": "Sparse attention for faster training",
-         "abstract": "", "relevant": False, "kind": "other"},
-    ]  # fmt: skip
+        {
+            "arxiv_id": "2611.00001",
+            "title": "Video anomaly detection in CCTV with an LLM",
+            "abstract": "",
+            "relevant": True,
+            "kind": "relevant",
+        },
+        {
+            "arxiv_id": "2611.00002",
+            "title": "Autoencoders for video anomaly detection in CCTV",
+            "abstract": "",
+            "relevant": False,
+            "kind": "vad-no-llm",
+        },
+        {
+            "arxiv_id": "2611.00003",
+            "title": "Sparse attention for faster training",
+            "abstract": "",
+            "relevant": False,
+            "kind": "other",
+        },
+    ]
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(json.dumps(x) + "\n" for x in lines)))
     assert main(["arxiv", "score", "-"]) == 0
     out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]

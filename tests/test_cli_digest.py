@@ -57,9 +57,19 @@ def test_a_big_week_on_discord_says_how_many_entries_it_left_out_instead_of_cutt
     lab: CatalogRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     long = "A Long Title About Video Anomaly Detection With Multimodal Large Language Models"
-    lab.add(*(make_entry(f"paper-{n}", title=f"{long} {n}", links={
-        "paper": f"https://arxiv.org/abs/2611.{n:05d}", "code": f"https://github.com/lab/p{n}",
-    }) for n in range(40)))  # fmt: skip
+    lab.add(
+        *(
+            make_entry(
+                f"paper-{n}",
+                title=f"{long} {n}",
+                links={
+                    "paper": f"https://arxiv.org/abs/2611.{n:05d}",
+                    "code": f"https://github.com/lab/p{n}",
+                },
+            )
+            for n in range(40)
+        )
+    )
     assert main(["digest", "--format", "discord"]) == 0
     description = json.loads(capsys.readouterr().out)["embeds"][0]["description"]
     assert len(description) <= 4096

@@ -79,13 +79,18 @@ def test_a_cron_line_in_the_environment_needs_no_extra_quotes(
 
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
-    [("SLACK_BOT_TOKEN", "xapp-1-A-1-x", "SLACK_APP_TOKEN"),
-     ("SLACK_APP_TOKEN", "xoxb-1-2-x", "SLACK_BOT_TOKEN")],
-)  # fmt: skip
+    [
+        ("SLACK_BOT_TOKEN", "xapp-1-A-1-x", "SLACK_APP_TOKEN"),
+        ("SLACK_APP_TOKEN", "xoxb-1-2-x", "SLACK_BOT_TOKEN"),
+    ],
+)
 def test_swapped_slack_tokens_are_caught_at_start(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    variable: str, value: str, says: str,
-) -> None:  # fmt: skip
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    says: str,
+) -> None:
     monkeypatch.setenv(variable, value)
     assert main(["search", "vera"]) == 2
     line = _one_line(capsys.readouterr().err)

@@ -12,12 +12,24 @@ from bot.core.models import Entry
 from bot.infra.yaml_files import dump_entry, entry_path
 
 ENTRIES = [
-    Entry(id="holmes-vau", kind="paper", title="Holmes-VAU: Long-term Video Anomaly Understanding",
-          venue="CVPR", year=2025, links={"code": "https://github.com/pipixin321/HolmesVAU"}),
-    Entry(id="holmes-vad", kind="paper", title="Holmes-VAD: Unbiased and Explainable VAD",
-          venue="arXiv", year=2024, summary="多模态 异常 解释"),
+    Entry(
+        id="holmes-vau",
+        kind="paper",
+        title="Holmes-VAU: Long-term Video Anomaly Understanding",
+        venue="CVPR",
+        year=2025,
+        links={"code": "https://github.com/pipixin321/HolmesVAU"},
+    ),
+    Entry(
+        id="holmes-vad",
+        kind="paper",
+        title="Holmes-VAD: Unbiased and Explainable VAD",
+        venue="arXiv",
+        year=2024,
+        summary="多模态 异常 解释",
+    ),
     Entry(id="ucf-crime", kind="dataset", title="UCF-Crime", summary="surveillance anomalies"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture

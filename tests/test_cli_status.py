@@ -40,10 +40,18 @@ def _record(db: Database, failures: int) -> None:
     db.put(CATALOG_KEY, read)
     store = JobStore(db)
     store.save(JobHealth("announce", now, "ok, 0 new", next_run=now + timedelta(minutes=10)))
-    store.save(JobHealth(
-        "arxiv-watch", now - timedelta(hours=1), "FAILED", "FeedError: arXiv answered 503",
-        now + timedelta(hours=23), now - timedelta(days=3), failures, alerted=True,
-    ))  # fmt: skip
+    store.save(
+        JobHealth(
+            "arxiv-watch",
+            now - timedelta(hours=1),
+            "FAILED",
+            "FeedError: arXiv answered 503",
+            now + timedelta(hours=23),
+            now - timedelta(days=3),
+            failures,
+            alerted=True,
+        )
+    )
 
 
 def test_status_shows_jobs_queues_and_the_last_error_and_exits_1_when_unhealthy(

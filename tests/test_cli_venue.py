@@ -28,8 +28,12 @@ def test_each_line_gets_its_venue_year_and_track_in_order(
     assert out[1]["venue"] is None  # a submission is no venue
     assert (out[2]["venue"], out[2]["workshop"], out[2]["track"]) == ("CVPR", True, "workshop")
     assert out[3] == {
-        "arxiv_id": "2501.00004", "venue": None, "year": None, "workshop": False, "track": None
-    }  # fmt: skip
+        "arxiv_id": "2501.00004",
+        "venue": None,
+        "year": None,
+        "workshop": False,
+        "track": None,
+    }
 
 
 def test_a_broken_line_is_one_clear_error_naming_the_line(

@@ -31,9 +31,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("VADBOT_CONFIG", raising=False)
-    return {**os.environ, "VADBOT_BUNDLED_CATALOG": str(bundled),
-            "VADBOT_DATA": str(tmp_path / "data"),
-            "PYTHON": sys.executable, "VADBOT": "echo"}  # fmt: skip
+    return {
+        **os.environ,
+        "VADBOT_BUNDLED_CATALOG": str(bundled),
+        "VADBOT_DATA": str(tmp_path / "data"),
+        "PYTHON": sys.executable,
+        "VADBOT": "echo",
+    }
 
 
 def _entrypoint(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

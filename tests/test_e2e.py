@@ -32,7 +32,7 @@ from bot.settings import (
     SlackSettings,
     VoteSettings,
     load_settings,
-)  # fmt: skip
+)
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import VAD_PAPERS, api_feed, rss_feed
 from tests.fakes.discord import FakeDiscord
@@ -97,19 +97,33 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
     slack, discord = FakeSlack(), FakeDiscord(roles=(MAINT_ROLE,))
     await slack.start()
     await discord.start()
-    base = load_settings(None, {"VADBOT_CATALOG__REPO": str(repo.root),
-                                "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3")})  # fmt: skip
+    base = load_settings(
+        None,
+        {
+            "VADBOT_CATALOG__REPO": str(repo.root),
+            "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
+        },
+    )
     settings = dataclasses.replace(
         base,
-        slack=SlackSettings(api_base_url=slack.api_url, channels=SLACK_CHANNELS,
-                            maintainer_users=("UMAINT",)),
-        discord=DiscordSettings(api_base_url=discord.api_url, gateway_url=discord.gateway_url,
-                                channels=DISCORD_CHANNELS, maintainer_roles=(MAINT_ROLE,)),
-        arxiv=ArxivSettings(rss_url="https://rss.test/rss/", api_url="https://export.test/api/query",
-                            delay_seconds=0.0, contact="lab@example.org"),
+        slack=SlackSettings(
+            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
+        ),
+        discord=DiscordSettings(
+            api_base_url=discord.api_url,
+            gateway_url=discord.gateway_url,
+            channels=DISCORD_CHANNELS,
+            maintainer_roles=(MAINT_ROLE,),
+        ),
+        arxiv=ArxivSettings(
+            rss_url="https://rss.test/rss/",
+            api_url="https://export.test/api/query",
+            delay_seconds=0.0,
+            contact="lab@example.org",
+        ),
         votes=VoteSettings(edit_throttle_seconds=0.0),
         secrets=Secrets(discord_token="fake", slack_bot_token="xoxb-f", slack_app_token="xapp-f"),
-    )  # fmt: skip
+    )
     yield Lab(settings, repo, slack, discord, FakeArxiv(), FakeClock(MONDAY_EVENING))
     await discord.close()
     await slack.close()
@@ -118,9 +132,12 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 async def start_bot(lab: Lab) -> Running:
     """One life of `vadbot run`: the real build_bot and Bot.run, until caught up."""
     seams = Seams(
-        arxiv_transport=httpx.MockTransport(lab.arxiv), arxiv_sleep=no_sleep, sleep=no_sleep,
-        out=io.StringIO(), discord_ready_timeout=0.05,
-    )  # fmt: skip
+        arxiv_transport=httpx.MockTransport(lab.arxiv),
+        arxiv_sleep=no_sleep,
+        sleep=no_sleep,
+        out=io.StringIO(),
+        discord_ready_timeout=0.05,
+    )
     bot = build_bot(lab.settings, clock=lab.clock, seams=seams)
     task = asyncio.create_task(bot.run())
     await asyncio.wait_for(bot.service.caught_up.wait(), 10)
@@ -178,9 +195,12 @@ async def test_a_paper_goes_from_arxiv_to_the_list_and_the_digest_once_across_re
 
     # A maintainer approves on Discord: one commit, both posts say so.
     await lab.discord.send_reaction(
-        DISCORD_CHANNELS.candidates, discord_post.id, "✅", user_id=DISCORD_MAINT,
+        DISCORD_CHANNELS.candidates,
+        discord_post.id,
+        "✅",
+        user_id=DISCORD_MAINT,
         roles=(MAINT_ROLE,),
-    )  # fmt: skip
+    )
     await until(lambda: "Added to the list" in str(slack_post.latest))
     assert "Added to the list" in str(discord_post.embeds)
     assert git(lab.repo.root, "rev-list", "--count", "HEAD") == "2"
@@ -190,8 +210,10 @@ async def test_a_paper_goes_from_arxiv_to_the_list_and_the_digest_once_across_re
     lab.clock.advance(minutes=15)
     assert ANNOUNCE in await bot.service.scheduler.run_due()
     await bot.service.scheduler.run_due()
-    for texts in (slack_texts(lab, SLACK_CHANNELS.papers),
-                  discord_texts(lab, DISCORD_CHANNELS.papers)):  # fmt: skip
+    for texts in (
+        slack_texts(lab, SLACK_CHANNELS.papers),
+        discord_texts(lab, DISCORD_CHANNELS.papers),
+    ):
         assert len(texts) == 1
         assert PAPER.title in texts[0]
         assert "candidate #1" in texts[0]
@@ -276,8 +298,10 @@ async def test_a_stop_during_a_post_finishes_it_starts_no_other_and_the_restart_
     lab.slack.hold_posts = None
     bot = await start_bot(lab)  # the catch-up runs the interrupted watch again
     await stop_bot(bot)
-    for posts in (slack_texts(lab, SLACK_CHANNELS.candidates),
-                  discord_texts(lab, DISCORD_CHANNELS.candidates)):  # fmt: skip
+    for posts in (
+        slack_texts(lab, SLACK_CHANNELS.candidates),
+        discord_texts(lab, DISCORD_CHANNELS.candidates),
+    ):
         assert len(posts) == 2
         assert VAD_PAPERS[0].title in posts[0]
         assert VAD_PAPERS[1].title in posts[1]

@@ -22,7 +22,7 @@ from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.test_app import write_config
 
-TOKEN = "xoxb-1234-SECRET-echoed"
+TOKEN = "fake-bot-token-SECRET-echoed"
 
 
 async def test_a_platform_error_echoing_the_token_is_stored_redacted(tmp_path: Path) -> None:

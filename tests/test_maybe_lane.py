@@ -29,7 +29,7 @@ from bot.settings import (
     SlackSettings,
     VoteSettings,
     load_settings,
-)  # fmt: skip
+)
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import OTHER_PAPERS, VAD_PAPERS, Item, api_feed, rss_feed
 from tests.fakes.discord import FakeDiscord
@@ -79,29 +79,49 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-01T12:00:00+00:00")
     repo = CatalogRepo(tmp_path / "list")
     repo.add(
-        make_entry("holmes-vau", title="Holmes-VAU: Video Anomaly Understanding with an MLLM",
-                   summary="Multimodal LLM explains anomalies in surveillance video."),
-        make_entry("lavad", title="LAVAD: Training-free Video Anomaly Detection with LLMs",
-                   summary="An LLM scores captions of video frames for anomalies."),
-    )  # fmt: skip
+        make_entry(
+            "holmes-vau",
+            title="Holmes-VAU: Video Anomaly Understanding with an MLLM",
+            summary="Multimodal LLM explains anomalies in surveillance video.",
+        ),
+        make_entry(
+            "lavad",
+            title="LAVAD: Training-free Video Anomaly Detection with LLMs",
+            summary="An LLM scores captions of video frames for anomalies.",
+        ),
+    )
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-24T02:00:00+00:00")
     slack, discord = FakeSlack(), FakeDiscord(roles=(MAINT_ROLE,))
     await slack.start()
     await discord.start()
-    base = load_settings(None, {"VADBOT_CATALOG__REPO": str(repo.root),
-                                "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3")})  # fmt: skip
+    base = load_settings(
+        None,
+        {
+            "VADBOT_CATALOG__REPO": str(repo.root),
+            "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
+        },
+    )
     settings = dataclasses.replace(
         base,
-        slack=SlackSettings(api_base_url=slack.api_url, channels=SLACK_CHANNELS,
-                            maintainer_users=("UMAINT",)),
-        discord=DiscordSettings(api_base_url=discord.api_url, gateway_url=discord.gateway_url,
-                                channels=DISCORD_CHANNELS, maintainer_roles=(MAINT_ROLE,)),
+        slack=SlackSettings(
+            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
+        ),
+        discord=DiscordSettings(
+            api_base_url=discord.api_url,
+            gateway_url=discord.gateway_url,
+            channels=DISCORD_CHANNELS,
+            maintainer_roles=(MAINT_ROLE,),
+        ),
         arxiv=dataclasses.replace(
-            base.arxiv, rss_url="https://rss.test/rss/", api_url="https://export.test/api/query",
-            delay_seconds=0.0, contact="lab@example.org"),
+            base.arxiv,
+            rss_url="https://rss.test/rss/",
+            api_url="https://export.test/api/query",
+            delay_seconds=0.0,
+            contact="lab@example.org",
+        ),
         votes=VoteSettings(edit_throttle_seconds=0.0),
         secrets=Secrets(discord_token="fake", slack_bot_token="xoxb-f", slack_app_token="xapp-f"),
-    )  # fmt: skip
+    )
     assert isinstance(settings.arxiv, ArxivSettings)
     yield Lab(settings, repo, slack, discord, FakeClock(EVENING), [b""])
     await discord.close()
@@ -118,9 +138,12 @@ async def running(lab: Lab, llm: LlmSettings | None = None) -> AsyncIterator[Bot
         return httpx.Response(200, content=lab.rss[0])
 
     seams = Seams(
-        arxiv_transport=httpx.MockTransport(arxiv), arxiv_sleep=no_sleep, sleep=no_sleep,
-        out=io.StringIO(), discord_ready_timeout=0.05,
-    )  # fmt: skip
+        arxiv_transport=httpx.MockTransport(arxiv),
+        arxiv_sleep=no_sleep,
+        sleep=no_sleep,
+        out=io.StringIO(),
+        discord_ready_timeout=0.05,
+    )
     settings = dataclasses.replace(lab.settings, llm=llm) if llm else lab.settings
     bot = build_bot(settings, clock=lab.clock, seams=seams)
     await bot.start(interactive=False)
@@ -311,8 +334,9 @@ async def openai() -> AsyncIterator[FakeOpenAI]:
 
 
 def llm(fake: FakeOpenAI, timeout: float = 5.0, cap: int = 200) -> LlmSettings:
-    return LlmSettings(base_url=fake.base_url, model="judge", timeout_seconds=timeout,
-                       daily_cap=cap)  # fmt: skip
+    return LlmSettings(
+        base_url=fake.base_url, model="judge", timeout_seconds=timeout, daily_cap=cap
+    )
 
 
 async def test_the_llm_moves_papers_between_lanes_and_its_reason_is_on_the_post(

@@ -411,9 +411,13 @@ async def test_a_checkmark_elsewhere_on_a_message_with_the_same_id_decides_nothi
             "244567637332328499", discord.id, "✅", "1005", roles=(MAINT_ROLE,)
         )
         await w.p.fake_discord.send_reaction(
-            DISCORD_CHANNELS.candidates, discord.id, "✅", "1005", roles=(MAINT_ROLE,),
+            DISCORD_CHANNELS.candidates,
+            discord.id,
+            "✅",
+            "1005",
+            roles=(MAINT_ROLE,),
             guild="967500967257968699",
-        )  # fmt: skip
+        )
         await w.p.fake_slack.send_reaction(SLACK_CHANNELS.candidates, slack.ts, "+1", "U7")
         await w.p.fake_slack.wait_for(lambda: w.flow.tally(number).up == 1 or w.sink.done >= 5)
         candidate = w.store.get(number)

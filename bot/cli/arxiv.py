@@ -232,8 +232,10 @@ def run_poll(args: argparse.Namespace, settings: Settings) -> int:
         _print_poll(report)
         if handed:
             where = ", ".join(platforms_of(settings))
-            print(f"{handed} candidate post(s) handed to the running vadbot ({where}): it posts "
-                  "them within a minute (cron users: at the next `vadbot run --once`)")  # fmt: skip
+            print(
+                f"{handed} candidate post(s) handed to the running vadbot ({where}): it posts "
+                "them within a minute (cron users: at the next `vadbot run --once`)"
+            )
     return 0 if report.ok else 1
 
 

@@ -374,5 +374,12 @@ def _closed_fixes(settings: Settings) -> set[str]:
 def finding_json(finding: Finding) -> dict[str, Any]:
     """A finding as a JSON object, with the key its proposal post has."""
     f = finding
-    return {"entry_id": f.entry_id, "name": f.name, "field": f.field, "value": f.value,
-            "before": f.before, "source": f.source, "key": f.key}  # fmt: skip
+    return {
+        "entry_id": f.entry_id,
+        "name": f.name,
+        "field": f.field,
+        "value": f.value,
+        "before": f.before,
+        "source": f.source,
+        "key": f.key,
+    }

@@ -37,9 +37,11 @@ def register(sub: Any) -> None:
     action.add_argument("--print", action="store_true", help="print it (the default)")
     action.add_argument("--post", action="store_true", help="post it to the digest channels")
     parser.add_argument(
-        "--format", choices=("markdown", "slack", "discord"), default="markdown",
+        "--format",
+        choices=("markdown", "slack", "discord"),
+        default="markdown",
         help="with --print: Markdown, or the JSON payload sent to Slack or Discord",
-    )  # fmt: skip
+    )
     parser.set_defaults(handler=run_digest)
 
 

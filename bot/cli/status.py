@@ -89,10 +89,14 @@ def _job_json(job: JobHealth) -> dict[str, Any]:
     # A cron job never run keeps a baseline `last_run` for catch-up; it did not run then.
     last_run = None if job.last_result == FIRST_RUN_PENDING else job.last_run
     return {
-        "name": job.name, "last_run": iso(last_run), "result": job.last_result,
-        "next_run": iso(job.next_run), "failures": job.failures,
-        "failing_since": iso(job.failing_since), "last_error": job.last_error,
-    }  # fmt: skip
+        "name": job.name,
+        "last_run": iso(last_run),
+        "result": job.last_result,
+        "next_run": iso(job.next_run),
+        "failures": job.failures,
+        "failing_since": iso(job.failing_since),
+        "last_error": job.last_error,
+    }
 
 
 def _catalog_json(stored: dict[str, Any] | None, cursor: str | None) -> dict[str, Any]:
@@ -109,8 +113,16 @@ def _pull_requests_json(db: Database) -> list[dict[str, Any]]:
         if entry.state not in ("open", "unpublished"):
             continue
         key = f"#{entry.number}" if entry.state == "open" else entry.branch
-        pr = prs.setdefault(key, {"number": entry.number, "url": entry.url, "state": entry.state,
-                                  "branch": entry.branch, "entries": []})  # fmt: skip
+        pr = prs.setdefault(
+            key,
+            {
+                "number": entry.number,
+                "url": entry.url,
+                "state": entry.state,
+                "branch": entry.branch,
+                "entries": [],
+            },
+        )
         pr["entries"].append(entry.entry_id)
     return list(prs.values())
 

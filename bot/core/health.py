@@ -71,19 +71,29 @@ class JobRunner:
 
     async def _succeeded(self, before: JobHealth, started: datetime, result: str) -> JobHealth:
         if before.failures and before.alerted:
-            await self._tell(f"recovered:{before.name}:{_stamp(before.failing_since)}",
-                             _recovered_card(before, result))  # fmt: skip
+            await self._tell(
+                f"recovered:{before.name}:{_stamp(before.failing_since)}",
+                _recovered_card(before, result),
+            )
         return dataclasses.replace(
-            before, last_run=started, last_result=result or "ok",
-            failing_since=None, failures=0, alerted=False,
-        )  # fmt: skip
+            before,
+            last_run=started,
+            last_result=result or "ok",
+            failing_since=None,
+            failures=0,
+            alerted=False,
+        )
 
     async def _failed(self, before: JobHealth, started: datetime, exc: Exception) -> JobHealth:
         error = self.redact(describe_error(exc))
         health = dataclasses.replace(
-            before, last_run=started, last_result="FAILED", last_error=error,
-            failing_since=before.failing_since or started, failures=before.failures + 1,
-        )  # fmt: skip
+            before,
+            last_run=started,
+            last_result="FAILED",
+            last_error=error,
+            failing_since=before.failing_since or started,
+            failures=before.failures + 1,
+        )
         if not health.alerted:
             key = f"job-failed:{health.name}:{_stamp(health.failing_since)}"
             alerted = await self._tell(key, _failed_card(health))

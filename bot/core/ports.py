@@ -181,9 +181,13 @@ class EntryWriter(Protocol):
     """Adds an approved candidate to the catalog (file, commit, push); blocking."""
 
     def add_candidate(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        self,
+        candidate: Candidate,
+        approver: str,
+        platform: str,
+        post_url: str = "",
         draft: EntryDraft | None = None,
-    ) -> AddedEntry:  # fmt: skip
+    ) -> AddedEntry:
         """The entry written for the candidate (the edited `draft`, else the prefilled one), or
         the one found already in the catalog."""
         ...

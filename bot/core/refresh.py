@@ -133,8 +133,15 @@ async def find_updates(
         if paper is None and not entry.arxiv_id:
             paper = await _by_title(lookup, entry)
             if paper is not None:
-                findings.append(Finding(entry.id, display(entry), "arxiv_id", paper.arxiv_id,
-                                        source="an exact-title arXiv search"))  # fmt: skip
+                findings.append(
+                    Finding(
+                        entry.id,
+                        display(entry),
+                        "arxiv_id",
+                        paper.arxiv_id,
+                        source="an exact-title arXiv search",
+                    )
+                )
         findings += paper_findings(entry, paper, this_year)
     return [f for f in findings if f.key not in closed]
 
@@ -165,8 +172,7 @@ def paper_findings(entry: Entry, paper: Paper | None, this_year: int) -> list[Fi
         if value != before:
             found.append(Finding(entry.id, name, "venue", value, before, _source(paper)))
     elif reason:
-        found.append(Finding(entry.id, name, "check", f"{entry.venue} {entry.year}",
-                             source=reason))  # fmt: skip
+        found.append(Finding(entry.id, name, "check", f"{entry.venue} {entry.year}", source=reason))
     code = find_code_link(paper) if paper is not None and "code" not in entry.links else None
     if code:
         found.append(Finding(entry.id, name, "code", code, source=f"arXiv v{paper.version}"))  # type: ignore[union-attr]

@@ -58,81 +58,122 @@ class VenueInfo:
 
 VENUES: tuple[VenueInfo, ...] = (
     # Computer vision conferences.
-    VenueInfo("CVPR", ("CVPR",), ("Conference on Computer Vision and Pattern Recognition",
-              "Computer Vision and Pattern Recognition"), since=1983),
+    VenueInfo(
+        "CVPR",
+        ("CVPR",),
+        (
+            "Conference on Computer Vision and Pattern Recognition",
+            "Computer Vision and Pattern Recognition",
+        ),
+        since=1983,
+    ),
     # ICCV has been biennial in odd years (2019 Seoul, 2021 online, 2023 Paris, 2025 Honolulu),
     # ECCV and ACCV in even years (ECCV 2020 online, 2022 Tel Aviv, 2024 Milan, 2026 Malmö;
     # ACCV 2020 Kyoto, 2022 Macau, 2024 Hanoi).
-    VenueInfo("ICCV", ("ICCV",), ("International Conference on Computer Vision",), parity=1,
-              since=1987),
-    VenueInfo("ECCV", ("ECCV",), ("European Conference on Computer Vision",), parity=0,
-              since=1990),
+    VenueInfo(
+        "ICCV", ("ICCV",), ("International Conference on Computer Vision",), parity=1, since=1987
+    ),
+    VenueInfo("ECCV", ("ECCV",), ("European Conference on Computer Vision",), parity=0, since=1990),
     VenueInfo("ACCV", ("ACCV",), ("Asian Conference on Computer Vision",), parity=0, since=1993),
-    VenueInfo("WACV", ("WACV",), ("Winter Conference on Applications of Computer Vision",),
-              since=1992),
+    VenueInfo(
+        "WACV", ("WACV",), ("Winter Conference on Applications of Computer Vision",), since=1992
+    ),
     VenueInfo("BMVC", ("BMVC",), ("British Machine Vision Conference",), since=1990),
-    VenueInfo("3DV", ("3DV",), ("International Conference on 3D Vision",), exact=True,
-              since=2013),
+    VenueInfo("3DV", ("3DV",), ("International Conference on 3D Vision",), exact=True, since=2013),
     VenueInfo("ICPR", ("ICPR",), ("International Conference on Pattern Recognition",)),
     VenueInfo("ICIP", ("ICIP",), ("International Conference on Image Processing",)),
     VenueInfo("ICME", ("ICME",), ("International Conference on Multimedia and Expo",)),
     VenueInfo("ICDAR", ("ICDAR",), ("International Conference on Document Analysis",)),
     VenueInfo("SIGGRAPH Asia", ("SIGGRAPH Asia",)),
     VenueInfo("SIGGRAPH", ("SIGGRAPH",)),
-    VenueInfo("MICCAI", ("MICCAI",), ("Medical Image Computing and Computer Assisted Intervention",
-              "Medical Image Computing and Computer-Assisted Intervention"), since=1998),
+    VenueInfo(
+        "MICCAI",
+        ("MICCAI",),
+        (
+            "Medical Image Computing and Computer Assisted Intervention",
+            "Medical Image Computing and Computer-Assisted Intervention",
+        ),
+        since=1998,
+    ),
     VenueInfo("ISBI", ("ISBI",), ("International Symposium on Biomedical Imaging",)),
     # Machine learning and AI.
-    VenueInfo("NeurIPS", ("NeurIPS", "NIPS"), ("Neural Information Processing Systems",),
-              since=1987),
+    VenueInfo(
+        "NeurIPS", ("NeurIPS", "NIPS"), ("Neural Information Processing Systems",), since=1987
+    ),
     VenueInfo("ICML", ("ICML",), ("International Conference on Machine Learning",)),
-    VenueInfo("ICLR", ("ICLR",), ("International Conference on Learning Representations",),
-              since=2013),
+    VenueInfo(
+        "ICLR", ("ICLR",), ("International Conference on Learning Representations",), since=2013
+    ),
     VenueInfo("AAAI", ("AAAI",), ("AAAI Conference on Artificial Intelligence",), since=1980),
     VenueInfo("IJCAI", ("IJCAI",), ("International Joint Conference on Artificial Intelligence",)),
-    VenueInfo("KDD", ("KDD", "SIGKDD"), ("Knowledge Discovery and Data Mining",), exact=True,
-              needs_year=True),
+    VenueInfo(
+        "KDD",
+        ("KDD", "SIGKDD"),
+        ("Knowledge Discovery and Data Mining",),
+        exact=True,
+        needs_year=True,
+    ),
     VenueInfo("WWW", ("WWW",), ("The Web Conference",), exact=True, needs_year=True),
     # Multimedia. "MM" alone is millimetres: only with an apostrophe year ("MM '25", "MM'25").
-    VenueInfo("ACM MM", ("ACM MM", "ACMMM", "ACM-MM", "ACM Multimedia"),
-              ("ACM International Conference on Multimedia",)),
+    VenueInfo(
+        "ACM MM",
+        ("ACM MM", "ACMMM", "ACM-MM", "ACM Multimedia"),
+        ("ACM International Conference on Multimedia",),
+    ),
     VenueInfo("MMSys", ("MMSys",)),
     # Language and speech.
-    VenueInfo("ACL", ("ACL",), ("Annual Meeting of the Association for Computational Linguistics",),
-              exact=True, needs_year=True),
+    VenueInfo(
+        "ACL",
+        ("ACL",),
+        ("Annual Meeting of the Association for Computational Linguistics",),
+        exact=True,
+        needs_year=True,
+    ),
     VenueInfo("EMNLP", ("EMNLP",), ("Empirical Methods in Natural Language Processing",)),
     VenueInfo("NAACL", ("NAACL",)),
     VenueInfo("COLING", ("COLING",)),
     VenueInfo("LREC", ("LREC",)),
     VenueInfo("Interspeech", ("Interspeech",)),
-    VenueInfo("ICASSP", ("ICASSP",), ("Conference on Acoustics, Speech and Signal Processing",
-              "Conference on Acoustics, Speech, and Signal Processing")),
+    VenueInfo(
+        "ICASSP",
+        ("ICASSP",),
+        (
+            "Conference on Acoustics, Speech and Signal Processing",
+            "Conference on Acoustics, Speech, and Signal Processing",
+        ),
+    ),
     VenueInfo("ASRU", ("ASRU",), ("Automatic Speech Recognition and Understanding",)),
     # Robotics and vehicles. ICRAI ("International Conference on Robotics and Automation in
     # Industry") is its own venue, not ICRA: the longer name wins where both fit.
     VenueInfo("ICRA", ("ICRA",), ("International Conference on Robotics and Automation",)),
-    VenueInfo("ICRAI", ("ICRAI",), ("International Conference on Robotics and Automation in "
-              "Industry",)),
+    VenueInfo(
+        "ICRAI", ("ICRAI",), ("International Conference on Robotics and Automation in Industry",)
+    ),
     VenueInfo("IROS", ("IROS",), ("International Conference on Intelligent Robots and Systems",)),
     VenueInfo("CoRL", ("CoRL",), ("Conference on Robot Learning",)),
     VenueInfo("IV", ("IV",), ("Intelligent Vehicles Symposium",), exact=True, needs_year=True),
     VenueInfo("ICDL", ("ICDL",), ("International Conference on Development and Learning",)),
     VenueInfo("ITSC", ("ITSC",), ("Intelligent Transportation Systems Conference",)),
     # Journals.
-    VenueInfo("TPAMI", ("TPAMI", "T-PAMI", "PAMI"), ("Transactions on Pattern Analysis and Machine "
-              "Intelligence",)),
+    VenueInfo(
+        "TPAMI",
+        ("TPAMI", "T-PAMI", "PAMI"),
+        ("Transactions on Pattern Analysis and Machine Intelligence",),
+    ),
     VenueInfo("IJCV", ("IJCV",), ("International Journal of Computer Vision",)),
     VenueInfo("TIP", ("TIP",), ("Transactions on Image Processing",), exact=True),
-    VenueInfo("TCSVT", ("TCSVT", "T-CSVT"), ("Transactions on Circuits and Systems for Video "
-              "Technology",)),
+    VenueInfo(
+        "TCSVT", ("TCSVT", "T-CSVT"), ("Transactions on Circuits and Systems for Video Technology",)
+    ),
     VenueInfo("TMM", ("TMM",), ("Transactions on Multimedia",), exact=True),
     VenueInfo("TNNLS", ("TNNLS",), ("Transactions on Neural Networks and Learning Systems",)),
     VenueInfo("TIFS", ("TIFS",), ("Transactions on Information Forensics and Security",)),
     VenueInfo("TGRS", ("TGRS",), ("Transactions on Geoscience and Remote Sensing",)),
     VenueInfo("TMI", ("TMI",), ("Transactions on Medical Imaging",), exact=True),
     VenueInfo("RA-L", ("RA-L", "RAL"), ("Robotics and Automation Letters",), exact=True),
-    VenueInfo("Pattern Recognition Letters", ("PRL",), ("Pattern Recognition Letters",),
-              exact=True),
+    VenueInfo(
+        "Pattern Recognition Letters", ("PRL",), ("Pattern Recognition Letters",), exact=True
+    ),
     VenueInfo("Pattern Recognition", (), ("Pattern Recognition journal", "Pattern Recognition")),
     VenueInfo("ISPRS JPRS", (), ("ISPRS Journal of Photogrammetry and Remote Sensing",)),
     VenueInfo("Medical Image Analysis", ("MedIA",), ("Medical Image Analysis",), exact=True),
@@ -142,7 +183,7 @@ VENUES: tuple[VenueInfo, ...] = (
     VenueInfo("Knowledge-Based Systems", (), ("Knowledge-Based Systems",)),
     VenueInfo("ESWA", ("ESWA",), ("Expert Systems with Applications",)),
     VenueInfo("TMLR", ("TMLR",), ("Transactions on Machine Learning Research",)),
-)  # fmt: skip
+)
 
 BY_NAME = {v.name: v for v in VENUES}
 

@@ -49,9 +49,16 @@ ROLLING_BRANCH = "vadbot/updates"
 REFUSED = "the remote refused the push"
 """How a `protected` problem's message starts (the pull job tells it from other failures)."""
 ProblemKind = Literal[
-    "protected", "push_failed", "unauthorized", "forbidden", "rate_limited", "unavailable",
-    "not_found", "invalid", "diverged",
-]  # fmt: skip
+    "protected",
+    "push_failed",
+    "unauthorized",
+    "forbidden",
+    "rate_limited",
+    "unavailable",
+    "not_found",
+    "invalid",
+    "diverged",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +104,14 @@ class PendingEntries(Protocol):
         ...
 
     def record(
-        self, candidate: Candidate, entry_id: str, title: str, approver: str, post_url: str,
+        self,
+        candidate: Candidate,
+        entry_id: str,
+        title: str,
+        approver: str,
+        post_url: str,
         branch: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Remember that the entry waits on `branch`, approved by `approver`."""
         ...
 
@@ -154,9 +166,13 @@ class CatalogWriter:
         )
 
     def add_candidate(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        self,
+        candidate: Candidate,
+        approver: str,
+        platform: str,
+        post_url: str = "",
         draft: EntryDraft | None = None,
-    ) -> AddedEntry:  # fmt: skip
+    ) -> AddedEntry:
         """Write, commit and push the candidate's entry (the `draft` a maintainer edited, else
         the prefilled one); blocking (call it in a thread).
 
@@ -164,9 +180,13 @@ class CatalogWriter:
         return self.approve(candidate, approver, platform, post_url, draft).added
 
     def approve(
-        self, candidate: Candidate, approver: str, platform: str, post_url: str = "",
+        self,
+        candidate: Candidate,
+        approver: str,
+        platform: str,
+        post_url: str = "",
         draft: EntryDraft | None = None,
-    ) -> Approval:  # fmt: skip
+    ) -> Approval:
         """Write and commit the candidate's entry, then push it (push mode) or put it on the bot
         branch for `PullRequestPublisher.publish` (pull-request mode); blocking."""
         if self.pending is not None:
@@ -334,8 +354,9 @@ class CatalogWriter:
         try:
             self.repo.fetch(self.remote, self.branch)
         except GitError as exc:
-            log.warning("cannot fetch %s/%s; building on the last known: %s",
-                        self.remote, self.branch, exc)  # fmt: skip
+            log.warning(
+                "cannot fetch %s/%s; building on the last known: %s", self.remote, self.branch, exc
+            )
         for rev in (f"refs/remotes/{self.remote}/{self.branch}", f"refs/heads/{self.branch}"):
             sha = self.repo.rev_parse(rev)
             if sha:
@@ -401,9 +422,19 @@ class CatalogWriter:
         try:
             self.repo.run("add", "--", path)
             self.repo.run(
-                *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
-                "--author", self.author, "-m", message, "--", path,
-            )  # fmt: skip
+                *self._identity,
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "--author",
+                self.author,
+                "-m",
+                message,
+                "--",
+                path,
+            )
         except GitError:
             # an uncommitted entry file would later pass for one already in the list
             self.repo.run("reset", "--quiet", "--", path, ok=(0, 1, 128))
@@ -413,9 +444,19 @@ class CatalogWriter:
     def _commit_change(self, path: str, message: str) -> None:
         self.repo.run("add", "--", path)
         self.repo.run(
-            *self._identity, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
-            "--author", self.author, "-m", message, "--", path,
-        )  # fmt: skip
+            *self._identity,
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--author",
+            self.author,
+            "-m",
+            message,
+            "--",
+            path,
+        )
 
     def _push_once(self) -> None:
         assert self.remote is not None

@@ -27,8 +27,9 @@ class FixBook:
         if not rows:
             return None
         r = rows[0]
-        finding = Finding(r["entry_id"], r["name"], r["field"], r["value"], r["before"],
-                          r["source"])  # fmt: skip
+        finding = Finding(
+            r["entry_id"], r["name"], r["field"], r["value"], r["before"], r["source"]
+        )
         return finding, str(r["status"])
 
     def close(self, key: str, status: str, by: str) -> bool:

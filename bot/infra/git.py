@@ -114,8 +114,10 @@ class GitRepo:
             if not chosen:
                 done = _run(
                     [self._git, "-C", str(self.path), "config", "--get", "core.sshCommand"],
-                    None, self._env, None,
-                )  # fmt: skip
+                    None,
+                    self._env,
+                    None,
+                )
                 chosen = bool(done.stdout.strip())
             if not chosen:
                 env["GIT_SSH_COMMAND"] = SSH_COMMAND
@@ -164,9 +166,18 @@ class GitRepo:
     ) -> list[tuple[Commit, list[RawChange]]]:
         """Each commit after `since` that touched `path`, oldest first, with its file changes."""
         out = self.run(
-            "log", "--reverse", "--topo-order", "--no-renames", "--raw", "--no-abbrev", "-z",
-            f"--format=%x1e{_FORMAT}", _range(since, until), "--", *_paths(path),
-        )  # fmt: skip
+            "log",
+            "--reverse",
+            "--topo-order",
+            "--no-renames",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            f"--format=%x1e{_FORMAT}",
+            _range(since, until),
+            "--",
+            *_paths(path),
+        )
         result: list[tuple[Commit, list[RawChange]]] = []
         for record in out.split("\x1e")[1:]:
             header, _, raw = record.partition("\0")
@@ -283,9 +294,11 @@ class GitRepo:
         Built with a temporary index, so neither the work tree nor the checked-out branch
         change: a bot branch can grow while `main` stays where the announcer reads it."""
         identity = {
-            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
-        }  # fmt: skip
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
         with tempfile.TemporaryDirectory(prefix="vadbot-index-") as folder:
             env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
             self.run("read-tree", base, env=env)
@@ -293,8 +306,9 @@ class GitRepo:
                 blob = self.run("hash-object", "-w", "--stdin", input=text.encode()).strip()
                 self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = self.run("write-tree", env=env).strip()
-        out = self.run("commit-tree", tree, "-p", base, "-F", "-", input=message.encode(),
-                       env=identity)  # fmt: skip
+        out = self.run(
+            "commit-tree", tree, "-p", base, "-F", "-", input=message.encode(), env=identity
+        )
         return out.strip()
 
     def set_branch(self, branch: str, sha: str, old: str | None) -> None:

@@ -30,11 +30,16 @@ class JobStore:
             "INSERT OR REPLACE INTO jobs(name, last_run, last_result, last_error, next_run, "
             "failing_since, failures, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                health.name, _iso(health.last_run), health.last_result, health.last_error,
-                _iso(health.next_run), _iso(health.failing_since), health.failures,
+                health.name,
+                _iso(health.last_run),
+                health.last_result,
+                health.last_error,
+                _iso(health.next_run),
+                _iso(health.failing_since),
+                health.failures,
                 int(health.alerted),
             ),
-        )  # fmt: skip
+        )
 
 
 def _iso(when: datetime | None) -> str | None:

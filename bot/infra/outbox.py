@@ -343,6 +343,9 @@ def platforms_of(settings: Settings) -> list[str]:
     """The platforms `vadbot run` connects with these settings: those with a token, else the
     console."""
     secrets = settings.secrets
-    found = [name for name, token in (("slack", secrets.slack_bot_token),
-                                      ("discord", secrets.discord_token)) if token]  # fmt: skip
+    found = [
+        name
+        for name, token in (("slack", secrets.slack_bot_token), ("discord", secrets.discord_token))
+        if token
+    ]
     return found or ["console"]

@@ -96,8 +96,14 @@ class PullRequestPublisher:
                 log.warning("publishing %s stopped: %s", branch, report.problem)
                 return report
             (opened if created else updated).append(pr)
-            log.info("%s %s %s #%s: %s", self.forge.name, self.forge.noun,
-                     "opened" if created else "updated", pr.number, pr.url)  # fmt: skip
+            log.info(
+                "%s %s %s #%s: %s",
+                self.forge.name,
+                self.forge.noun,
+                "opened" if created else "updated",
+                pr.number,
+                pr.url,
+            )
         return PublishReport(opened, updated)
 
     async def check(self) -> CheckReport:
@@ -114,10 +120,17 @@ class PullRequestPublisher:
             if pr.state == "open":
                 continue
             for e in self.book.close(pr):
-                changes.append(PrChange(
-                    e.entry_id, e.candidate_id, e.approver, e.post_url, pr.number,
-                    e.url or pr.url, pr.state,
-                ))  # fmt: skip
+                changes.append(
+                    PrChange(
+                        e.entry_id,
+                        e.candidate_id,
+                        e.approver,
+                        e.post_url,
+                        pr.number,
+                        e.url or pr.url,
+                        pr.state,
+                    )
+                )
         return CheckReport(changes)
 
     async def _open_or_update(self, branch: str) -> tuple[PullRequest, bool]:

@@ -386,9 +386,14 @@ class PullRequestBook:
         self.clock = clock
 
     def record(
-        self, candidate: Candidate, entry_id: str, title: str, approver: str, post_url: str,
+        self,
+        candidate: Candidate,
+        entry_id: str,
+        title: str,
+        approver: str,
+        post_url: str,
         branch: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Remember that the entry waits on `branch` (replacing a closed earlier try)."""
         now = self.clock.now().isoformat()
         self.db.execute(
@@ -474,6 +479,15 @@ class PullRequestBook:
         rows = self.db.query(
             f"SELECT * FROM pr_entries WHERE {where} ORDER BY added_at, entry_id", params
         )
-        names = ("entry_id", "candidate_id", "title", "approver", "post_url", "branch",
-                 "pr_number", "pr_url", "state")  # fmt: skip
+        names = (
+            "entry_id",
+            "candidate_id",
+            "title",
+            "approver",
+            "post_url",
+            "branch",
+            "pr_number",
+            "pr_url",
+            "state",
+        )
         return [PrEntry(*(r[n] for n in names)) for r in rows]

@@ -242,9 +242,22 @@ def _key_parts(key: str) -> Iterator[tuple[str, int | None]]:
 # ---------------------------------------------------------------------------- writing
 
 ENTRY_KEY_ORDER = (
-    "id", "kind", "title", "short_name", "venue", "year", "section", "order", "arxiv_id",
-    "authors", "links", "summary", "tags", "preview", "note",
-)  # fmt: skip
+    "id",
+    "kind",
+    "title",
+    "short_name",
+    "venue",
+    "year",
+    "section",
+    "order",
+    "arxiv_id",
+    "authors",
+    "links",
+    "summary",
+    "tags",
+    "preview",
+    "note",
+)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

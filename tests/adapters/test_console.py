@@ -44,9 +44,13 @@ def test_ctrl_d_at_the_terminal_stops_vadbot(tmp_path: Path) -> None:
     env |= {"VADBOT_CATALOG__REPO": str(ROOT), "VADBOT_STATE__PATH": str(tmp_path / "s.sqlite3")}
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], stdin=child, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, cwd=tmp_path, env=env,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", "run"],
+        stdin=child,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+    )
     os.close(child)
     try:
         os.write(main, b"/vad search vera\n\x04")  # a line, then Ctrl-D

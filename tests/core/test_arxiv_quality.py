@@ -22,9 +22,12 @@ from bot.core.models import Paper
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REAL = [
-    "arxiv_labelled.jsonl", "arxiv_heldout.jsonl", "arxiv_unseen.jsonl", "arxiv_fresh.jsonl",
+    "arxiv_labelled.jsonl",
+    "arxiv_heldout.jsonl",
+    "arxiv_unseen.jsonl",
+    "arxiv_fresh.jsonl",
     "arxiv_final.jsonl",
-]  # fmt: skip
+]
 FILES = [*REAL, "arxiv_probes.jsonl"]
 FROZEN = "arxiv_frozen.jsonl"
 MIN_RECALL = 0.75

@@ -34,27 +34,38 @@ def _candidate(n: int, title: str, status: str = "pending", by: str | None = Non
 
 def _digest() -> Digest:
     holmes = Entry(
-        "holmes-vau", "paper", "Holmes-VAU: Towards Long-term Video Anomaly Understanding",
-        venue="CVPR", year=2025,
-        links={"paper": "https://arxiv.org/abs/2412.06171", "code": "https://github.com/pipixin321/HolmesVAU"},
-    )  # fmt: skip
+        "holmes-vau",
+        "paper",
+        "Holmes-VAU: Towards Long-term Video Anomaly Understanding",
+        venue="CVPR",
+        year=2025,
+        links={
+            "paper": "https://arxiv.org/abs/2412.06171",
+            "code": "https://github.com/pipixin321/HolmesVAU",
+        },
+    )
     ucf = Entry("ucf-crime", "dataset", "UCF-Crime", links={"data": "https://www.crcv.ucf.edu/"})
     rare = "Rare Events: Multimodal LLMs for *Open-Set* VAD"
     approved = replace(_candidate(1, rare, "approved", "@ada (Slack)"), entry_id="rare-events")
-    committed = Entry("rare-events", "paper", rare, year=2026,
-                      links={"arxiv": "https://arxiv.org/abs/2611.01000"})  # fmt: skip
+    committed = Entry(
+        "rare-events", "paper", rare, year=2026, links={"arxiv": "https://arxiv.org/abs/2611.01000"}
+    )
     rejected = _candidate(2, "LLMs for Log Anomalies", "rejected", "@bob (Discord)")
     waiting = [_candidate(n, f"Waiting paper {n} <script>") for n in (3, 4, 5, 6, 7, 8)]
     tallies = {3: Tally(1, 0), 4: Tally(4, 1, {"discord": 3, "slack": 2}), 5: Tally(0, 2)}
     return Digest(
-        start=START, end=END,
-        added=(NewEntry(holmes, "3f2a9c1", "ada"), NewEntry(ucf, "9c1d2e4"),
-               NewEntry(committed, "7e5b3d2", "vadbot")),
+        start=START,
+        end=END,
+        added=(
+            NewEntry(holmes, "3f2a9c1", "ada"),
+            NewEntry(ucf, "9c1d2e4"),
+            NewEntry(committed, "7e5b3d2", "vadbot"),
+        ),
         proposed=(Voted(approved, Tally(3, 0)), Voted(waiting[-1])),
         decided=(Voted(approved, Tally(3, 0)), Voted(rejected, Tally(0, 2))),
         waiting=tuple(Voted(c, tallies.get(c.id, Tally())) for c in waiting),
         counts={"paper": 33, "dataset": 7, "resource": 1},
-    )  # fmt: skip
+    )
 
 
 def test_markdown_digest_matches_the_golden_file() -> None:
@@ -134,8 +145,9 @@ async def test_a_digest_missed_while_down_is_sent_once_when_back_and_never_twice
     job, poster, source = _job(clock, kv)
     assert (await job()).startswith("sent digest 2026-11-23")
     assert [key for _, key, _ in poster.published] == ["digest:2026-11-23"]
-    assert source.asked == [(datetime(2026, 11, 16, 9, 0, tzinfo=BERLIN),
-                             datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN))]  # fmt: skip
+    assert source.asked == [
+        (datetime(2026, 11, 16, 9, 0, tzinfo=BERLIN), datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN))
+    ]
     restarted, poster2, _ = _job(clock, kv)  # a restart: same state, new objects
     assert await restarted() == "digest 2026-11-23 already sent"
     assert not poster2.published
@@ -164,9 +176,13 @@ def test_assemble_sorts_candidates_into_proposed_decided_and_waiting_by_time() -
     )
     late = replace(_candidate(4, "After the period"), created_at=at(24))
     digest = assemble_digest(
-        START, END, [], [old, fresh, decided, late],
-        lambda c: Tally(up=c.id), {"paper": 2},
-    )  # fmt: skip
+        START,
+        END,
+        [],
+        [old, fresh, decided, late],
+        lambda c: Tally(up=c.id),
+        {"paper": 2},
+    )
     assert [v.candidate.id for v in digest.proposed] == [2]
     assert [v.candidate.id for v in digest.decided] == [3]
     assert [v.candidate.id for v in digest.waiting] == [1, 2, 4]

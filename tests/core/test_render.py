@@ -64,9 +64,15 @@ def test_papers_by_year_newest_first_then_venue_in_list_order(markdown: str) -> 
     headings = re.findall(r"^###? (.+)$", markdown, flags=re.MULTILINE)
     start = headings.index("Papers (2025)")
     assert headings[start : start + 8] == [
-        "Papers (2025)", "NeurIPS 2025", "ICML 2025", "ICCV 2025", "ACM MM 2025", "CVPR 2025",
-        "arXiv 2025 (Preprints)", "Papers (2024)",
-    ]  # fmt: skip
+        "Papers (2025)",
+        "NeurIPS 2025",
+        "ICML 2025",
+        "ICCV 2025",
+        "ACM MM 2025",
+        "CVPR 2025",
+        "arXiv 2025 (Preprints)",
+        "Papers (2024)",
+    ]
     assert headings[-1] == "Related Awesome Lists"
     assert markdown.index("#### Aha! - Predicting") < markdown.index("#### PANDA")
 
@@ -100,21 +106,56 @@ def test_shield_escapes_dashes_underscores_and_spaces() -> None:
 def test_every_kind_of_entry_survives_render_and_import() -> None:
     entries = (
         Entry(
-            id="multi", kind="paper", title="Multi: Lines of Summary", venue="TPAMI", year=2023,
-            links={"paper": "https://e.org/m", "video": "https://youtu.be/x",
-                   "data": "https://e.org/d", "openreview": "https://openreview.net/forum?id=1"},
-            summary="第一行\n第二行", short_name="Multi", order=5,
+            id="multi",
+            kind="paper",
+            title="Multi: Lines of Summary",
+            venue="TPAMI",
+            year=2023,
+            links={
+                "paper": "https://e.org/m",
+                "video": "https://youtu.be/x",
+                "data": "https://e.org/d",
+                "openreview": "https://openreview.net/forum?id=1",
+            },
+            summary="第一行\n第二行",
+            short_name="Multi",
+            order=5,
         ),
-        Entry(id="nameless-venue-paper-here", kind="paper", title="Nameless Venue Paper Here",
-              year=2022, links={"paper": "https://e.org/n"}, order=6),
-        Entry(id="undated-work-without-anything", kind="paper",
-              title="Undated Work Without Anything", order=7),
-        Entry(id="ds", kind="dataset", title="DS (DS)", short_name="DS", section="Data",
-              links={"project": "https://e.org/ds"}, summary="line one\nline two", order=1),
+        Entry(
+            id="nameless-venue-paper-here",
+            kind="paper",
+            title="Nameless Venue Paper Here",
+            year=2022,
+            links={"paper": "https://e.org/n"},
+            order=6,
+        ),
+        Entry(
+            id="undated-work-without-anything",
+            kind="paper",
+            title="Undated Work Without Anything",
+            order=7,
+        ),
+        Entry(
+            id="ds",
+            kind="dataset",
+            title="DS (DS)",
+            short_name="DS",
+            section="Data",
+            links={"project": "https://e.org/ds"},
+            summary="line one\nline two",
+            order=1,
+        ),
         Entry(id="bare-set", kind="dataset", title="Bare-Set", section="Data", order=2),
-        Entry(id="toolkit", kind="resource", title="Toolkit", section="Tools",
-              links={"code": "https://github.com/t/k"}, summary="A toolkit.", order=3),
-    )  # fmt: skip
+        Entry(
+            id="toolkit",
+            kind="resource",
+            title="Toolkit",
+            section="Tools",
+            links={"code": "https://github.com/t/k"},
+            summary="A toolkit.",
+            order=3,
+        ),
+    )
     catalog = Catalog("Awesome", "Intro.", entries)
     again = parse_awesome_list(render_markdown(catalog))
     assert again.problems == []

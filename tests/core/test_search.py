@@ -17,15 +17,42 @@ def entry(id: str, title: str, **fields: object) -> Entry:
 
 
 ENTRIES = [
-    entry("a", "Anomaly Agents for Streets", year=2023, venue="CVPR", summary="traffic 交通异常",
-          tags=("agents", "traffic"), authors=("Mei Zhang", "Ana Silva")),
-    entry("b", "Street Scenes: A Benchmark", kind="dataset", year=2024, venue="ECCV Workshop",
-          links={"project": "https://example.org/b"}, authors=("Li Wei",)),
-    entry("c", "GlowNet: Light Models", year=2025, venue="ICCV", summary="about agents",
-          links={"code": "https://github.com/x/glow", "arxiv": "https://arxiv.org/abs/2501.1"}),
-    entry("d", "Quiet Hours", year=2025, venue="arXiv", arxiv_id="2502.00001",
-          summary="夜间监控视频中的异常推理", tags=("night",)),
-]  # fmt: skip
+    entry(
+        "a",
+        "Anomaly Agents for Streets",
+        year=2023,
+        venue="CVPR",
+        summary="traffic 交通异常",
+        tags=("agents", "traffic"),
+        authors=("Mei Zhang", "Ana Silva"),
+    ),
+    entry(
+        "b",
+        "Street Scenes: A Benchmark",
+        kind="dataset",
+        year=2024,
+        venue="ECCV Workshop",
+        links={"project": "https://example.org/b"},
+        authors=("Li Wei",),
+    ),
+    entry(
+        "c",
+        "GlowNet: Light Models",
+        year=2025,
+        venue="ICCV",
+        summary="about agents",
+        links={"code": "https://github.com/x/glow", "arxiv": "https://arxiv.org/abs/2501.1"},
+    ),
+    entry(
+        "d",
+        "Quiet Hours",
+        year=2025,
+        venue="arXiv",
+        arxiv_id="2502.00001",
+        summary="夜间监控视频中的异常推理",
+        tags=("night",),
+    ),
+]
 
 
 @pytest.fixture

@@ -119,10 +119,16 @@ TOP_3 = [
     ("reasoning 异常", {VAD_R1, RULER}),
     ("venue:CVPR year:2025 has:code", {VERA, HOLMES_VAU}),
     ("year:2024..2025 kind:dataset", {"ROADWork", MSAD}),
-    ("venue:neurips year:2024", {HAWK, "MDVAD: Towards Multi-Domain Learning for "
-                                       "Generalizable Video Anomaly Detection", MSAD}),
+    (
+        "venue:neurips year:2024",
+        {
+            HAWK,
+            "MDVAD: Towards Multi-Domain Learning for Generalizable Video Anomaly Detection",
+            MSAD,
+        },
+    ),
     ("kind:dataset surveillance", {"shanghaitech-anomaly-detection", "UCF-Crime"}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("query", "expected"), TOP_3)

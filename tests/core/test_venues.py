@@ -44,19 +44,27 @@ def w(venue: str, year: int | None, track: str = "workshop") -> Venue:
         ("Accepted to ACMMM 2025", v("ACM MM", 2025)),
         ("Accepted by MICCAI2025", v("MICCAI", 2025)),
         ("ICASSP2026", v("ICASSP", 2026)),
-        ("Accepted at the IEEE/CVF Winter Conference on Applications of Computer Vision 2026",
-         v("WACV", 2026)),
-        ("Accepted to the IEEE International Conference on Robotics and Automation (ICRA) 2026",
-         v("ICRA", 2026)),
-        ("To appear in the 40th AAAI Conference on Artificial Intelligence (AAAI-26). 10 pages",
-         v("AAAI", 2026)),
+        (
+            "Accepted at the IEEE/CVF Winter Conference on Applications of Computer Vision 2026",
+            v("WACV", 2026),
+        ),
+        (
+            "Accepted to the IEEE International Conference on Robotics and Automation (ICRA) 2026",
+            v("ICRA", 2026),
+        ),
+        (
+            "To appear in the 40th AAAI Conference on Artificial Intelligence (AAAI-26). 10 pages",
+            v("AAAI", 2026),
+        ),
         ("Accepted to IJCV. arXiv admin note: text overlap with arXiv:2208.11850", v("IJCV", None)),
         ("Accepted by IEEE Transactions on Multimedia (TMM)", v("TMM", None)),
         ("IEEE Transactions on Image Processing 2025", v("TIP", 2025)),
-        ("Accepted by ICME 2025 and ICLR 2025 Workshop on Foundation Models in the Wild",
-         v("ICME", 2025)),
+        (
+            "Accepted by ICME 2025 and ICLR 2025 Workshop on Foundation Models in the Wild",
+            v("ICME", 2025),
+        ),
     ],
-)  # fmt: skip
+)
 def test_messy_forms_of_an_accepted_venue(comment: str, expected: Venue) -> None:
     assert parse_venue(comment, None) == expected
 
@@ -65,25 +73,34 @@ def test_messy_forms_of_an_accepted_venue(comment: str, expected: Venue) -> None
     ("comment", "expected"),
     [
         ("NeurIPS 2025 Datasets and Benchmarks Track", v("NeurIPS", 2025, "datasets")),
-        ("NeurIPS 2025 (Datasets and Benchmarks track, oral). Project website: https://b.de",
-         v("NeurIPS", 2025, "datasets")),
+        (
+            "NeurIPS 2025 (Datasets and Benchmarks track, oral). Project website: https://b.de",
+            v("NeurIPS", 2025, "datasets"),
+        ),
         ("Findings of EMNLP 2025", v("EMNLP", 2025, "findings")),
         ("Accepted by ACL 2026, Findings", v("ACL", 2026, "findings")),
         ("CVPR 2025 Workshop on Computer Vision for Mixed Reality", w("CVPR", 2025)),
         ("Accepted to 4D Vision Workshop @ CVPR 2025", w("CVPR", 2025)),
         ("ICCV25 Workshop", w("ICCV", 2025)),
-        ("Accepted to CVPRw 2026 (Oral), Code and datasets at https://github.com/x/y",
-         w("CVPR", 2026)),
+        (
+            "Accepted to CVPRw 2026 (Oral), Code and datasets at https://github.com/x/y",
+            w("CVPR", 2026),
+        ),
         ("Camera-ready version for CVPRW 2025.", w("CVPR", 2025)),
         ("Accepted at AI4ES Workshop AAAI 2026", w("AAAI", 2026)),
-        ("The third-place solution for the Ego4D EgoSchema Challenge at the CVPR EgoVis "
-         "Workshop 2025", w("CVPR", 2025, "challenge")),
+        (
+            "The third-place solution for the Ego4D EgoSchema Challenge at the CVPR EgoVis "
+            "Workshop 2025",
+            w("CVPR", 2025, "challenge"),
+        ),
         ("Micro-Expression Grand Challenge (MEGC) at ACM MM 2025", v("ACM MM", 2025, "challenge")),
         ("Accepted to the ECCV 2024 demo track", v("ECCV", 2024, "demo")),
-        ("Short paper, accepted at ICMR 2025 and WACV 2026 short paper track",
-         v("WACV", 2026, "short")),
+        (
+            "Short paper, accepted at ICMR 2025 and WACV 2026 short paper track",
+            v("WACV", 2026, "short"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_tracks_and_workshops(comment: str, expected: Venue) -> None:
     assert parse_venue(comment, None) == expected
 
@@ -140,8 +157,11 @@ def test_journal_ref_wins_and_names_journals_outside_the_table() -> None:
     assert parse_venue(
         "published version, but comments are still welcome", "J. Number Theory v291 (2027)"
     ) == v("J. Number Theory", 2027)
-    assert parse_venue(None, "Proceedings of the IEEE/CVF Conference on Computer Vision and "
-                       "Pattern Recognition (CVPR), 2024, pp. 1-10") == v("CVPR", 2024)  # fmt: skip
+    assert parse_venue(
+        None,
+        "Proceedings of the IEEE/CVF Conference on Computer Vision and "
+        "Pattern Recognition (CVPR), 2024, pp. 1-10",
+    ) == v("CVPR", 2024)
     assert parse_venue(None, "Pattern Recognition Letters 180 (2024) 1-8") == v(
         "Pattern Recognition Letters", 2024
     )
@@ -153,12 +173,20 @@ def test_journal_ref_wins_and_names_journals_outside_the_table() -> None:
 def test_none_and_missing_fields() -> None:
     assert parse_venue(None, None) == NONE
     assert venue_record({"arxiv_id": "2501.00001"}) == {
-        "arxiv_id": "2501.00001", "venue": None, "year": None, "workshop": False, "track": None,
-    }  # fmt: skip
+        "arxiv_id": "2501.00001",
+        "venue": None,
+        "year": None,
+        "workshop": False,
+        "track": None,
+    }
     workshop = {"arxiv_id": "x", "comment": "CVPR 2025 Workshop", "journal_ref": None}
     assert venue_record(workshop) == {
-        "arxiv_id": "x", "venue": "CVPR", "year": 2025, "workshop": True, "track": "workshop",
-    }  # fmt: skip
+        "arxiv_id": "x",
+        "venue": "CVPR",
+        "year": 2025,
+        "workshop": True,
+        "track": "workshop",
+    }
     assert (
         venue_record({"arxiv_id": "y", "comment": 5, "journal_ref": ["ECCV 2024"]})["venue"] is None
     )

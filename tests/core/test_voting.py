@@ -88,9 +88,15 @@ def build_world(rules: VoteRules | None = None) -> World:
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
     flow = VoteFlow(
-        rules, candidates, writer, poster, lambda p, m, _: posts.get((p, m)),
-        FakeClock(), build_vote_card(rules), sleep=never,
-    )  # fmt: skip
+        rules,
+        candidates,
+        writer,
+        poster,
+        lambda p, m, _: posts.get((p, m)),
+        FakeClock(),
+        build_vote_card(rules),
+        sleep=never,
+    )
     return World(flow, poster, writer, candidates, candidate)
 
 

@@ -215,9 +215,12 @@ class FakeDiscord:
         return data
 
     async def click_button(
-        self, message: SentMessage, custom_id: str, user_id: str = MEMBER_ID,
+        self,
+        message: SentMessage,
+        custom_id: str,
+        user_id: str = MEMBER_ID,
         roles: tuple[str, ...] = (),
-    ) -> str:  # fmt: skip
+    ) -> str:
         """A member clicks a button of a posted message (a message-component interaction)."""
         data = self._interaction(3, message.channel, user_id, roles)
         latest = message.edits[-1] if message.edits else message.payload
@@ -233,9 +236,13 @@ class FakeDiscord:
         return [r["data"] for r in self.interaction_replies if r.get("type") == 9]
 
     async def submit_modal(
-        self, modal: dict[str, Any], values: dict[str, str], user_id: str = MEMBER_ID,
-        roles: tuple[str, ...] = (), channel: str = "637477278476927006",
-    ) -> str:  # fmt: skip
+        self,
+        modal: dict[str, Any],
+        values: dict[str, str],
+        user_id: str = MEMBER_ID,
+        roles: tuple[str, ...] = (),
+        channel: str = "637477278476927006",
+    ) -> str:
         """A member submits a modal the bot opened, its text inputs holding `values`."""
         data = self._interaction(5, channel, user_id, roles)
         rows = []
@@ -437,11 +444,16 @@ class FakeDiscord:
             if message.id == parts[3]:
                 data = self._message(message.channel, message.id, message.payload)
                 data["reactions"] = [
-                    {"count": len(who), "count_details": {"burst": 0, "normal": len(who)},
-                     "me": BOT_ID in who, "me_burst": False, "burst_colors": [],
-                     "emoji": {"id": None, "name": emoji}}
+                    {
+                        "count": len(who),
+                        "count_details": {"burst": 0, "normal": len(who)},
+                        "me": BOT_ID in who,
+                        "me_burst": False,
+                        "burst_colors": [],
+                        "emoji": {"id": None, "name": emoji},
+                    }
                     for emoji, who in self._reactors(message.id).items()
-                ]  # fmt: skip
+                ]
                 return _json(data)
         return _json({"message": "Unknown Message", "code": 10008}, 404)
 
@@ -478,8 +490,10 @@ class FakeDiscord:
             key=lambda m: int(m.id),
             reverse=True,
         )
-        page = [self._message(m.channel, m.id, m.edits[-1] if m.edits else m.payload,
-                              m.author) for m in found[:limit]]  # fmt: skip
+        page = [
+            self._message(m.channel, m.id, m.edits[-1] if m.edits else m.payload, m.author)
+            for m in found[:limit]
+        ]
         for message in page:
             message.pop("nonce", None)
         return _json(page)

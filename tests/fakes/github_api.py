@@ -86,10 +86,18 @@ class FakeForgeServer:
         if self.remote is None:
             return True
         done = subprocess.run(
-            ["git", "--git-dir", str(self.remote), "rev-parse", "--verify", "--quiet",
-             f"refs/heads/{branch}"],
-            capture_output=True, check=False,
-        )  # fmt: skip
+            [
+                "git",
+                "--git-dir",
+                str(self.remote),
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"refs/heads/{branch}",
+            ],
+            capture_output=True,
+            check=False,
+        )
         return done.returncode == 0
 
     def create(self, head: str, base: str, title: str, body: str) -> Pull:
@@ -123,9 +131,11 @@ class FakeForgeServer:
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        status=status, text=json.dumps(body), content_type="application/json",
+        status=status,
+        text=json.dumps(body),
+        content_type="application/json",
         headers=headers or {},
-    )  # fmt: skip
+    )
 
 
 class FakeGitHub(FakeForgeServer):
@@ -152,11 +162,12 @@ class FakeGitHub(FakeForgeServer):
         if not rest and method == "GET":
             owner_head = query.get("head", "")
             found = [
-                self.render(p) for p in self.pulls.values()
+                self.render(p)
+                for p in self.pulls.values()
                 if (query.get("state", "open") in ("all", p.state))
                 and (not owner_head or owner_head == f"lab:{p.head}")
                 and (not query.get("base") or query["base"] == p.base)
-            ]  # fmt: skip
+            ]
             return 200, found
         if not rest and method == "POST":
             return self.post(data)
@@ -173,9 +184,14 @@ class FakeGitHub(FakeForgeServer):
         if any(p.head == head and p.base == base for p in self.open_pulls()):
             return 422, {
                 "message": "Validation Failed",
-                "errors": [{"resource": "PullRequest", "code": "custom",
-                            "message": f"A pull request already exists for lab:{head}."}],
-            }  # fmt: skip
+                "errors": [
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for lab:{head}.",
+                    }
+                ],
+            }
         if not self.branch_exists(head):
             return 422, {
                 "message": "Validation Failed",

@@ -42,11 +42,12 @@ class FakeGitLab(FakeForgeServer):
         if not rest and method == "GET":
             state = {"opened": "open", "closed": "closed"}.get(query.get("state", ""), "")
             found = [
-                self.render(p) for p in self.pulls.values()
+                self.render(p)
+                for p in self.pulls.values()
                 if (not state or p.state == state)
                 and query.get("source_branch", p.head) == p.head
                 and query.get("target_branch", p.base) == p.base
-            ]  # fmt: skip
+            ]
             return 200, found
         if not rest and method == "POST":
             return self.post(data)

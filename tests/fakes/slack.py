@@ -247,11 +247,18 @@ class FakeSlack:
             "api_app_id": "A111",
             "token": "verification-token",
             "trigger_id": f"{next(self._ts)}.111.abcdef",
-            "view": {**view, "id": "V111", "team_id": "T111", "state": {"values": state},
-                     "hash": "1.abc", "app_id": "A111", "bot_id": BOT_ID},
+            "view": {
+                **view,
+                "id": "V111",
+                "team_id": "T111",
+                "state": {"values": state},
+                "hash": "1.abc",
+                "app_id": "A111",
+                "bot_id": BOT_ID,
+            },
             "response_urls": [],
             "is_enterprise_install": False,
-        }  # fmt: skip
+        }
         envelope = {
             "envelope_id": str(uuid.uuid4()),
             "payload": payload,
@@ -391,8 +398,14 @@ class FakeSlack:
                 users.setdefault(name, []).append(BOT_USER)
         for name, user in self.user_reactions.get((channel, ts), []):
             users.setdefault(name, []).append(user)
-        message: dict[str, Any] = {"type": "message", "text": found[0].text, "user": BOT_USER,
-                                   "bot_id": BOT_ID, "ts": ts, "team": "T111"}  # fmt: skip
+        message: dict[str, Any] = {
+            "type": "message",
+            "text": found[0].text,
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "ts": ts,
+            "team": "T111",
+        }
         if users:
             message["reactions"] = [
                 {"name": name, "users": who, "count": len(who)} for name, who in users.items()

@@ -65,9 +65,13 @@ class Setup:
         """What `vadbot run` builds at start-up: call again to "restart"."""
         book = PullRequestBook(self.db, self.clock)
         return CatalogWriter(
-            GitRepo(self.repo), "catalog", remote="origin", pull_requests=book,
-            pr_per_entry=per_entry, bot_email="vadbot@lab.example",
-        )  # fmt: skip
+            GitRepo(self.repo),
+            "catalog",
+            remote="origin",
+            pull_requests=book,
+            pr_per_entry=per_entry,
+            bot_email="vadbot@lab.example",
+        )
 
     def publisher(self, writer: CatalogWriter, token: str | None = None) -> PullRequestPublisher:
         forge: Forge
@@ -193,11 +197,13 @@ async def test_a_merged_pull_request_is_noticed_once(gh: Setup) -> None:
     gh.fake.merge_pull(1)
     report = await publisher.check()
 
-    assert {(c.entry_id, c.candidate_id, c.approver, c.post_url, c.number, c.state)
-            for c in report.changes} == {
+    assert {
+        (c.entry_id, c.candidate_id, c.approver, c.post_url, c.number, c.state)
+        for c in report.changes
+    } == {
         ("vera", 1, "ana", post(11), 1, "merged"),
         ("holmes-returns", 2, "bo", post(12), 1, "merged"),
-    }  # fmt: skip
+    }
     assert report.changes[0].url == "https://github.com/lab/awesome-vad/pull/1"
     assert (await publisher.check()).changes == []  # told once
 

@@ -10,11 +10,18 @@ from bot.core.search.engine import SearchIndex, build_index
 from bot.infra.search_index import SearchIndexFile
 
 ENTRIES = [
-    Entry(id="vera", kind="paper", title="VERA: Explainable VAD", venue="CVPR", year=2025,
-          summary="口头推理", links={"code": "https://github.com/vera-framework/VERA"}),
+    Entry(
+        id="vera",
+        kind="paper",
+        title="VERA: Explainable VAD",
+        venue="CVPR",
+        year=2025,
+        summary="口头推理",
+        links={"code": "https://github.com/vera-framework/VERA"},
+    ),
     Entry(id="hawk", kind="paper", title="HAWK: Open-World Video Anomalies", year=2024),
     Entry(id="ucf", kind="dataset", title="UCF-Crime", summary="surveillance videos"),
-]  # fmt: skip
+]
 
 
 def test_a_saved_index_answers_like_the_one_it_was_saved_from(tmp_path: Path) -> None:

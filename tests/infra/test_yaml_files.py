@@ -333,12 +333,50 @@ def test_build_catalog_files_writes_list_file_first(tmp_path: Path) -> None:
 
 
 TRICKY = (
-    "plain", "with: colon", "- dash", "#hash", "yes", "null", "~", "2410.12340", "'q'", '"dq"',
-    "a\tb", "trail ", "  lead", "two\nlines", "two\nlines\n", "kept\n\n", "\nfirst", "emoji 📊",
-    "🙂\nline2", "nel\x85x", "ls\u2028x", "ps\u2029", "bom\ufeff", "bell\x07", "del\x7f", "视频",
-    "\u00a0nbsp", "[x]", "{x}", "!tag", "&a", "*a", "|", "> x", "@x", "`x", "%x", "x #y", "? x",
-    "---", "...", "\\back", "a\rb",
-)  # fmt: skip
+    "plain",
+    "with: colon",
+    "- dash",
+    "#hash",
+    "yes",
+    "null",
+    "~",
+    "2410.12340",
+    "'q'",
+    '"dq"',
+    "a\tb",
+    "trail ",
+    "  lead",
+    "two\nlines",
+    "two\nlines\n",
+    "kept\n\n",
+    "\nfirst",
+    "emoji 📊",
+    "🙂\nline2",
+    "nel\x85x",
+    "ls\u2028x",
+    "ps\u2029",
+    "bom\ufeff",
+    "bell\x07",
+    "del\x7f",
+    "视频",
+    "\u00a0nbsp",
+    "[x]",
+    "{x}",
+    "!tag",
+    "&a",
+    "*a",
+    "|",
+    "> x",
+    "@x",
+    "`x",
+    "%x",
+    "x #y",
+    "? x",
+    "---",
+    "...",
+    "\\back",
+    "a\rb",
+)
 
 
 class _Reference(yaml.SafeDumper):
@@ -354,13 +392,25 @@ _Reference.add_representer(
 @pytest.mark.parametrize("text", TRICKY)
 def test_entries_are_written_the_same_whichever_yaml_emitter_runs(text: str) -> None:
     entry = Entry(
-        id="x", kind="paper", title=f"T {text}", year=2024, links={"code": "https://e.org/c"},
-        summary=text, tags=(text, "vlm"), note=text,
-    )  # fmt: skip
+        id="x",
+        kind="paper",
+        title=f"T {text}",
+        year=2024,
+        links={"code": "https://e.org/c"},
+        summary=text,
+        tags=(text, "vlm"),
+        note=text,
+    )
     data: dict[str, Any] = {
-        "id": "x", "kind": "paper", "title": f"T {text}", "year": 2024,
-        "links": {"code": "https://e.org/c"}, "summary": text, "tags": [text, "vlm"], "note": text,
-    }  # fmt: skip
+        "id": "x",
+        "kind": "paper",
+        "title": f"T {text}",
+        "year": 2024,
+        "links": {"code": "https://e.org/c"},
+        "summary": text,
+        "tags": [text, "vlm"],
+        "note": text,
+    }
     expected = yaml.dump(data, Dumper=_Reference, allow_unicode=True, sort_keys=False, width=10**6)
     assert dump_entry(entry) == expected
     if "\x85" not in text:  # PyYAML itself reads a written NEL back as a space

@@ -307,9 +307,15 @@ class DiscordAdapter:
         name = self._names.get(user_id) or user.get("global_name") or user.get("username", "")
         roles = self._roles.get(user_id, ())
         return ReactionEvent(
-            "discord", ref.channel, ref.message_id, str(user_id), emoji, True,
-            roles=roles, user_name=name,
-        )  # fmt: skip
+            "discord",
+            ref.channel,
+            ref.message_id,
+            str(user_id),
+            emoji,
+            True,
+            roles=roles,
+            user_name=name,
+        )
 
     async def _fetch_member(self, ref: MessageRef, user_id: int) -> None:
         channel = self.client.get_channel(int(ref.channel))

@@ -93,19 +93,25 @@ class EditModal(ui.Modal):
         self.editor, self.candidate_id = editor, form.candidate_id
         draft = form.draft
         values = {
-            "title": draft.title, "venue": f"{draft.venue} {draft.year or ''}".strip(),
-            "code": draft.code, "summary": draft.summary, "tags": ", ".join(draft.tags),
-        }  # fmt: skip
+            "title": draft.title,
+            "venue": f"{draft.venue} {draft.year or ''}".strip(),
+            "code": draft.code,
+            "summary": draft.summary,
+            "tags": ", ".join(draft.tags),
+        }
         self.inputs: dict[str, ui.TextInput[EditModal]] = {}
         for name, label in LABELS.items():
             long = name == "summary"
             needed = name in ("title", "venue") or (long and form.summary_needed)
             field: ui.TextInput[EditModal] = ui.TextInput(
-                label=label[:45], custom_id=name, default=values[name][:4000] or None,
+                label=label[:45],
+                custom_id=name,
+                default=values[name][:4000] or None,
                 style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
-                required=needed, max_length=500 if long else 300,
+                required=needed,
+                max_length=500 if long else 300,
                 placeholder=SUMMARY_NEEDED[:100] if long and needed else None,
-            )  # fmt: skip
+            )
             self.inputs[name] = field
             self.add_item(field)
 

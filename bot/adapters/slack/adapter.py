@@ -202,9 +202,11 @@ class SlackAdapter:
         drafted = replace(form, draft=replace(form.draft, summary=summary))
         try:
             await self._call(
-                self.client.views_update, view_id=opened["id"], hash=opened.get("hash"),
+                self.client.views_update,
+                view_id=opened["id"],
+                hash=opened.get("hash"),
                 view=render_edit_modal(drafted, drafted=True),
-            )  # fmt: skip
+            )
         except ChatError as exc:  # closed, submitted or changed: the maintainer writes it
             log.info("slack: drafted summary not shown: %s", exc)
 
@@ -481,10 +483,13 @@ SHARE_ACTION = "vad_share"
 EDIT_ACTION = "vad_edit_approve"
 EDIT_VIEW = "vad_edit_approve"
 _INPUTS = (  # field, label, multiline, most characters
-    ("title", "Title", False, 300), ("venue", "Venue (arXiv for a preprint)", False, 80),
-    ("year", "Year", False, 4), ("code", "Code link", False, 500),
-    ("summary", "Summary (one line)", True, 500), ("tags", "Tags (comma-separated)", False, 200),
-)  # fmt: skip
+    ("title", "Title", False, 300),
+    ("venue", "Venue (arXiv for a preprint)", False, 80),
+    ("year", "Year", False, 4),
+    ("code", "Code link", False, 500),
+    ("summary", "Summary (one line)", True, 500),
+    ("tags", "Tags (comma-separated)", False, 200),
+)
 
 
 def _edit_button(candidate_id: int) -> dict[str, Any]:
@@ -508,23 +513,31 @@ def render_edit_modal(form: EditForm, drafted: bool = False) -> dict[str, Any]:
     `private_metadata`."""
     draft = form.draft
     values = {
-        "title": draft.title, "venue": draft.venue, "year": str(draft.year or ""),
-        "code": draft.code, "summary": draft.summary, "tags": ", ".join(draft.tags),
-    }  # fmt: skip
+        "title": draft.title,
+        "venue": draft.venue,
+        "year": str(draft.year or ""),
+        "code": draft.code,
+        "summary": draft.summary,
+        "tags": ", ".join(draft.tags),
+    }
     blocks = []
     for name, label, multiline, most in _INPUTS:
         element: dict[str, Any] = {
-            "type": "plain_text_input", "action_id": name, "multiline": multiline,
+            "type": "plain_text_input",
+            "action_id": name,
+            "multiline": multiline,
             "max_length": most,
-        }  # fmt: skip
+        }
         if values[name]:
             element["initial_value"] = values[name][:most]
         block_id = SUMMARY_DRAFTED if drafted and name == "summary" else name
         block: dict[str, Any] = {
-            "type": "input", "block_id": block_id, "element": element,
+            "type": "input",
+            "block_id": block_id,
+            "element": element,
             "label": {"type": "plain_text", "text": label},
             "optional": name in ("code", "tags") or (name == "summary" and not form.summary_needed),
-        }  # fmt: skip
+        }
         if name == "summary" and form.summary_needed and not draft.summary:
             block["hint"] = {"type": "plain_text", "text": SUMMARY_NEEDED}
         blocks.append(block)

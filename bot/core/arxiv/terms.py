@@ -45,9 +45,11 @@ class Term:
         """Where the term counts in `text` (the whole paper, so context can be checked)."""
         lowered = text.lower() if lowered is None else lowered
         found = [
-            m.span() for word, pattern in self.parts if word in lowered
+            m.span()
+            for word, pattern in self.parts
+            if word in lowered
             for m in pattern.finditer(text)
-        ]  # fmt: skip
+        ]
         if not found:
             return []
         if self.if_ is not None and not _search(self.if_, text, lowered):

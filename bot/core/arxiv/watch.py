@@ -370,8 +370,18 @@ MAX_AUTHORS = 200
 MAX_AUTHOR = 100
 """Normalised papers are capped: arXiv's longest real values are far below, and a hostile feed
 must not make a card, a candidate row or the matcher carry megabytes."""
-_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303",
-            "c": "\u0327", "v": "\u030c", "=": "\u0304", "u": "\u0306", ".": "\u0307"}  # fmt: skip
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    '"': "\u0308",
+    "^": "\u0302",
+    "~": "\u0303",
+    "c": "\u0327",
+    "v": "\u030c",
+    "=": "\u0304",
+    "u": "\u0306",
+    ".": "\u0307",
+}
 _ACCENT = re.compile(r"\{?\\(['`\"^~=.]|[cvu](?=[\s{]))\s*\{?([A-Za-z])\}?\}?")
 _TILDE = re.compile(r"(?<=[\w.,)])~(?=[\w$(])")
 _URL = re.compile(
@@ -379,9 +389,19 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 CODE_HOSTS = frozenset(
-    {"github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org", "gitee.com",
-     "sourceforge.net", "sr.ht", "git.sr.ht", "gitea.com"}
-)  # fmt: skip
+    {
+        "github.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "huggingface.co",
+        "codeberg.org",
+        "gitee.com",
+        "sourceforge.net",
+        "sr.ht",
+        "git.sr.ht",
+        "gitea.com",
+    }
+)
 """Where code lives; a project page on `*.github.io` comes after them. No other URL of an
 abstract becomes the card's code link: it would be a link anyone submitting to arXiv chooses."""
 _ANNOUNCE = {"new", "cross", "replace", "replace-cross"}

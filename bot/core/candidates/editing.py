@@ -95,8 +95,11 @@ class EntryEditor:
         if isinstance(found, dict) or candidate is None:
             return found if isinstance(found, dict) else {"title": DECIDED.format(n=candidate_id)}
         prefilled = build_draft(candidate)
-        source = prefilled.venue_source if (found.venue, found.year) == (
-            prefilled.venue, prefilled.year) else ""  # fmt: skip
+        source = (
+            prefilled.venue_source
+            if (found.venue, found.year) == (prefilled.venue, prefilled.year)
+            else ""
+        )
         return EntryDraft(
             found.title, found.venue, found.year, found.code, found.summary, found.tags, source
         )

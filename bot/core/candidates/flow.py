@@ -164,9 +164,15 @@ class VoteFlow:
             await self.poster.update(candidate_key(candidate_id), card)
 
     async def decide(
-        self, candidate_id: int, meaning: Meaning, by: str, platform: str, *, auto: bool = False,
+        self,
+        candidate_id: int,
+        meaning: Meaning,
+        by: str,
+        platform: str,
+        *,
+        auto: bool = False,
         draft: EntryDraft | None = None,
-    ) -> Decision | None:  # fmt: skip
+    ) -> Decision | None:
         """Approve or reject a pending candidate (approving writes `draft` when a maintainer
         edited one, else the prefilled entry); None if it was decided already."""
         if meaning == "approve" and draft is None:

@@ -86,9 +86,14 @@ def build_draft(
         source = venue_source(paper.comment, paper.journal_ref)
     code = paper.code_url if paper.code_url and is_code_host(paper.code_url) else ""
     return EntryDraft(
-        title=" ".join(paper.title.split()), venue=venue, year=year, code=code,
-        summary=summary.strip(), tags=matching_tags(candidate, known_tags), venue_source=source,
-    )  # fmt: skip
+        title=" ".join(paper.title.split()),
+        venue=venue,
+        year=year,
+        code=code,
+        summary=summary.strip(),
+        tags=matching_tags(candidate, known_tags),
+        venue_source=source,
+    )
 
 
 def venue_source(comment: str | None, journal_ref: str | None) -> str:

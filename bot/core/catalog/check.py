@@ -20,9 +20,17 @@ MIN_YEAR = 1950
 
 REQUIRED = ("id", "kind", "title")
 TEXT_KEYS: tuple[str, ...] = (
-    "id", "kind", "title", "venue", "summary", "arxiv_id",
-    "preview", "short_name", "section", "note",
-)  # fmt: skip
+    "id",
+    "kind",
+    "title",
+    "venue",
+    "summary",
+    "arxiv_id",
+    "preview",
+    "short_name",
+    "section",
+    "note",
+)
 LIST_KEYS = ("authors", "tags")
 ENTRY_KEYS = (*TEXT_KEYS, *LIST_KEYS, "year", "links", "order")
 

@@ -16,12 +16,47 @@ from bot.core.models import parse_arxiv_id
 VENUES = {
     v.casefold().replace(" ", ""): v
     for v in (
-        "NeurIPS", "ICML", "ICLR", "CVPR", "ICCV", "ECCV", "WACV", "BMVC", "ACCV", "AAAI",
-        "IJCAI", "ACM MM", "ACL", "EMNLP", "NAACL", "KDD", "ICASSP", "ICME", "ICIP", "ICPR",
-        "TPAMI", "TIP", "TMM", "TCSVT", "IJCV", "TNNLS", "CVPRW", "ICCVW", "ECCVW", "CoRL",
-        "ICRA", "IROS", "WWW", "SIGIR", "arXiv", "AVSS", "ICMR", "MICCAI", "ITSC",
+        "NeurIPS",
+        "ICML",
+        "ICLR",
+        "CVPR",
+        "ICCV",
+        "ECCV",
+        "WACV",
+        "BMVC",
+        "ACCV",
+        "AAAI",
+        "IJCAI",
+        "ACM MM",
+        "ACL",
+        "EMNLP",
+        "NAACL",
+        "KDD",
+        "ICASSP",
+        "ICME",
+        "ICIP",
+        "ICPR",
+        "TPAMI",
+        "TIP",
+        "TMM",
+        "TCSVT",
+        "IJCV",
+        "TNNLS",
+        "CVPRW",
+        "ICCVW",
+        "ECCVW",
+        "CoRL",
+        "ICRA",
+        "IROS",
+        "WWW",
+        "SIGIR",
+        "arXiv",
+        "AVSS",
+        "ICMR",
+        "MICCAI",
+        "ITSC",
     )
-}  # fmt: skip
+}
 VENUES["nips"] = "NeurIPS"
 VENUES["acmmultimedia"] = "ACM MM"
 VENUES["mm"] = "ACM MM"
@@ -29,12 +64,27 @@ VENUES["t-pami"] = VENUES["pami"] = VENUES["tpami"] = "TPAMI"
 VENUES["t-ip"] = "TIP"
 
 LABELS = {
-    "paper": "paper", "pdf": "pdf", "arxiv": "arxiv", "code": "code", "github": "code",
-    "repo": "code", "project": "project", "page": "project", "homepage": "project",
-    "website": "project", "demo": "project", "project page": "project", "data": "data",
-    "dataset": "data", "download": "data", "video": "video", "youtube": "video",
-    "openreview": "openreview", "link": "", "url": "",
-}  # fmt: skip
+    "paper": "paper",
+    "pdf": "pdf",
+    "arxiv": "arxiv",
+    "code": "code",
+    "github": "code",
+    "repo": "code",
+    "project": "project",
+    "page": "project",
+    "homepage": "project",
+    "website": "project",
+    "demo": "project",
+    "project page": "project",
+    "data": "data",
+    "dataset": "data",
+    "download": "data",
+    "video": "video",
+    "youtube": "video",
+    "openreview": "openreview",
+    "link": "",
+    "url": "",
+}
 """Link texts that name a kind of link rather than a title ("" = kind unknown)."""
 
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")

@@ -71,9 +71,15 @@ _ORAL = re.compile(
 )
 _CJK_LABEL = re.compile(r"^(\s*(?:[-*+]\s+)?)([^\s:：\[\]()]{1,14}?)\s*[:：]\s*(.*)$")
 _CJK_NAMES = (
-    ("论文2", "other"), ("论文", "paper"), ("代码", "code"), ("主页", "project"),
-    ("项目", "project"), ("数据集", "data"), ("数据", "data"), ("视频", "video"),
-)  # fmt: skip
+    ("论文2", "other"),
+    ("论文", "paper"),
+    ("代码", "code"),
+    ("主页", "project"),
+    ("项目", "project"),
+    ("数据集", "data"),
+    ("数据", "data"),
+    ("视频", "video"),
+)
 _URL = re.compile(r"https?://[^\s<>)\]，。；]+")
 
 

@@ -19,9 +19,15 @@ from bot.core.catalog.sections import heading_kind, is_overview
 from bot.core.models import Catalog, Entry, ProseBlock
 
 VENUE_COLOURS = {
-    "NeurIPS": "2DB55D", "ICML": "FF6B6B", "ICCV": "00CED1", "ACM MM": "FF69B4",
-    "CVPR": "1E90FF", "AAAI": "1F77B4", "ECCV": "0B84FE", "arXiv": "b31b1b",
-}  # fmt: skip
+    "NeurIPS": "2DB55D",
+    "ICML": "FF6B6B",
+    "ICCV": "00CED1",
+    "ACM MM": "FF69B4",
+    "CVPR": "1E90FF",
+    "AAAI": "1F77B4",
+    "ECCV": "0B84FE",
+    "arXiv": "b31b1b",
+}
 OTHER_COLOUR = "6C757D"
 GROUP_HEADINGS = {"dataset": "Datasets", "resource": "Resources"}
 LINK_ORDER = ("paper", "pdf", "arxiv", "code", "project", "data", "video", "openreview", "other")

@@ -147,10 +147,19 @@ def entry_terms(entry: Entry) -> dict[str, int]:
 def fingerprint(entry: Entry) -> int:
     """A checksum of everything search reads from an entry, to tell a changed entry."""
     fields = (
-        entry.id, entry.kind, entry.title, entry.short_name, entry.venue, entry.year,
-        entry.summary, entry.arxiv_id, entry.preview, entry.authors, entry.tags,
+        entry.id,
+        entry.kind,
+        entry.title,
+        entry.short_name,
+        entry.venue,
+        entry.year,
+        entry.summary,
+        entry.arxiv_id,
+        entry.preview,
+        entry.authors,
+        entry.tags,
         tuple(entry.links.items()),
-    )  # fmt: skip
+    )
     # marshal format 2 writes no back-references, so equal entries give equal bytes
     return zlib.crc32(marshal.dumps(fields, 2))
 
