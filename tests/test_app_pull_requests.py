@@ -20,17 +20,14 @@ from bot.core.models import Match
 from bot.scheduling import ANNOUNCE, PULL
 from bot.settings import (
     CatalogSettings,
-    DiscordSettings,
     Secrets,
     Settings,
-    SlackSettings,
-    VoteSettings,
     load_settings,
 )
 from tests.fakes import FakeClock
-from tests.fakes.discord import GUILD_ID, FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.github_api import FakeGitHub
-from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS
+from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, on_the_fakes
 from tests.fakes.slack import FakeSlack
 from tests.infra.test_pull_requests import GITHUB_URL, protected_repo
 from tests.support_votes import git, make_candidate
@@ -66,29 +63,11 @@ async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
         None,
         {"VADBOT_CATALOG__REPO": str(repo), "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3")},
     )
-    settings = dataclasses.replace(
-        base,
-        catalog=CatalogSettings(
-            repo=str(repo), remote="origin", publish="pull-request", github_api_url=github.url
-        ),
-        slack=SlackSettings(
-            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
-        ),
-        discord=DiscordSettings(
-            api_base_url=discord.api_url,
-            gateway_url=discord.gateway_url,
-            guild_id=GUILD_ID,
-            channels=DISCORD_CHANNELS,
-            maintainer_roles=(MAINT_ROLE,),
-        ),
-        votes=VoteSettings(edit_throttle_seconds=0.0),
-        secrets=Secrets(
-            discord_token="fake",
-            slack_bot_token="xoxb-f",
-            slack_app_token="xapp-f",
-            github_token=github.token,
-        ),
+    catalog = CatalogSettings(
+        repo=str(repo), remote="origin", publish="pull-request", github_api_url=github.url
     )
+    with_token = dataclasses.replace(base, secrets=Secrets(github_token=github.token))
+    settings = on_the_fakes(with_token, slack, discord, MAINT_ROLE, catalog=catalog)
     yield Lab(settings, repo, remote, slack, discord, github, FakeClock(NOW))
     for fake in (discord, slack, github):
         await fake.close()

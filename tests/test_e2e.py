@@ -9,7 +9,6 @@ the weekly digest lists it with its tally → another restart posts nothing twic
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,17 +25,13 @@ from bot.scheduling import ANNOUNCE, ARXIV
 from bot.service import Service
 from bot.settings import (
     ArxivSettings,
-    DiscordSettings,
-    Secrets,
     Settings,
-    SlackSettings,
-    VoteSettings,
     load_settings,
 )
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import VAD_PAPERS, api_feed, rss_feed
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS
+from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, on_the_fakes
 from tests.fakes.slack import FakeSlack
 from tests.git_repo import CatalogRepo, git, make_entry
 
@@ -104,26 +99,13 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
             "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
         },
     )
-    settings = dataclasses.replace(
-        base,
-        slack=SlackSettings(
-            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
-        ),
-        discord=DiscordSettings(
-            api_base_url=discord.api_url,
-            gateway_url=discord.gateway_url,
-            channels=DISCORD_CHANNELS,
-            maintainer_roles=(MAINT_ROLE,),
-        ),
-        arxiv=ArxivSettings(
-            rss_url="https://rss.test/rss/",
-            api_url="https://export.test/api/query",
-            delay_seconds=0.0,
-            contact="lab@example.org",
-        ),
-        votes=VoteSettings(edit_throttle_seconds=0.0),
-        secrets=Secrets(discord_token="fake", slack_bot_token="xoxb-f", slack_app_token="xapp-f"),
+    arxiv = ArxivSettings(
+        rss_url="https://rss.test/rss/",
+        api_url="https://export.test/api/query",
+        delay_seconds=0.0,
+        contact="lab@example.org",
     )
+    settings = on_the_fakes(base, slack, discord, MAINT_ROLE, arxiv=arxiv)
     yield Lab(settings, repo, slack, discord, FakeArxiv(), FakeClock(MONDAY_EVENING))
     await discord.close()
     await slack.close()

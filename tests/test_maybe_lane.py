@@ -22,19 +22,15 @@ from bot.core.arxiv.watch import expected_feed_date
 from bot.scheduling import DIGEST
 from bot.settings import (
     ArxivSettings,
-    DiscordSettings,
     LlmSettings,
-    Secrets,
     Settings,
-    SlackSettings,
-    VoteSettings,
     load_settings,
 )
 from tests.fakes import FakeClock
 from tests.fakes.arxiv import OTHER_PAPERS, VAD_PAPERS, Item, api_feed, rss_feed
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, answer, slow, status
-from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS
+from tests.fakes.platforms import DISCORD_CHANNELS, SLACK_CHANNELS, on_the_fakes
 from tests.fakes.slack import FakeSlack
 from tests.git_repo import CatalogRepo, make_entry
 
@@ -101,27 +97,14 @@ async def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
             "VADBOT_STATE__PATH": str(tmp_path / "state.sqlite3"),
         },
     )
-    settings = dataclasses.replace(
-        base,
-        slack=SlackSettings(
-            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
-        ),
-        discord=DiscordSettings(
-            api_base_url=discord.api_url,
-            gateway_url=discord.gateway_url,
-            channels=DISCORD_CHANNELS,
-            maintainer_roles=(MAINT_ROLE,),
-        ),
-        arxiv=dataclasses.replace(
-            base.arxiv,
-            rss_url="https://rss.test/rss/",
-            api_url="https://export.test/api/query",
-            delay_seconds=0.0,
-            contact="lab@example.org",
-        ),
-        votes=VoteSettings(edit_throttle_seconds=0.0),
-        secrets=Secrets(discord_token="fake", slack_bot_token="xoxb-f", slack_app_token="xapp-f"),
+    arxiv = dataclasses.replace(
+        base.arxiv,
+        rss_url="https://rss.test/rss/",
+        api_url="https://export.test/api/query",
+        delay_seconds=0.0,
+        contact="lab@example.org",
     )
+    settings = on_the_fakes(base, slack, discord, MAINT_ROLE, arxiv=arxiv)
     assert isinstance(settings.arxiv, ArxivSettings)
     yield Lab(settings, repo, slack, discord, FakeClock(EVENING), [b""])
     await discord.close()

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
 from bot.core.judge import Verdict, judge_papers, parse_verdict
 from bot.core.models import Paper
-from bot.infra.llm import LlmClient, LlmUsage
-from bot.infra.state import Database
-from bot.settings import DEFAULT_SCOPE, LlmSettings
-from tests.fakes import FakeClock
-from tests.fakes.openai_server import FakeOpenAI, answer, echo_key, slow, status
+from bot.settings import DEFAULT_SCOPE
+from tests.fakes.openai_server import KEY, FakeOpenAI, MakeLlm, answer, echo_key, slow, status
 
-MakeLlm = Callable[..., LlmClient]
-KEY = "sk-fake-judge-key-for-redaction-test"
 HOLMES = Paper(
     "2611.02345",
     "Holmes-VAD: Towards Unbiased and Explainable Video Anomaly Detection via Multi-modal LLM",
@@ -35,29 +28,6 @@ MAE = Paper(
     "Masked Autoencoders for Video Anomaly Detection",
     "A reconstruction-based video anomaly detector without any language supervision.",
 )
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def make_llm(tmp_path: Path) -> AsyncIterator[MakeLlm]:
-    clients: list[LlmClient] = []
-
-    def make(base_url: str, *, timeout: float = 5.0, cap: int = 200) -> LlmClient:
-        settings = LlmSettings(base_url, "qwen2.5:7b", timeout_seconds=timeout, daily_cap=cap)
-        db = Database(tmp_path / "state.sqlite3")
-        clients.append(LlmClient(settings, KEY, LlmUsage(db), FakeClock()))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 async def test_a_good_answer_is_a_verdict_with_its_reason(

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
 from bot.core.models import Entry
 from bot.core.summary import Example, draft_summary, pick_examples, summary_style
-from bot.infra.llm import LlmClient, LlmUsage
-from bot.infra.state import Database
-from bot.settings import LlmSettings
-from tests.fakes import FakeClock
-from tests.fakes.openai_server import FakeOpenAI, answer, echo_key, slow, status
-
-MakeLlm = Callable[..., LlmClient]
-KEY = "sk-fake-summary-key-for-redaction-test"
+from tests.fakes.openai_server import KEY, FakeOpenAI, MakeLlm, answer, echo_key, slow, status
 
 # Five entries of the seed list (catalog/papers/), as the list writes them.
 EXAMPLES = (
@@ -52,29 +43,6 @@ ABSTRACT = (
 )
 GOOD = "利用多模态大语言模型检测并解释监控视频中的开放集异常事件，无需针对新异常类别重新训练。"
 ENGLISH = "A multimodal LLM framework that detects and explains open-set anomalies in surveillance."
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def make_llm(tmp_path: Path) -> AsyncIterator[MakeLlm]:
-    clients: list[LlmClient] = []
-
-    def make(base_url: str, *, timeout: float = 5.0) -> LlmClient:
-        settings = LlmSettings(base_url, "qwen2.5:7b", timeout_seconds=timeout)
-        db = Database(tmp_path / "state.sqlite3")
-        clients.append(LlmClient(settings, KEY, LlmUsage(db), FakeClock()))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 async def test_right_language_is_kept_and_the_list_is_shown_as_examples(

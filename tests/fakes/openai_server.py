@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.infra.llm import LlmClient
+
+MakeLlm = Callable[..., "LlmClient"]
+"""Builds a client of the fake server: `make_llm(server.base_url, timeout=…, cap=…)`."""
+KEY = "sk-fake-llm-key-for-redaction-test"
+"""The LLM key the tests give; it must never show in an answer, an error or a log."""
 
 
 @dataclass(frozen=True)

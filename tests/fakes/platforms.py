@@ -8,9 +8,11 @@ async with running_platforms(router, sink) as p:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
@@ -19,7 +21,14 @@ from bot.core.models import ReactionEvent
 from bot.core.ports import ReactionSink
 from bot.core.search.engine import SearchIndex
 from bot.infra.state import Database
-from bot.settings import ChannelSettings, DiscordSettings, Secrets, SlackSettings
+from bot.settings import (
+    ChannelSettings,
+    DiscordSettings,
+    Secrets,
+    Settings,
+    SlackSettings,
+    VoteSettings,
+)
 from tests.fakes.discord import GUILD_ID, FakeDiscord
 from tests.fakes.slack import FakeSlack
 
@@ -100,3 +109,32 @@ async def running_platforms(
         await slack.close()
         await fake_discord.close()
         await fake_slack.close()
+
+
+def on_the_fakes(
+    settings: Settings, slack: FakeSlack, discord: FakeDiscord, maintainer_role: str, **more: Any
+) -> Settings:
+    """`settings` with both platforms on the fakes: their channels, the maintainers (Slack's
+    UMAINT, Discord's `maintainer_role`), tokens the fakes take, tallies edited at once; `more`
+    replaces any other section."""
+    return dataclasses.replace(
+        settings,
+        slack=SlackSettings(
+            api_base_url=slack.api_url, channels=SLACK_CHANNELS, maintainer_users=("UMAINT",)
+        ),
+        discord=DiscordSettings(
+            api_base_url=discord.api_url,
+            gateway_url=discord.gateway_url,
+            guild_id=GUILD_ID,
+            channels=DISCORD_CHANNELS,
+            maintainer_roles=(maintainer_role,),
+        ),
+        votes=VoteSettings(edit_throttle_seconds=0.0),
+        secrets=dataclasses.replace(
+            settings.secrets,
+            discord_token="fake",
+            slack_bot_token="xoxb-f",
+            slack_app_token="xapp-f",
+        ),
+        **more,
+    )

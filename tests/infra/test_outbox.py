@@ -126,22 +126,28 @@ async def test_slack_429_waits_its_retry_after(platforms: Platforms, tmp_path: P
     assert len(platforms.fake_slack.messages_in(SLACK_CHANNEL)) == 1
 
 
-async def test_killed_between_recorded_and_confirmed_posts_once_after_restart(
-    platforms: Platforms, tmp_path: Path
-) -> None:
-    path = tmp_path / "state.sqlite3"
+async def die_while_posting(platforms: Platforms, path: Path, key: str, card: Card) -> None:
+    """The bot is killed while its post is on the way: both platforms hold the post, the
+    outbox never hears its id. Afterwards the platforms answer again."""
     hold = asyncio.Event()
     platforms.fake_slack.hold_posts = hold
     platforms.fake_discord.hold_posts = hold
     first = build_outbox(Database(path), platforms)
-    task = asyncio.create_task(first.publish("candidates", "candidate:5", CARD))
+    task = asyncio.create_task(first.publish("candidates", key, card))
     await platforms.fake_slack.wait_for(
         lambda: platforms.fake_slack.messages and platforms.fake_discord.messages
     )
-    task.cancel()  # the bot dies: both platforms have the post, the outbox has no id
+    task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     hold.set()
+
+
+async def test_killed_between_recorded_and_confirmed_posts_once_after_restart(
+    platforms: Platforms, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    await die_while_posting(platforms, path, "candidate:5", CARD)
     restarted = build_outbox(Database(path), platforms)
     assert restarted.unsent() == 2
     assert await restarted.flush() == 2
@@ -295,18 +301,7 @@ async def test_a_busy_channel_between_crash_and_restart_does_not_hide_the_post(
     platforms: Platforms, tmp_path: Path
 ) -> None:
     path = tmp_path / "state.sqlite3"
-    hold = asyncio.Event()
-    platforms.fake_slack.hold_posts = hold
-    platforms.fake_discord.hold_posts = hold
-    first = build_outbox(Database(path), platforms)
-    task = asyncio.create_task(first.publish("candidates", "candidate:8", CARD))
-    await platforms.fake_slack.wait_for(
-        lambda: platforms.fake_slack.messages and platforms.fake_discord.messages
-    )
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    hold.set()
+    await die_while_posting(platforms, path, "candidate:8", CARD)
     for n in range(150):  # the lab keeps talking while the bot is down
         platforms.fake_slack.post_as_someone(SLACK_CHANNEL, f"message {n}")
         platforms.fake_discord.post_as_someone(DISCORD_CHANNEL, f"message {n}")
