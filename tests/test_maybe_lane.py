@@ -225,10 +225,10 @@ async def test_vad_promote_posts_a_maybe_paper_for_votes_and_says_what_it_cannot
 
 # ---------------------------------------------------------------- learning from decisions
 
-GLITCH = Item(
+WILDLIFE = Item(
     "2611.05001",
-    "Gameplay Glitch Detection in Videos with a Vision-Language Model",
-    "We detect anomalies such as visual glitches in gameplay videos with a vision-language model.",
+    "Wildlife Anomaly Detection in Trail Videos with a Vision-Language Model",
+    "We detect anomalies such as rare animals in trail videos with a vision-language model.",
 )
 ACCIDENT = Item(
     "2611.05002",
@@ -255,7 +255,7 @@ LIKE_PANIC = Item(
 
 
 async def test_the_ranker_learns_from_an_approval_and_a_rejection_made_in_chat(lab: Lab) -> None:
-    lab.feed(GLITCH, ACCIDENT, PANIC, LIKE_ACCIDENT, LIKE_PANIC)
+    lab.feed(WILDLIFE, ACCIDENT, PANIC, LIKE_ACCIDENT, LIKE_PANIC)
     async with running(lab) as bot:
 
         def rank(item: Item) -> float:
@@ -275,10 +275,10 @@ async def test_the_ranker_learns_from_an_approval_and_a_rejection_made_in_chat(l
         await bot.jobs.watch()
         slack = lab.slack.messages_in(SLACK_CHANNELS.candidates)
         discord = lab.discord.messages_in(DISCORD_CHANNELS.candidates)
-        assert [m for m in slack if GLITCH.title in str(m.latest)] == [slack[0]]
+        assert [m for m in slack if WILDLIFE.title in str(m.latest)] == [slack[0]]
 
         await lab.slack.send_reaction(SLACK_CHANNELS.candidates, slack[0].ts, "x", user="UMAINT")
-        await decided(GLITCH, "rejected")
+        await decided(WILDLIFE, "rejected")
         before_approval = rank(LIKE_ACCIDENT)
 
         await lab.discord.send_reaction(

@@ -141,3 +141,46 @@ def test_every_built_in_term_has_a_reason_and_new_terms_name_two_papers() -> Non
         if papers is not None:
             assert len(set(papers)) >= 2
             assert all(re.fullmatch(r"\d{4}\.\d{4,5}", p) for p in papers)
+
+
+def test_a_language_model_named_only_as_what_the_paper_beats_is_no_candidate() -> None:
+    # after 2504.03235 and 2604.09819: accident detectors whose only language-model words are
+    # the baselines they beat
+    beats = paper(
+        "Crash localization in traffic surveillance footage with state-space models",
+        "We localize crashes in long traffic surveillance videos with a state-space model. "
+        "It outperforms recent video-language models such as TimeChat by 2.8 seconds.",
+    )
+    uses = paper(
+        "Crash localization in traffic surveillance footage with state-space models",
+        "We localize crashes in long traffic surveillance videos with a state-space model. "
+        "A video-language model then explains each crash it finds.",
+    )
+    assert classify(beats, RULES).lane == "maybe"
+    assert classify(uses, RULES).lane == "candidate"
+    assert classify(beats, build_rules(settings={"comparison": False})).lane == "candidate"
+
+
+def test_an_accident_seen_by_a_surveillance_camera_needs_no_road_words() -> None:
+    # 2606.12047, 2605.21917: accident understanding from surveillance video, no road words
+    seen = paper(
+        "Zero-shot accident understanding with multi-prompt reasoning",
+        "We address zero-shot understanding of accidents from surveillance videos with a "
+        "vision-language model that says when, what and where the impact occurs.",
+    )
+    software = paper(
+        "Predicting app crashes from logs with a language model",
+        "We predict crashes of mobile apps from their logs with a large language model.",
+    )
+    assert classify(seen, RULES).lane == "candidate"
+    assert classify(software, RULES).lane == "none"
+
+
+def test_what_the_maybe_lane_turns_away_is_no_candidate_either() -> None:
+    glitch = paper(
+        "Physical understanding from glitchy gameplay videos",
+        "Glitches in gameplay videos are visual anomalies that violate physics. We build a "
+        "question-answering dataset on them for multimodal large language models.",
+    )
+    assert classify(glitch, RULES).lane == "none"
+    assert match_paper(glitch, RULES) is None

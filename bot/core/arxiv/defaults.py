@@ -27,6 +27,7 @@ class Settings:
     min_score: float = 0.0
     denial_window: int = 80
     contrast: bool = True
+    comparison: bool = True
     close_window: int = 40
     title_sentences: int = 2
     reference_share: float = 0.15
@@ -82,14 +83,15 @@ def _groups(table: Mapping[str, list[dict[str, Any]]]) -> Mapping[str, tuple[str
 DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = _groups(_DATA["groups"])
 """Every group must be met; each by any of its terms."""
 
-DEFAULT_EXCLUDE: tuple[str, ...] = _terms(_DATA["exclude"])
-"""Look-alikes: a paper where any of these applies is never a candidate."""
-
 LOOSE_GROUPS: Mapping[str, tuple[str, ...]] = _groups(_DATA["loose"])
 """The maybe lane's gate: broad topic and scene words, no language model needed."""
 
 LOOSE_EXCLUDE: tuple[str, ...] = _terms(_DATA["loose_exclude"])
-"""Look-alikes kept out of the maybe lane as well."""
+"""Look-alikes kept out of the maybe lane."""
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (*_terms(_DATA["exclude"]), *LOOSE_EXCLUDE)
+"""Look-alikes: a paper where any of these applies is never a candidate; what the maybe lane
+turns away (gameplay glitches, say) is no candidate either."""
 
 DEFAULT_QUERY: tuple[str, ...] = tuple(_DATA["query"])
 """The arXiv API keywords that fill gaps with the built-in groups: broad, the rules then filter."""

@@ -52,6 +52,9 @@ _DENIED = re.compile(
     r"|\bunlike\b[^,;:]*)\Z",
     re.IGNORECASE,
 )
+_COMPARED = re.compile(
+    r"\b(?:outperform\w*|compared\s+(?:with|to)|comparisons?|than|baselines?)\b", re.IGNORECASE
+)
 _OWN = re.compile(r"\b(?:we|our|this paper|this work|propos\w*|introduc\w*)\b", re.IGNORECASE)
 _UNICODE = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "“": '"', "”": '"'})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -195,8 +198,17 @@ def find_evidence(
     sentences: dict[str, tuple[int, ...]] = {}
     positions: dict[str, list[int]] = {}
     shown: list[str] = []
+    bounds = list(zip(starts, [*starts[1:], len(text)], strict=True))
+    compared = {
+        i
+        for i, (a, b) in enumerate(bounds)
+        if settings.comparison and i and _COMPARED.search(text, a, b)
+    }
     for group in groups:
         spans = [(a, b, bisect_right(starts, a) - 1) for a, b in group.spans(text)]
+        if group.name not in together:
+            # an ingredient named only as what the paper beats is not its ingredient
+            spans = [s for s in spans if s[2] not in compared]
         window = settings.denial_window
         spans = [
             s for s in spans if s[2] not in turned and not _is_denied(text, s[0], starts, window)
@@ -206,7 +218,6 @@ def find_evidence(
         if spans:
             start, end, _ = spans[0]
             shown.append(_CAPITALISED.sub(lambda m: m.group(0).lower(), text[start:end]))
-    bounds = list(zip(starts, [*starts[1:], len(text)], strict=True))
     own = frozenset(i for i, (a, b) in enumerate(bounds) if _OWN.search(text, a, b))
     close = _is_close(positions, together, settings.close_window)
     return Evidence(sentences, own, _distinct(shown), close)
