@@ -60,29 +60,7 @@ _UNICODE = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’":
 _WORD = re.compile(r"[a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _STOP = frozenset(
-    (
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "towards",
-        "via",
-        "with",
-        "without",
-    )
+    "a an and are as at by for from in into is of on or the to towards via with without".split()
 )
 
 
