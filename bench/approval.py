@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.candidates.reactions import VoteRules, build_tally
-from bot.core.models import Candidate, Match, Paper, ReactionEvent
+from bot.core.models import Candidate, Match, Paper, ReactionEvent, SignOff
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.git import GitRepo
 from bot.infra.state import Database
@@ -61,7 +61,7 @@ def bench_approvals(entries: int, approvals: int) -> None:
         times = []
         for n in range(approvals):
             start = time.perf_counter()
-            writer.add_candidate(candidate(n), "bench", "slack")
+            writer.add_candidate(candidate(n), SignOff("bench", "slack"))
             times.append(time.perf_counter() - start)
     print(
         f"approval (write + validate {entries} entries + commit + push to a local bare remote): "

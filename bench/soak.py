@@ -157,7 +157,7 @@ class Soak:
             while n < per_second * (second + 1):
                 n += 1
                 candidate = bot.candidates.add_candidate(
-                    paper(n), Match(1.0, ("vad",)), "watch", self.clock.now()
+                    paper(n), Match(1.0, ("vad",)), self.clock.now()
                 )
                 task = asyncio.create_task(bot.flow.post_new([candidate]))
                 self.posting.add(task)

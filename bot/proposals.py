@@ -25,7 +25,7 @@ from bot.core.candidates.lifecycle import (
     candidate_key,
 )
 from bot.core.candidates.reactions import Decision, VoteRules, build_tally
-from bot.core.models import Candidate, Card, Entry, MessageRef, Tally
+from bot.core.models import Candidate, Card, Entry, MessageRef, SignOff, Tally
 from bot.core.ports import Clock, Poster
 from bot.infra.catalog_writer import CatalogWriter, PublishProblem
 from bot.infra.forge import build_forge
@@ -66,17 +66,13 @@ class Proposals:
     # ---------------------------------------------------------------- the EntryWriter port
 
     def add_candidate(
-        self,
-        candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str = "",
-        draft: EntryDraft | None = None,
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
     ) -> AddedEntry:
         """Commit the entry (the edited `draft`, else the prefilled one) on the bot branch, with
         a link to the candidate's post; blocking."""
-        url = post_url or self.post_url(candidate.id)
-        return self.writer.approve(candidate, approver, platform, url, draft).added
+        url = sign_off.post_url or self.post_url(candidate.id)
+        signed = dataclasses.replace(sign_off, post_url=url)
+        return self.writer.approve(candidate, signed, draft).added
 
     def push_pending(self) -> str | None:
         return self.writer.push_pending()  # never pushes main in this mode

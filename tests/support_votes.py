@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.candidates.reactions import VoteReaction
-from bot.core.models import Candidate, CandidateStatus, Match, Paper
+from bot.core.models import Candidate, CandidateStatus, Match, Paper, Placement
 
 LIST_YAML = "title: Awesome LLM for VAD\nintro: Papers on LLMs for video anomaly detection.\n"
 HOLMES = """\
@@ -106,14 +106,12 @@ class FakeBook:
         return [c for c in self.items if status is None or c.status == status]
 
     def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
+        self, paper: Paper, match: Match, now: datetime, placement: Placement | None = None
     ) -> Candidate:
-        self.suggested_by = suggested_by
-        candidate = Candidate(len(self.items) + 1, paper, match, source=source, created_at=now)
+        placement = placement or Placement()
+        self.suggested_by = placement.suggested_by
+        candidate = Candidate(
+            len(self.items) + 1, paper, match, source=placement.source, created_at=now
+        )
         self.items.append(candidate)
         return candidate

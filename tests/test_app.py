@@ -91,7 +91,7 @@ async def test_a_platform_that_cannot_connect_does_not_stop_the_other(tmp_path: 
     assert "VERA" in str(fake.responses[0]["blocks"])
     assert "discord" not in app.connected
     paper = make_candidate().paper
-    app.candidates.add_candidate(paper, Match(1.0, ("vad",)), "watch", app.clock.now())
+    app.candidates.add_candidate(paper, Match(1.0, ("vad",)), app.clock.now())
     await app.flow.post_new()
     [post] = fake.messages_in("C0CANDIDATES")
     await fake.send_reaction(post.channel, post.ts, "-1")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import Bot, Seams, build_bot
-from bot.core.models import Match
+from bot.core.models import Match, Placement
 from bot.scheduling import ANNOUNCE, PULL
 from bot.settings import (
     CatalogSettings,
@@ -113,7 +113,7 @@ async def propose_papers(running: Running, count: int = 2) -> None:
     bot = running.bot
     for arxiv_id, title in PAPERS[:count]:
         paper = make_candidate(arxiv_id=arxiv_id, title=title).paper
-        bot.candidates.add_candidate(paper, Match(2.0, ("llm",)), "arxiv", NOW)
+        bot.candidates.add_candidate(paper, Match(2.0, ("llm",)), NOW, Placement(source="arxiv"))
     await bot.flow.post_new()
 
 

@@ -29,7 +29,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store, votes = CandidateStore(db), VoteStore(db)
     for n, title in ((1, "Liked Paper"), (2, "Quiet Paper"), (3, "Approved Paper")):
         paper = make_candidate(n, f"2501.0000{n}", title).paper
-        store.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
+        store.add_candidate(paper, Match(1.0, ("anomaly",)), NOW)
     for user, emoji in (("U1", "+1"), ("U2", "+1"), ("U3", "-1")):
         votes.record_vote(ReactionEvent("slack", "C", "17.1", user, emoji, True), 1, NOW)
     decision = Decision("approved", "ana", "slack", "3f2a9c1d", "catalog/papers/2025/a.yaml")

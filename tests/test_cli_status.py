@@ -7,7 +7,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.health import CATALOG_KEY, HEARTBEAT_KEY, ONCE_KEY
-from bot.core.models import Entry, JobHealth
+from bot.core.models import Entry, JobHealth, SignOff
 from bot.infra.git import GitRepo
 from bot.infra.git_history import GitCatalogHistory
 from bot.infra.job_store import JobStore
@@ -136,7 +136,7 @@ def test_status_shows_the_open_pull_request_and_entries_not_yet_in_one(
     _record(state, failures=0)
     book = PullRequestBook(state, FakeClock())
     for n, branch in ((1, "vadbot/updates"), (2, "vadbot/updates"), (3, "vadbot/other")):
-        book.record(make_candidate(n), f"paper-x{n}", f"X{n}", "ana", "", branch)
+        book.record(make_candidate(n), f"paper-x{n}", f"X{n}", SignOff("ana", "slack"), branch)
     url = "https://github.com/lab/awesome-vad/pull/3"
     book.set_open("vadbot/updates", PullRequest(3, url, "open"), ["paper-x1", "paper-x2"])
     main(["status"])

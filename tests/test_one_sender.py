@@ -70,7 +70,7 @@ async def test_a_vote_during_a_one_shot_is_counted_and_its_post_sent_once(
     task = asyncio.create_task(service.run())
     await slack.wait_for(lambda: {"slack", "discord"} <= service.connected)
     paper = make_candidate().paper
-    service.candidates.add_candidate(paper, Match(1.0, ("vad",)), "watch", service.clock.now())
+    service.candidates.add_candidate(paper, Match(1.0, ("vad",)), service.clock.now())
     await service.flow.post_new()
     [post] = slack.messages_in("C0CANDIDATES")
 

@@ -35,7 +35,7 @@ async def test_a_tally_waiting_for_its_edit_is_shown_before_the_bot_stops(
     running = asyncio.create_task(bot.run())
     await asyncio.wait_for(bot.service.caught_up.wait(), 10)
     paper = make_candidate().paper
-    bot.candidates.add_candidate(paper, Match(1.0, ("vad",)), "watch", FakeClock().now())
+    bot.candidates.add_candidate(paper, Match(1.0, ("vad",)), FakeClock().now())
     await bot.flow.post_new()
     [ref] = bot.outbox.refs("candidate:1")
     await bot.flow.on_reaction(
@@ -74,9 +74,7 @@ async def test_an_approval_made_while_the_bot_was_down_is_applied_by_the_next_ru
         bot = build_bot(settings, clock=clock, seams=seams)
         await bot.start()
         await bot.wait_connected(10)
-        bot.candidates.add_candidate(
-            make_candidate().paper, Match(1.0, ("vad",)), "watch", clock.now()
-        )
+        bot.candidates.add_candidate(make_candidate().paper, Match(1.0, ("vad",)), clock.now())
         await bot.flow.post_new()
         await bot.close()  # the first life posted the candidate; the bot is down
         [post] = slack.messages_in(SLACK_CHANNELS.candidates)

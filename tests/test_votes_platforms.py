@@ -147,7 +147,7 @@ async def world(tmp_path: Path, arxiv: FakeArxiv | None = None) -> AsyncIterator
 
 async def propose(w: World, arxiv_id: str = "2501.01234", title: str = TITLE) -> int:
     paper = make_candidate(0, arxiv_id, title).paper
-    candidate = w.store.add_candidate(paper, Match(1.0, ("anomaly", "llm")), "watch", w.clock.now())
+    candidate = w.store.add_candidate(paper, Match(1.0, ("anomaly", "llm")), w.clock.now())
     await w.flow.post_new()
     return candidate.id
 

@@ -151,20 +151,32 @@ class Match:
     terms: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """Who approved a candidate, on which platform, and the post they approved (may be empty)."""
+
+    approver: str
+    platform: str
+    post_url: str = ""
+
+
 CandidateStatus = Literal["pending", "approved", "rejected", "maybe"]
 """`maybe`: kept in the maybe lane, not posted for votes until promoted (then `pending`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Where the watch put a paper: its lane as a status (`pending` posts it for votes, `maybe`
-    keeps it for the digest), its rank in the lane, and why."""
+    """Where a paper was put: its lane as a status (`pending` posts it for votes, `maybe` keeps
+    it for the digest), its rank in the lane, and why; and who brought it (`source`: the watch,
+    or `suggest` with the member in `suggested_by`)."""
 
     status: CandidateStatus = "pending"
     rank: float | None = None
     evidence: tuple[str, ...] = ()
     reason: str = ""
     llm_reason: str = ""
+    source: str = "watch"
+    suggested_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

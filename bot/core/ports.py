@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports costs nothing at star
         Paper,
         Placement,
         ReactionEvent,
+        SignOff,
     )
     from bot.core.search.postings import IndexSnapshot
 
@@ -181,12 +182,7 @@ class EntryWriter(Protocol):
     """Adds an approved candidate to the catalog (file, commit, push); blocking."""
 
     def add_candidate(
-        self,
-        candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str = "",
-        draft: EntryDraft | None = None,
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
     ) -> AddedEntry:
         """The entry written for the candidate (the edited `draft`, else the prefilled one), or
         the one found already in the catalog."""
@@ -286,13 +282,7 @@ class CandidateStore(PaperStore, Protocol):
         ...
 
     def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
-        placement: Placement | None = None,
+        self, paper: Paper, match: Match, now: datetime, placement: Placement | None = None
     ) -> Candidate:
         """Save a pending candidate, or with status `maybe` a paper of the maybe lane (or
         return the existing one for that arXiv id)."""

@@ -30,7 +30,7 @@ from bot.core.candidates.lifecycle import (
     find_in_catalog,
 )
 from bot.core.candidates.reactions import platform_name
-from bot.core.models import Candidate, Catalog
+from bot.core.models import Candidate, Catalog, SignOff
 from bot.core.refresh import Finding, apply_finding, build_fix_message
 from bot.errors import CatalogError, GitError, PushRefused
 from bot.infra.git import GitRepo, path_prefix
@@ -104,15 +104,9 @@ class PendingEntries(Protocol):
         ...
 
     def record(
-        self,
-        candidate: Candidate,
-        entry_id: str,
-        title: str,
-        approver: str,
-        post_url: str,
-        branch: str,
+        self, candidate: Candidate, entry_id: str, title: str, sign_off: SignOff, branch: str
     ) -> None:
-        """Remember that the entry waits on `branch`, approved by `approver`."""
+        """Remember that the entry waits on `branch`, approved as `sign_off` says."""
         ...
 
 
@@ -166,33 +160,21 @@ class CatalogWriter:
         )
 
     def add_candidate(
-        self,
-        candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str = "",
-        draft: EntryDraft | None = None,
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
     ) -> AddedEntry:
         """Write, commit and push the candidate's entry (the `draft` a maintainer edited, else
         the prefilled one); blocking (call it in a thread).
 
         `push_error` carries the problem's one line; `approve` gives it typed."""
-        return self.approve(candidate, approver, platform, post_url, draft).added
+        return self.approve(candidate, sign_off, draft).added
 
     def approve(
-        self,
-        candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str = "",
-        draft: EntryDraft | None = None,
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
     ) -> Approval:
         """Write and commit the candidate's entry, then push it (push mode) or put it on the bot
         branch for `PullRequestPublisher.publish` (pull-request mode); blocking."""
         if self.pending is not None:
-            return self._approve_on_branch(
-                self.pending, candidate, approver, platform, post_url, draft
-            )
+            return self._approve_on_branch(self.pending, candidate, sign_off, draft)
         with self.repo.lock:  # shared with the announcer's fast-forward
             root = self.repo.path / self.prefix
             files = read_catalog_files(root)
@@ -211,7 +193,9 @@ class CatalogWriter:
                 raise CatalogError([p for p in after if p not in before])
             write_atomic(root / rel, text)
             path = self.prefix + rel
-            message = build_commit_message(entry, candidate, approver, platform, draft.venue_source)
+            message = build_commit_message(
+                entry, candidate, sign_off.approver, sign_off.platform, draft.venue_source
+            )
             self._commit(path, message)
             problem = self.push_problem()
             # a push retried after a rebase rewrote the commit: name the one the remote has
@@ -300,9 +284,7 @@ class CatalogWriter:
         self,
         pending: PendingEntries,
         candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str,
+        sign_off: SignOff,
         draft: EntryDraft | None = None,
     ) -> Approval:
         with self.repo.lock:
@@ -327,12 +309,14 @@ class CatalogWriter:
                 raise CatalogError([p for p in after if p not in before])
             branch = self.bot_branch(entry.id)
             parent = self._branch_base(pending, branch, base)
-            message = build_commit_message(entry, candidate, approver, platform, draft.venue_source)
+            message = build_commit_message(
+                entry, candidate, sign_off.approver, sign_off.platform, draft.venue_source
+            )
             sha = self.repo.commit_files(
                 parent, {self.prefix + rel: text}, message, self.bot_name, self.bot_email
             )
             self.repo.set_branch(branch, sha, self.repo.rev_parse(f"refs/heads/{branch}"))
-            pending.record(candidate, entry.id, entry.title, approver, post_url, branch)
+            pending.record(candidate, entry.id, entry.title, sign_off, branch)
             log.info("entry %s committed on %s as %s", entry.id, branch, sha[:7])
             return Approval(AddedEntry(entry.id, self.prefix + rel, sha), branch=branch)
 

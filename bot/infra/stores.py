@@ -27,6 +27,7 @@ from bot.core.models import (
     Paper,
     Placement,
     ReactionEvent,
+    SignOff,
     normalise_title,
     parse_arxiv_id,
 )
@@ -78,13 +79,7 @@ class CandidateStore:
     # ------------------------------------------------------------------ candidates
 
     def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
-        placement: Placement | None = None,
+        self, paper: Paper, match: Match, now: datetime, placement: Placement | None = None
     ) -> Candidate:
         """Save a pending candidate (or, with status `maybe`, a paper of the maybe lane), or
         return the one already saved for that arXiv id."""
@@ -104,8 +99,8 @@ class CandidateStore:
                 json.dumps(paper_to_json(paper), ensure_ascii=False),
                 match.score,
                 json.dumps(list(match.terms), ensure_ascii=False),
-                source,
-                suggested_by,
+                placement.source,
+                placement.suggested_by,
                 placement.status,
                 now.isoformat(),
                 placement.rank,
@@ -386,13 +381,7 @@ class PullRequestBook:
         self.clock = clock
 
     def record(
-        self,
-        candidate: Candidate,
-        entry_id: str,
-        title: str,
-        approver: str,
-        post_url: str,
-        branch: str,
+        self, candidate: Candidate, entry_id: str, title: str, sign_off: SignOff, branch: str
     ) -> None:
         """Remember that the entry waits on `branch` (replacing a closed earlier try)."""
         now = self.clock.now().isoformat()
@@ -403,7 +392,7 @@ class PullRequestBook:
             " title = excluded.title, approver = excluded.approver,"
             " post_url = excluded.post_url, branch = excluded.branch, pr_number = NULL,"
             " pr_url = NULL, state = 'unpublished', changed_at = excluded.changed_at",
-            (entry_id, candidate.id, title, approver, post_url, branch, now, now),
+            (entry_id, candidate.id, title, sign_off.approver, sign_off.post_url, branch, now, now),
         )
 
     def branch_of(self, candidate_id: int) -> tuple[str, str] | None:

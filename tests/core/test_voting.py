@@ -18,7 +18,7 @@ from bot.core.candidates.lifecycle import (
     parse_candidate_key,
 )
 from bot.core.candidates.reactions import VoteRules, build_vote_rules
-from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent
+from bot.core.models import Candidate, Card, Entry, Match, ReactionEvent, SignOff
 from bot.errors import GitError
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore
@@ -46,16 +46,11 @@ class FakeWriter:
     push_error: str | None = None
 
     def add_candidate(
-        self,
-        candidate: Candidate,
-        approver: str,
-        platform: str,
-        post_url: str = "",
-        draft: EntryDraft | None = None,
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
     ) -> AddedEntry:
         if self.fail:
             raise GitError("git commit failed: disk full")
-        self.calls.append((candidate.id, approver, platform))
+        self.calls.append((candidate.id, sign_off.approver, sign_off.platform))
         path = f"catalog/papers/2025/c{candidate.id}.yaml"
         return AddedEntry(f"c{candidate.id}", path, "3f2a9c1d" * 5, push_error=self.push_error)
 
@@ -83,7 +78,7 @@ def build_world(rules: VoteRules | None = None) -> World:
     db = Database(":memory:")
     candidates = CandidateStore(db)
     paper = make_candidate().paper
-    candidate = candidates.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
+    candidate = candidates.add_candidate(paper, Match(1.0, ("anomaly",)), NOW)
     posts = dict.fromkeys((DISCORD_POST, SLACK_POST), f"candidate:{candidate.id}")
     poster, writer = FakePoster(), FakeWriter()
     rules = rules or build_vote_rules(load_settings(None, ENV), bot_users=[("discord", "BOT")])
@@ -254,7 +249,7 @@ async def test_an_approval_whose_push_works_takes_the_unpushed_ones_along(world:
     world.writer.push_error = "git push failed: rejected"
     await world.flow.on_reaction(react(DISCORD_POST, "111", "✅"))
     paper = make_candidate(0, "2501.00099", "Another anomaly paper").paper
-    second = world.candidates.add_candidate(paper, Match(1.0, ("anomaly",)), "watch", NOW)
+    second = world.candidates.add_candidate(paper, Match(1.0, ("anomaly",)), NOW)
     world.writer.push_error = None
     await world.flow.decide(second.id, "approve", "ana", "slack")
     shown = {key: card.footer for key, card in world.poster.updated}
@@ -351,7 +346,9 @@ def test_only_candidate_posts_lead_to_a_candidate(key: str | None, number: int |
 class BrokenWriter(FakeWriter):
     """A writer that fails as the file system does on a title too long for a file name."""
 
-    def add_candidate(self, candidate: Candidate, approver: str, platform: str) -> AddedEntry:
+    def add_candidate(
+        self, candidate: Candidate, sign_off: SignOff, draft: EntryDraft | None = None
+    ) -> AddedEntry:
         raise OSError(36, "File name too long")
 
 

@@ -54,13 +54,7 @@ class FakePaperStore:
             self.seen[paper.arxiv_id] = max(paper.version, self.seen.get(paper.arxiv_id, 0))
 
     def add_candidate(
-        self,
-        paper: Paper,
-        match: Match,
-        source: str,
-        now: datetime,
-        suggested_by: str | None = None,
-        placement: Placement | None = None,
+        self, paper: Paper, match: Match, now: datetime, placement: Placement | None = None
     ) -> Candidate:
         if paper.arxiv_id not in self.candidates:
             number = len(self.candidates) + 1
@@ -68,7 +62,7 @@ class FakePaperStore:
                 number,
                 paper,
                 match,
-                source=source,
+                source=placement.source if placement else "watch",
                 status=placement.status if placement else "pending",
             )
         return self.candidates[paper.arxiv_id]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.models import SignOff
 from bot.infra.catalog_writer import CatalogWriter
 from bot.infra.forge import Forge, GitHubForge, GitLabForge, RepoRef
 from bot.infra.git import GitRepo
@@ -123,7 +124,7 @@ def test_push_mode_against_a_protected_main_is_reported_not_kept_quietly(tmp_pat
     before = git(remote, "rev-parse", "main")
     writer = CatalogWriter(GitRepo(repo), "catalog", remote="origin")
 
-    approval = writer.approve(PAPER_A, "ana", "discord")
+    approval = writer.approve(PAPER_A, SignOff("ana", "discord"))
 
     assert approval.problem is not None
     assert approval.problem.kind == "protected"
@@ -144,9 +145,9 @@ async def test_two_approvals_make_one_rolling_pull_request(gh: Setup) -> None:
     publisher = gh.publisher(writer)
     head = git(gh.repo, "rev-parse", "HEAD")
 
-    first = writer.approve(PAPER_A, "ana", "discord", post(11))
+    first = writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     report = await publisher.publish()
-    second = writer.approve(PAPER_B, "bo", "slack", post(12))
+    second = writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     again = await publisher.publish()
 
     assert (first.branch, second.branch) == ("vadbot/updates", "vadbot/updates")
@@ -173,8 +174,8 @@ async def test_two_approvals_make_one_rolling_pull_request(gh: Setup) -> None:
 async def test_per_entry_mode_opens_one_pull_request_per_paper(gh: Setup) -> None:
     writer = gh.writer(per_entry=True)
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
-    writer.approve(PAPER_B, "bo", "slack", post(12))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
+    writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     report = await publisher.publish()
 
     assert [p.number for p in report.opened] == [1, 2]
@@ -189,8 +190,8 @@ async def test_per_entry_mode_opens_one_pull_request_per_paper(gh: Setup) -> Non
 async def test_a_merged_pull_request_is_noticed_once(gh: Setup) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
-    writer.approve(PAPER_B, "bo", "slack", post(12))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
+    writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     await publisher.publish()
     assert (await publisher.check()).changes == []
 
@@ -213,7 +214,7 @@ async def test_a_pull_request_closed_unmerged_is_noticed_and_the_next_approval_s
 ) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     await publisher.publish()
     gh.fake.close_pull(1)
 
@@ -221,7 +222,7 @@ async def test_a_pull_request_closed_unmerged_is_noticed_and_the_next_approval_s
     assert [(c.entry_id, c.state) for c in report.changes] == [("vera", "closed")]
 
     # the candidate went back to pending and is approved again: a new PR from main, alone
-    writer.approve(PAPER_B, "bo", "slack", post(12))
+    writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     again = await publisher.publish()
     assert [p.number for p in again.opened] == [2]
     assert "vera" not in gh.fake.pulls[2].body
@@ -236,7 +237,7 @@ async def test_a_pull_request_closed_unmerged_is_noticed_and_the_next_approval_s
 async def test_a_refused_token_is_reported_and_nothing_is_lost(gh: Setup) -> None:
     writer = gh.writer()
     wrong = gh.publisher(writer, token="ghp-expired")
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
 
     report = await wrong.publish()
 
@@ -256,7 +257,7 @@ async def test_a_refused_token_is_reported_and_nothing_is_lost(gh: Setup) -> Non
 async def test_a_token_without_the_scope_says_which_scope(gh: Setup) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     gh.fake.answer_next(200, [])  # no open PR for the branch
     gh.fake.answer_next(
         403,
@@ -276,11 +277,11 @@ async def test_a_token_without_the_scope_says_which_scope(gh: Setup) -> None:
 async def test_a_pull_request_that_already_exists_is_found_and_updated(gh: Setup) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     gh.fake.answer_next(200, [])  # no open PR yet
     gh.fake.lose_next_answer()  # GitHub opens it, but the answer never arrives
     assert (await publisher.publish()).problem is not None
-    writer.approve(PAPER_B, "bo", "slack", post(12))
+    writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     gh.fake.answer_next(200, [])  # a search that lags: no open PR listed, so a POST → 422
     report = await publisher.publish()
 
@@ -296,7 +297,7 @@ async def test_a_pull_request_that_already_exists_is_found_and_updated(gh: Setup
 async def test_the_service_down_is_reported_and_retried(gh: Setup, status: int) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     gh.fake.answer_next(status, {"message": "Server Error"})
     report = await publisher.publish()
 
@@ -311,7 +312,7 @@ async def test_the_service_down_is_reported_and_retried(gh: Setup, status: int) 
 async def test_a_rate_limit_is_waited_out_without_asking_again(gh: Setup) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    writer.approve(PAPER_A, "ana", "discord", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     reset = int(gh.clock.now().timestamp()) + 600
     gh.fake.answer_next(
         403,
@@ -339,14 +340,14 @@ async def test_a_rate_limit_is_waited_out_without_asking_again(gh: Setup) -> Non
 async def test_a_restart_in_the_middle_doubles_nothing(gh: Setup) -> None:
     writer = gh.writer()
     publisher = gh.publisher(writer)
-    first = writer.approve(PAPER_A, "ana", "discord", post(11))
+    first = writer.approve(PAPER_A, SignOff("ana", "discord", post(11)))
     gh.fake.answer_next(200, [])
     gh.fake.lose_next_answer()  # the PR is created; the bot dies before it learns the number
     assert (await publisher.publish()).problem is not None
     assert len(gh.fake.pulls) == 1
 
     restarted = gh.writer()  # a new process: same state file, same repository
-    again = restarted.approve(PAPER_A, "ana", "discord", post(11))  # the ✅ is replayed
+    again = restarted.approve(PAPER_A, SignOff("ana", "discord", post(11)))  # the ✅ is replayed
     report = await gh.publisher(restarted).publish()
 
     assert (again.added.created, again.added.entry_id) == (False, first.added.entry_id)
@@ -364,9 +365,9 @@ async def test_a_restart_in_the_middle_doubles_nothing(gh: Setup) -> None:
 async def test_gitlab_two_approvals_one_merge_request_then_merged(gl: Setup) -> None:
     writer = gl.writer()
     publisher = gl.publisher(writer)
-    writer.approve(PAPER_A, "ana", "slack", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "slack", post(11)))
     await publisher.publish()
-    writer.approve(PAPER_B, "bo", "slack", post(12))
+    writer.approve(PAPER_B, SignOff("bo", "slack", post(12)))
     report = await publisher.publish()
 
     assert [p.number for p in report.updated] == [1]
@@ -385,7 +386,7 @@ async def test_gitlab_two_approvals_one_merge_request_then_merged(gl: Setup) -> 
 async def test_gitlab_existing_merge_request_409_is_updated(gl: Setup) -> None:
     writer = gl.writer()
     publisher = gl.publisher(writer)
-    writer.approve(PAPER_A, "ana", "slack", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "slack", post(11)))
     gl.fake.answer_next(200, [])
     gl.fake.lose_next_answer()  # created, answer lost
     await publisher.publish()
@@ -399,7 +400,7 @@ async def test_gitlab_existing_merge_request_409_is_updated(gl: Setup) -> None:
 async def test_gitlab_429_retry_after_and_missing_role(gl: Setup) -> None:
     writer = gl.writer()
     publisher = gl.publisher(writer)
-    writer.approve(PAPER_A, "ana", "slack", post(11))
+    writer.approve(PAPER_A, SignOff("ana", "slack", post(11)))
     gl.fake.answer_next(429, {"message": "Retry later"}, {"Retry-After": "90"})
     limited = await publisher.publish()
     assert limited.problem is not None

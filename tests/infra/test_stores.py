@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.core.models import Match, Paper
+from bot.core.models import Match, Paper, Placement
 from bot.infra.state import Database
 from bot.infra.stores import CandidateStore
 
@@ -30,7 +30,7 @@ def store_at(path: Path) -> CandidateStore:
 
 def test_candidate_round_trips_and_is_found_by_any_form_of_its_id(tmp_path: Path) -> None:
     store = store_at(tmp_path)
-    saved = store.add_candidate(PAPER, Match(0.91, ("video anomaly", "MLLM")), "watch", NOW)
+    saved = store.add_candidate(PAPER, Match(0.91, ("video anomaly", "MLLM")), NOW)
     assert saved.status == "pending"
     assert saved.paper == PAPER
     assert saved.match == Match(0.91, ("video anomaly", "MLLM"))
@@ -42,15 +42,15 @@ def test_candidate_round_trips_and_is_found_by_any_form_of_its_id(tmp_path: Path
 
 def test_same_paper_twice_is_one_candidate(tmp_path: Path) -> None:
     store = store_at(tmp_path)
-    first = store.add_candidate(PAPER, Match(0.9, ()), "watch", NOW)
-    again = store.add_candidate(PAPER, Match(0.5, ()), "suggest", NOW)
+    first = store.add_candidate(PAPER, Match(0.9, ()), NOW)
+    again = store.add_candidate(PAPER, Match(0.5, ()), NOW, Placement(source="suggest"))
     assert again == first
     assert len(store.list()) == 1
 
 
 def test_rejected_candidate_stays_seen_after_a_restart(tmp_path: Path) -> None:
     store = store_at(tmp_path)
-    saved = store.add_candidate(PAPER, Match(0.9, ()), "watch", NOW)
+    saved = store.add_candidate(PAPER, Match(0.9, ()), NOW)
     store.db.execute("UPDATE candidates SET status = 'rejected' WHERE id = ?", (saved.id,))
     store.db.close()
     reopened = store_at(tmp_path)

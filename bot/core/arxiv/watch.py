@@ -258,14 +258,14 @@ def save_papers(
             store.add_candidate(
                 paper,
                 _rule_match(paper, rules, verdict),
-                source,
                 now,
-                placement=Placement(
+                Placement(
                     status="pending" if lane == "candidate" else "maybe",
                     rank=verdict.score,
                     evidence=tuple(verdict.evidence_words),
                     reason="; ".join(verdict.reasons),
                     llm_reason=f"{judgement.label}: {judgement.reason}" if judgement else "",
+                    source=source,
                 ),
             )
         )

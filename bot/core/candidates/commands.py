@@ -21,6 +21,7 @@ from bot.core.models import (
     Link,
     Match,
     Paper,
+    Placement,
     Reply,
     Request,
     Tally,
@@ -80,9 +81,8 @@ class CandidateCommands:
         candidate = self.book.add_candidate(
             paper,
             self._suggested_match(paper),
-            "suggest",
             self.clock.now(),
-            suggested_by=f"{who} ({platform_name(request.platform)})",
+            Placement(source="suggest", suggested_by=f"{who} ({platform_name(request.platform)})"),
         )
         await self.flow.post_new([candidate])
         text = f"Thanks! “{paper.title}” is now candidate #{candidate.id}: vote on its post."

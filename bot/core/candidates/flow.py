@@ -43,7 +43,7 @@ from bot.core.candidates.reactions import (
     platform_name,
     read_reaction,
 )
-from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, Tally
+from bot.core.models import Candidate, Card, MessageRef, ReactionEvent, SignOff, Tally
 from bot.core.ports import CandidateStore, ChatPlatform, Clock, EntryWriter, Poster, Proposer
 from bot.core.refresh import PROPOSAL_PREFIX, CatalogFixes
 from bot.errors import ChatError, RateLimited
@@ -242,7 +242,7 @@ class VoteFlow:
     ) -> AddedEntry | None:
         try:
             added = await asyncio.to_thread(
-                self.writer.add_candidate, candidate, by, platform, "", draft
+                self.writer.add_candidate, candidate, SignOff(by, platform), draft
             )
         except Exception:  # an OSError too (a file name too long): never silence
             log.exception("approving candidate #%s failed; it stays pending", candidate.id)
