@@ -76,6 +76,7 @@ class Figures:
             else "  (no daily papers)"
         )
         return (
+            f"candidates {self.candidates} ({self.hits} of {self.relevant} relevant)  "
             f"candidate P {self.precision:.3f} R {self.recall:.3f}  candidate+maybe R "
             f"{self.both_recall:.3f}  maybe share of near misses {self.maybe_near_misses}/"
             f"{self.near_misses}{daily}"

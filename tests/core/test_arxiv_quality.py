@@ -38,12 +38,20 @@ MIN_RECALL = 0.75
 MIN_PRECISION = 0.9
 MIN_BOTH_RECALL = 0.95
 """Per tuning file, candidate + maybe: the maybe lane keeps what the bar misses."""
-FIRST_FROZEN_FLOORS = {"precision": 0.8, "recall": 0.75, "both_recall": 0.95, "maybe_daily": 1 / 40}
+FIRST_FROZEN_FLOORS = {
+    "precision": 0.8,
+    "recall": 0.75,
+    "both_recall": 0.95,
+    "maybe_daily": 1 / 40,
+    "false_candidates": 0.03,
+}
 """The first frozen set, tuning data since its misses changed the rules (measured after: P 0.839,
 R 0.788, candidate+maybe R 0.970, maybe 1/153 of a daily listing; before: P 0.706, R 0.727)."""
-FROZEN_FLOORS = {"precision": 0.65, "recall": 0.68, "both_recall": 0.95, "maybe_daily": 1 / 40}
-"""Floors on the frozen unseen set (never tuned on), a little below what was measured once when it
-was merged; see tests/data/ARXIV_DATASET.md."""
+FROZEN_FLOORS = {"both_recall": 0.95, "maybe_daily": 1 / 40, "false_candidates": 0.02}
+"""Floors on the frozen unseen set (never tuned on), a little looser than its one measurement
+(candidate+maybe R 2/2, maybe 0/260 of a daily listing, 2 false candidates among 326 papers that
+are not relevant). It holds only two relevant papers (the reachable sources are exhausted), so
+candidate precision and recall on it say nothing and are not asserted; see ARXIV_DATASET.md."""
 MARGIN = 0.1
 """How much higher relevant papers must score on average than look-alikes."""
 
@@ -105,6 +113,8 @@ def lane_figures(rows: list[dict[str, object]]) -> dict[str, float]:
         "recall": relevant.count("candidate") / max(len(relevant), 1),
         "both_recall": sum(lane != "none" for lane in relevant) / max(len(relevant), 1),
         "maybe_daily": daily.count("maybe") / max(len(daily), 1),
+        "false_candidates": sum(not r["relevant"] for r in candidates)
+        / max(sum(not r["relevant"] for r in rows), 1),
     }
 
 
@@ -127,7 +137,7 @@ def test_frozen_sets_meet_their_floors(name: str, floors: dict[str, float]) -> N
         pytest.skip(f"{name} is not in this checkout yet")
     figures = lane_figures(read_rows(path))
     for name, floor in floors.items():
-        if name == "maybe_daily":
+        if name in ("maybe_daily", "false_candidates"):
             assert figures[name] <= floor, figures
         else:
             assert figures[name] >= floor, figures
