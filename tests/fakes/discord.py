@@ -71,11 +71,13 @@ class FakeDiscord:
 
     def __init__(
         self,
-        heartbeat_ms: int = 200,
+        heartbeat_ms: int = 41_250,
         roles: tuple[str, ...] = (),
         clock: FakeClock | None = None,
     ) -> None:
         self.heartbeat_ms = heartbeat_ms
+        """Discord's own interval (the HELLO capture): discord.py heartbeats once at HELLO, and its
+        heartbeat thread does not wake during a test to find the test's event loop closed."""
         self.clock = clock or FakeClock()
         """Message ids (snowflakes), timestamps and the nonce window follow this clock."""
         self.refuse = False
@@ -374,7 +376,10 @@ class FakeDiscord:
             return web.Response(status=502)
         if handler is None:
             return _json({"message": f"fake: no route {request.method} {path}", "code": 0}, 404)
-        return await handler(self, parts, body)
+        response = await handler(self, parts, body)
+        if response.status != 429:
+            response.headers.update(_BUCKET_HEADERS)
+        return response
 
     async def _me(self, parts: list[str], body: Any) -> web.Response:
         return _json(load("gateway_READY_v10.DiscordBM.json")["d"]["user"])
@@ -550,6 +555,18 @@ def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py only parses bodies whose Content-Type is exactly application/json
     body = json.dumps(data).encode()
     return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
+
+
+_BUCKET_HEADERS = {
+    "X-RateLimit-Limit": "5",
+    "X-RateLimit-Remaining": "4",
+    "X-RateLimit-Reset-After": "0.05",
+    "X-RateLimit-Reset": "1470173023.123",
+}
+"""What Discord says about a route's bucket on every answer (here: a quiet bucket, far from its
+limit). discord.py bounds its waits by them; without them, a request cancelled at a bad moment
+(the bot killed mid-reaction) leaves its bucket looking exhausted with no reset time, and the next
+request on that route waits discord.py's 30 s fallback."""
 
 
 def _rate_limited(retry_after: float) -> web.Response:
