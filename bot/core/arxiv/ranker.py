@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 FORMAT = 1
 """Version of the byte layout; `from_bytes` refuses others."""
 _WORD = re.compile(r"[a-z][a-z0-9]*|[0-9]+[a-z][a-z0-9]*")
+# words as text: a list literal would be laid out one word per line
 _STOP = frozenset(
     """
     a an and are as at be been by can for from has have in into is it its of on or our that
     the their these this those to towards via was we were which while with within without
     also such than then there they both each more most other over under using used use based
     new show shows propose proposed paper approach method methods results
-    """.split()
+    """.split()  # noqa: SIM905
 )
 _STEPS = 120
 _L2 = 1e-3

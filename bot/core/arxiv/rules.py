@@ -59,8 +59,9 @@ _OWN = re.compile(r"\b(?:we|our|this paper|this work|propos\w*|introduc\w*)\b", 
 _UNICODE = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "“": '"', "”": '"'})
 _WORD = re.compile(r"[a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+# words as one line of text: a list literal would be laid out one word per line
 _STOP = frozenset(
-    "a an and are as at by for from in into is of on or the to towards via with without".split()
+    "a an and are as at by for from in into is of on or the to towards via with without".split()  # noqa: SIM905
 )
 
 
