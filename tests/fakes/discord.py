@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from aiohttp import WSMsgType, web
 
 from tests.fakes import FakeClock
+from tests.fakes.local import serve_locally
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOT_ID = "1030118727418646629"  # the bot user (and application) of the READY capture
@@ -127,11 +128,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_locally(app)
 
     async def close(self) -> None:
         if self._ws is not None:

@@ -19,6 +19,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from tests.fakes.local import serve_locally
+
 
 @dataclass
 class Pull:
@@ -55,11 +57,7 @@ class FakeForgeServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_locally(app)
 
     async def close(self) -> None:
         if self._runner is not None:

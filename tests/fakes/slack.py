@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes import FakeClock
+from tests.fakes.local import serve_locally
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOT_USER = "UBOTVADBOT"
@@ -107,11 +108,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_get("/link", self._socket)
         app.router.add_post("/respond/{n}", self._respond)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_locally(app)
 
     async def close(self) -> None:
         for waiter in self._ack_waiters.values():
