@@ -40,9 +40,10 @@ class CatalogRepo:
         if init:
             root.mkdir(parents=True, exist_ok=True)
             git(root, "init", "-q", "-b", "main")
-        git(root, "config", "user.name", "Test Bot")
-        git(root, "config", "user.email", "bot@example.org")
-        git(root, "config", "commit.gpgsign", "false")
+        # what three `git config` calls would write, without three processes per repository
+        with (root / ".git" / "config").open("a", encoding="utf-8") as config:
+            config.write("[user]\n\tname = Test Bot\n\temail = bot@example.org\n")
+            config.write("[commit]\n\tgpgsign = false\n")
 
     @classmethod
     def clone(cls, source: Path, root: Path) -> CatalogRepo:

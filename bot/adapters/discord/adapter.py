@@ -208,6 +208,9 @@ class DiscordAdapter:
         """Disconnect cleanly."""
         await self.client.close()
         if self._task is not None:
+            # while Discord is unreachable the gateway task sleeps out a reconnect backoff:
+            # closing must not wait for it
+            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def sync_commands(self) -> None:
